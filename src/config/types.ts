@@ -1,0 +1,38 @@
+/** The settings one running peer works with, after defaults, config file and flags are merged. */
+export type LogLevel = "error" | "warn" | "info" | "debug";
+
+export const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
+
+export interface Config {
+  /** Our name on the LAN (PROTOCOL.md "Identity"). */
+  peerId: string;
+  /** UDP discovery and the TCP server share this port; other peers are always reached on it too. */
+  port: number;
+  /** Where discovery hellos are broadcast. */
+  broadcastAddress: string;
+  http: {
+    port: number;
+    bind: string;
+  };
+  discovery: {
+    intervalMs: number;
+    /** A peer not heard from for this long is no longer retried until it announces itself again. */
+    peerTimeoutMs: number;
+  };
+  history: {
+    limit: number;
+  };
+  tcp: {
+    connectTimeoutMs: number;
+    helloTimeoutMs: number;
+    ackTimeoutMs: number;
+    retryMinMs: number;
+    retryMaxMs: number;
+    maxFrameBytes: number;
+    maxHelloReplyBytes: number;
+    maxSendAttempts: number;
+  };
+  log: {
+    level: LogLevel;
+  };
+}
