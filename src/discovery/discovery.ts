@@ -1,0 +1,130 @@
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { EventEmitter } from "node:events";
+import { networkInterfaces } from "node:os";
+import type { Logger } from "../log/logger.js";
+import { MAX_PEER_ID_LENGTH } from "../peers/commands.js";
+import { decodeDatagram } from "../protocol/decoder.js";
+import { encodeFrame } from "../protocol/encoder.js";
+
+export interface DiscoveryOptions {
+  peerId: string;
+  port: number;
+  broadcastAddress: string;
+  intervalMs: number;
+  logger: Logger;
+  /** Where the socket listens; 0.0.0.0 is the only address that also receives broadcasts. */
+  bindAddress?: string;
+}
+
+interface DiscoveryEvents {
+  /** A peer said hello or answered ours: its TCP server is at `address` (PROTOCOL.md §1). */
+  peer: [peerId: string, address: string, via: "udp-hello" | "udp-answer"];
+}
+
+const MAX_DATAGRAM_BYTES = 65_536;
+
+/**
+ * UDP discovery (PROTOCOL.md §1): broadcast a hello at start and every interval, answer every
+ * hello, and report each peer heard. Answers leave from the same socket, bound to the protocol
+ * port, because some peers connect to the source port they see (PROTOCOL.md "What real peers do").
+ */
+export class Discovery extends EventEmitter<DiscoveryEvents> {
+  private readonly socket: Socket;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly hello: Buffer;
+  private readonly answer: Buffer;
+  private lastSendError: string | undefined;
+  private readonly impostorsLogged = new Set<string>();
+
+  constructor(private readonly options: DiscoveryOptions) {
+    super();
+    this.hello = encodeFrame({ command: "hello", peer_id: options.peerId });
+    this.answer = encodeFrame({ status: "ok", peer_id: options.peerId });
+    this.socket = createSocket({ type: "udp4", reuseAddr: true });
+    this.socket.on("message", (data, remote) => this.onDatagram(data, remote));
+    this.socket.on("error", (err) => options.logger.warn(`UDP socket error: ${err.message}`));
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.once("error", reject);
+      this.socket.bind({ port: this.options.port, address: this.options.bindAddress ?? "0.0.0.0" }, () => {
+        this.socket.off("error", reject);
+        this.socket.setBroadcast(true);
+        this.announce();
+        this.timer = setInterval(() => this.announce(), this.options.intervalMs);
+        resolve();
+      });
+    });
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // never bound
+      }
+    });
+  }
+
+  /** Broadcasts our hello now. */
+  announce(): void {
+    this.send(this.hello, this.options.port, this.options.broadcastAddress);
+  }
+
+  private send(data: Buffer, port: number, address: string): void {
+    this.socket.send(data, port, address, (err) => {
+      // A link that is down fails every send: say so once, and once when it works again.
+      const problem = err ? `${(err as NodeJS.ErrnoException).code ?? err.message}` : undefined;
+      if (problem !== this.lastSendError) {
+        if (problem) this.options.logger.warn(`UDP send to ${address}:${port} failed: ${err?.message}`);
+        else if (this.lastSendError) this.options.logger.info(`UDP sends work again`);
+      }
+      this.lastSendError = problem;
+    });
+  }
+
+  private onDatagram(data: Buffer, remote: RemoteInfo): void {
+    const { logger, peerId: ownId } = this.options;
+    // PROTOCOL.md "What real peers do": garbage over UDP is ignored, never answered.
+    const decoded = decodeDatagram(data, MAX_DATAGRAM_BYTES);
+    if (!decoded.ok) {
+      logger.debug(`ignored UDP datagram from ${remote.address}:${remote.port}: ${decoded.error.message}`);
+      return;
+    }
+    const frame = decoded.value;
+    const peerId = frame.peer_id;
+    if (typeof peerId !== "string" || peerId.trim() === "" || peerId.length > MAX_PEER_ID_LENGTH) {
+      logger.debug(`ignored UDP frame from ${remote.address}: no usable peer_id`);
+      return;
+    }
+    const isHello = frame.command === "hello";
+    const isAnswer = frame.command === undefined && frame.status === "ok";
+    if (!isHello && !isAnswer) {
+      logger.debug(`ignored UDP frame from ${remote.address}: neither hello nor answer`);
+      return;
+    }
+    if (peerId === ownId) {
+      // Our own broadcast comes back to us; the same id from elsewhere is a clash worth telling.
+      if (!isLocalAddress(remote.address) && !this.impostorsLogged.has(remote.address)) {
+        this.impostorsLogged.add(remote.address);
+        logger.warn(`a peer at ${remote.address} uses our peer_id ${JSON.stringify(ownId)}: not connecting to it`);
+      }
+      return;
+    }
+    if (isHello) this.send(this.answer, remote.port, remote.address);
+    this.emit("peer", peerId, remote.address, isHello ? "udp-hello" : "udp-answer");
+  }
+}
+
+function isLocalAddress(address: string): boolean {
+  if (address.startsWith("127.")) return true;
+  return Object.values(networkInterfaces()).some((list) =>
+    (list ?? []).some((info) => info.address === address));
+}

@@ -1,0 +1,88 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Config } from "./config/types.js";
+import { Discovery } from "./discovery/discovery.js";
+import { History, type StoredMessage } from "./history/history.js";
+import { createHttpApi } from "./http/api.js";
+import type { Logger } from "./log/logger.js";
+import { PeerServer } from "./peers/server.js";
+import { PeerTable } from "./peers/peer-table.js";
+
+export interface ChatNodeOptions {
+  /** Address of the UDP and TCP sockets; only 0.0.0.0 receives broadcasts, tests bind 127.x. */
+  bindAddress?: string;
+}
+
+/** One running peer: discovery, the peer table, the TCP server and the HTTP API, wired together. */
+export class ChatNode {
+  readonly history: History;
+  readonly peers: PeerTable;
+  private readonly server: PeerServer;
+  private readonly discovery: Discovery;
+  private readonly http: Server;
+  private stopped = false;
+
+  constructor(readonly config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
+    this.history = new History(config.history.limit);
+    this.peers = new PeerTable({ config, history: this.history, logger });
+    this.server = new PeerServer({ config, history: this.history, peers: this.peers, logger });
+    this.discovery = new Discovery({
+      peerId: config.peerId,
+      port: config.port,
+      broadcastAddress: config.broadcastAddress,
+      intervalMs: config.discovery.intervalMs,
+      logger,
+      ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+    });
+    this.discovery.on("peer", (peerId, address, via) => this.peers.seen(peerId, address, via));
+    this.http = createHttpApi({ history: this.history, logger, send: (text) => this.send(text) });
+  }
+
+  /** Starts listening everywhere; resolves once UDP, TCP and HTTP all accept traffic. */
+  async start(): Promise<void> {
+    const bind = this.options.bindAddress ?? "0.0.0.0";
+    try {
+      // TCP and HTTP first, so that peers answering our first broadcast find us listening.
+      await this.server.listen(bind, this.config.port);
+      await listenHttp(this.http, this.config.http.bind, this.config.http.port);
+      await this.discovery.start();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Our own new message: stored, then queued to every known peer (PROTOCOL.md §4 /send). */
+  send(text: string): StoredMessage {
+    const message = this.history.addOwn(this.config.peerId, text);
+    const count = this.peers.broadcast(message);
+    this.logger.info(`message ${message.id} sent to ${count} peer${count === 1 ? "" : "s"} (${text.length} chars)`);
+    return message;
+  }
+
+  get httpAddress(): AddressInfo {
+    return this.http.address() as AddressInfo;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.peers.stop();
+    this.http.closeAllConnections();
+    await Promise.all([
+      this.discovery.stop(),
+      this.server.close(),
+      new Promise<void>((resolve) => this.http.close(() => resolve())),
+    ]);
+  }
+}
+
+function listenHttp(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}

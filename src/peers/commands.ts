@@ -1,0 +1,69 @@
+import type { History } from "../history/history.js";
+import { normalizeMessageId } from "../history/message-id.js";
+import type { Logger } from "../log/logger.js";
+
+/** What a command handler may see and do on the connection the command arrived on. */
+export interface CommandContext {
+  readonly ownPeerId: string;
+  readonly history: History;
+  readonly logger: Logger;
+  readonly remoteAddress: string;
+  /** The peer_id the other side introduced itself with (its hello), if it has. */
+  readonly remotePeerId: string | undefined;
+  /** Records the other side's hello on this connection. */
+  introduce(peerId: string): void;
+}
+
+export type Reply = Record<string, unknown>;
+type Handler = (frame: Record<string, unknown>, ctx: CommandContext) => Reply;
+
+export const MAX_PEER_ID_LENGTH = 256;
+
+const ok = (): Reply => ({ status: "ok" });
+/** Error replies start with a stable code, so peers and tests need not parse prose. */
+const error = (code: string, why: string): Reply => ({ status: "error", message: `${code}: ${why}` });
+
+function hello(frame: Record<string, unknown>, ctx: CommandContext): Reply {
+  const peerId = frame.peer_id;
+  if (typeof peerId !== "string" || peerId.trim() === "" || peerId.length > MAX_PEER_ID_LENGTH) {
+    return error("E_BAD_PEER_ID", `hello needs a peer_id: a non-empty string of at most ${MAX_PEER_ID_LENGTH} characters`);
+  }
+  ctx.introduce(peerId);
+  // PROTOCOL.md §2: the answer carries our whole history.
+  return { status: "ok", messages: ctx.history.toJSON() };
+}
+
+function newMessage(frame: Record<string, unknown>, ctx: CommandContext): Reply {
+  // PROTOCOL.md §2: a new_message before a hello is refused; we store under the hello's peer_id.
+  const sender = ctx.remotePeerId;
+  if (sender === undefined) return error("E_NOT_INTRODUCED", "send hello first");
+  const id = normalizeMessageId(frame.message_id);
+  if (id === undefined) return error("E_BAD_MESSAGE_ID", "message_id must be a string of at least 13 digits");
+  if (typeof frame.message !== "string") return error("E_BAD_MESSAGE", "message must be a string");
+  const outcome = ctx.history.add(id, { peer_id: sender, message: frame.message });
+  if (outcome === "added") {
+    ctx.logger.info(`message ${id} received from ${sender} (${frame.message.length} chars)`);
+  } else {
+    ctx.logger.debug(`message ${id} from ${sender}: ${outcome}, not stored`);
+  }
+  return ok();
+}
+
+const HANDLERS: Record<string, Handler> = {
+  hello,
+  new_message: newMessage,
+};
+
+/**
+ * Runs one command frame and returns the reply to send. Status frames are not commands and get
+ * no reply: answering them with an error starts ping-pong between two peers (PROTOCOL.md
+ * "What real peers do"), so the caller decides what they mean; here they return undefined.
+ */
+export function handleCommand(frame: Record<string, unknown>, ctx: CommandContext): Reply | undefined {
+  const command = frame.command;
+  if (command === undefined && "status" in frame) return undefined;
+  if (typeof command !== "string") return error("E_NO_COMMAND", "missing command");
+  const handler = Object.hasOwn(HANDLERS, command) ? HANDLERS[command] : undefined;
+  if (!handler) return error("E_UNKNOWN_COMMAND", `unknown command ${JSON.stringify(command.slice(0, 64))}`);
+  return handler(frame, ctx);
+}

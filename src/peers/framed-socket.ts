@@ -1,0 +1,97 @@
+import { EventEmitter } from "node:events";
+import type { Socket } from "node:net";
+import { FrameDecoder, type FrameError } from "../protocol/decoder.js";
+import { encodeFrame } from "../protocol/encoder.js";
+
+/** Why a connection ended; `code` is stable (for logs, tests and the peers view), `message` is for people. */
+export interface CloseReason {
+  code: string;
+  message: string;
+}
+
+export interface FramedSocketOptions {
+  maxFrameBytes: number;
+  /** Unsent bytes we hold for a peer that does not read before we give up on it. */
+  maxBufferedWriteBytes?: number;
+}
+
+interface FramedSocketEvents {
+  frame: [Record<string, unknown>];
+  badFrame: [FrameError];
+  close: [CloseReason];
+}
+
+const DEFAULT_MAX_BUFFERED_WRITE = 64 * 1024 * 1024;
+
+/**
+ * A TCP socket that speaks frames: decoded JSON objects in, one compact JSON line per write out.
+ * It reports its end exactly once, with the first reason that ended it.
+ */
+export class FramedSocket extends EventEmitter<FramedSocketEvents> {
+  readonly decoder: FrameDecoder;
+  private closedWith: CloseReason | undefined;
+  private readonly maxBufferedWrite: number;
+
+  constructor(readonly socket: Socket, options: FramedSocketOptions) {
+    super();
+    this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
+    this.maxBufferedWrite = options.maxBufferedWriteBytes ?? DEFAULT_MAX_BUFFERED_WRITE;
+    socket.setNoDelay(true);
+    // Connections are permanent and idle for long stretches (PROTOCOL.md "Timing"): keepalive is
+    // what notices a peer that vanished without a FIN.
+    socket.setKeepAlive(true, 15_000);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err: NodeJS.ErrnoException) =>
+      this.close({ code: err.code ?? "E_SOCKET", message: err.message }));
+    socket.on("end", () => this.close({ code: "E_CLOSED_BY_PEER", message: "closed by the peer" }));
+    socket.on("close", () => this.close({ code: "E_CLOSED", message: "connection closed" }));
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? "unknown";
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** Writes one frame in one write: some peers parse every read as exactly one document. */
+  send(frame: object): void {
+    if (this.closed) return;
+    this.socket.write(encodeFrame(frame));
+    if (this.socket.writableLength > this.maxBufferedWrite) {
+      this.close({
+        code: "E_WRITE_BUFFER_FULL",
+        message: `peer does not read: over ${this.maxBufferedWrite} bytes waiting to be sent`,
+      });
+    }
+  }
+
+  /** Answers a malformed frame the protocol way and keeps the connection (PROTOCOL.md "Framing"). */
+  sendError(message: string): void {
+    this.send({ status: "error", message });
+  }
+
+  close(reason: CloseReason): void {
+    if (this.closedWith) return;
+    this.closedWith = reason;
+    // Let a final error reply go out, but do not wait on a peer that does not read.
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1_000).unref();
+    this.emit("close", reason);
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const decoded of this.decoder.push(chunk)) {
+      if (this.closed) return;
+      if (decoded.ok) {
+        this.emit("frame", decoded.value);
+      } else if (decoded.error.code === "E_FRAME_TOO_LARGE") {
+        this.sendError(`${decoded.error.code}: ${decoded.error.message}`);
+        this.close({ code: decoded.error.code, message: decoded.error.message });
+      } else {
+        this.emit("badFrame", decoded.error);
+      }
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { EventEmitter } from "node:events";
+import { connect } from "node:net";
+import type { History } from "../history/history.js";
+import type { Logger } from "../log/logger.js";
+import { handleCommand } from "./commands.js";
+import { FramedSocket, type CloseReason } from "./framed-socket.js";
+
+export interface OutboundOptions {
+  ownPeerId: string;
+  peerId: string;
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  helloTimeoutMs: number;
+  ackTimeoutMs: number;
+  maxFrameBytes: number;
+  maxHelloReplyBytes: number;
+  history: History;
+  logger: Logger;
+}
+
+export type AckResult = { ok: true } | { ok: false; message: string };
+
+interface OutboundEvents {
+  /** The hello was answered; the argument is the `messages` field of the answer. */
+  ready: [unknown];
+  close: [CloseReason];
+}
+
+type Phase = "connecting" | "hello" | "ready" | "closed";
+
+interface InFlight {
+  resolve(result: AckResult): void;
+  reject(reason: CloseReason): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The connection we open to one peer (PROTOCOL.md §2): connect, hello, take the history, then
+ * carry our new messages one at a time, each waiting for its ack. Every wait has a timeout; a
+ * timeout ends the connection, and the peer table decides when to try again.
+ */
+export class OutboundConnection extends EventEmitter<OutboundEvents> {
+  private phase: Phase = "connecting";
+  private readonly framed: FramedSocket;
+  private phaseTimer: NodeJS.Timeout | undefined;
+  private inFlight: InFlight | undefined;
+  private wasReady = false;
+
+  constructor(private readonly options: OutboundOptions) {
+    super();
+    const socket = connect({ host: options.host, port: options.port });
+    // The hello reply carries a whole history, so it may be larger than any other frame.
+    this.framed = new FramedSocket(socket, { maxFrameBytes: options.maxHelloReplyBytes });
+    this.framed.on("close", (reason) => this.onClose(reason));
+    this.framed.on("frame", (frame) => this.onFrame(frame));
+    this.framed.on("badFrame", (err) => this.framed.sendError(`${err.code}: ${err.message}`));
+    this.armPhaseTimer(options.connectTimeoutMs, "E_CONNECT_TIMEOUT", "no TCP connection");
+    socket.once("connect", () => {
+      this.phase = "hello";
+      this.framed.send({ command: "hello", peer_id: options.ownPeerId });
+      this.armPhaseTimer(options.helloTimeoutMs, "E_HELLO_TIMEOUT", "no answer to hello");
+    });
+  }
+
+  get ready(): boolean {
+    return this.phase === "ready";
+  }
+
+  /** The hello was answered at some point, even if the connection has ended since. */
+  get established(): boolean {
+    return this.wasReady;
+  }
+
+  /** Sends one frame and resolves with the peer's ack; rejects if the connection ends first. */
+  request(frame: object): Promise<AckResult> {
+    if (this.phase !== "ready") {
+      return Promise.reject<AckResult>({ code: "E_NOT_READY", message: "connection not ready" });
+    }
+    if (this.inFlight) {
+      return Promise.reject<AckResult>({ code: "E_BUSY", message: "an ack is still awaited" });
+    }
+    return new Promise<AckResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.close({ code: "E_ACK_TIMEOUT", message: `no ack within ${this.options.ackTimeoutMs} ms` });
+      }, this.options.ackTimeoutMs);
+      this.inFlight = { resolve, reject, timer };
+      this.framed.send(frame);
+    });
+  }
+
+  close(reason: CloseReason): void {
+    this.framed.close(reason);
+  }
+
+  private armPhaseTimer(ms: number, code: string, what: string): void {
+    if (this.phaseTimer) clearTimeout(this.phaseTimer);
+    this.phaseTimer = setTimeout(() => this.close({ code, message: `${what} within ${ms} ms` }), ms);
+  }
+
+  private onFrame(frame: Record<string, unknown>): void {
+    if (frame.command !== undefined) {
+      // Some peers also send commands on the connection we opened; answer them as a server would.
+      const reply = handleCommand(frame, {
+        ownPeerId: this.options.ownPeerId,
+        history: this.options.history,
+        logger: this.options.logger,
+        remoteAddress: this.framed.remoteAddress,
+        remotePeerId: this.options.peerId,
+        introduce: () => {},
+      });
+      if (reply) this.framed.send(reply);
+      return;
+    }
+    if (this.phase === "hello") {
+      this.onHelloReply(frame);
+    } else if (this.inFlight) {
+      const { resolve, timer } = this.inFlight;
+      clearTimeout(timer);
+      this.inFlight = undefined;
+      resolve(frame.status === "ok"
+        ? { ok: true }
+        : { ok: false, message: typeof frame.message === "string" ? frame.message : JSON.stringify(frame) });
+    }
+    // Any other status frame is unsolicited: ignored, never answered.
+  }
+
+  private onHelloReply(frame: Record<string, unknown>): void {
+    if (this.phaseTimer) clearTimeout(this.phaseTimer);
+    this.phaseTimer = undefined;
+    if (frame.status !== "ok") {
+      const why = typeof frame.message === "string" ? frame.message : JSON.stringify(frame).slice(0, 200);
+      this.close({ code: "E_HELLO_REFUSED", message: `hello refused: ${why}` });
+      return;
+    }
+    this.phase = "ready";
+    this.wasReady = true;
+    this.framed.decoder.maxFrameBytes = this.options.maxFrameBytes;
+    this.emit("ready", frame.messages);
+  }
+
+  private onClose(reason: CloseReason): void {
+    this.phase = "closed";
+    if (this.phaseTimer) clearTimeout(this.phaseTimer);
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    if (inFlight) {
+      clearTimeout(inFlight.timer);
+      inFlight.reject(reason);
+    }
+    this.emit("close", reason);
+  }
+}

@@ -1,0 +1,248 @@
+import type { Config } from "../config/types.js";
+import { checkHistoryPayload, type History, type StoredMessage } from "../history/history.js";
+import type { Logger } from "../log/logger.js";
+import type { CloseReason, FramedSocket } from "./framed-socket.js";
+import { OutboundConnection } from "./outbound.js";
+import { RetryTimer } from "./retry-timer.js";
+
+/** How we learnt that a peer is there. */
+export type SeenVia = "udp-hello" | "udp-answer" | "tcp-hello";
+
+interface PendingMessage {
+  message: StoredMessage;
+  attempts: number;
+}
+
+interface RemotePeer {
+  id: string;
+  host: string;
+  lastSeen: number;
+  outbound: OutboundConnection | undefined;
+  inbound: Set<FramedSocket>;
+  /** Our messages this peer has not acked yet, oldest first; they survive reconnects. */
+  queue: PendingMessage[];
+  pumping: boolean;
+  retry: RetryTimer;
+  /** Retrying stopped because the peer has not announced itself for peer_timeout. */
+  gone: boolean;
+  lastError: (CloseReason & { at: number }) | undefined;
+}
+
+export interface PeerInfo {
+  peerId: string;
+  address: string;
+  outbound: "connected" | "connecting" | "down";
+  inbound: number;
+  lastSeen: number;
+  queued: number;
+  lastError: (CloseReason & { at: number }) | undefined;
+}
+
+export interface PeerTableOptions {
+  config: Config;
+  history: History;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * Every peer we know, keyed by peer_id (DESIGN.md habit 5). Discovery and inbound hellos tell it
+ * where a peer is; it owns the one outbound connection per peer, reconnects with backoff while the
+ * peer keeps announcing itself, and carries our messages to each peer in order, each until acked.
+ */
+export class PeerTable {
+  private readonly peers = new Map<string, RemotePeer>();
+  private readonly now: () => number;
+  private stopped = false;
+
+  constructor(private readonly options: PeerTableOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A sign of life from a peer: connect to it if we have no connection (PROTOCOL.md §1, §2). */
+  seen(peerId: string, host: string, via: SeenVia): void {
+    if (this.stopped || peerId === this.options.config.peerId) return;
+    const { logger } = this.options;
+    let peer = this.peers.get(peerId);
+    if (!peer) {
+      peer = this.create(peerId, host);
+      logger.info(`peer found: ${peerId} at ${host} (${via})`);
+    } else if (peer.host !== host) {
+      logger.info(`peer ${peerId} moved from ${peer.host} to ${host} (${via})`);
+      peer.host = host;
+    } else if (peer.gone) {
+      logger.info(`peer ${peerId} is back at ${host} (${via})`);
+    }
+    peer.lastSeen = this.now();
+    if (peer.gone) {
+      peer.gone = false;
+      peer.retry.reset();
+    }
+    if (!peer.outbound && !peer.retry.pending) this.connect(peer);
+  }
+
+  attachInbound(peerId: string, connection: FramedSocket): void {
+    const peer = this.peers.get(peerId);
+    peer?.inbound.add(connection);
+  }
+
+  detachInbound(peerId: string, connection: FramedSocket): void {
+    this.peers.get(peerId)?.inbound.delete(connection);
+  }
+
+  /** Queues one of our messages for every known peer; returns how many peers it is queued for. */
+  broadcast(message: StoredMessage): number {
+    const cap = this.options.config.history.limit;
+    for (const peer of this.peers.values()) {
+      peer.queue.push({ message, attempts: 0 });
+      // Older than the newest `limit` messages: the receiver would drop it as too old anyway.
+      if (peer.queue.length > cap) peer.queue.shift();
+      void this.pump(peer);
+    }
+    return this.peers.size;
+  }
+
+  list(): PeerInfo[] {
+    return [...this.peers.values()].map((peer) => ({
+      peerId: peer.id,
+      address: peer.host,
+      outbound: peer.outbound?.ready ? "connected" : peer.outbound ? "connecting" : "down",
+      inbound: peer.inbound.size,
+      lastSeen: peer.lastSeen,
+      queued: peer.queue.length,
+      lastError: peer.lastError,
+    }));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const peer of this.peers.values()) {
+      peer.retry.cancel();
+      peer.outbound?.close({ code: "E_SHUTDOWN", message: "shutting down" });
+    }
+  }
+
+  private create(peerId: string, host: string): RemotePeer {
+    const { tcp } = this.options.config;
+    const peer: RemotePeer = {
+      id: peerId,
+      host,
+      lastSeen: this.now(),
+      outbound: undefined,
+      inbound: new Set(),
+      queue: [],
+      pumping: false,
+      retry: new RetryTimer(tcp.retryMinMs, tcp.retryMaxMs),
+      gone: false,
+      lastError: undefined,
+    };
+    this.peers.set(peerId, peer);
+    return peer;
+  }
+
+  private connect(peer: RemotePeer): void {
+    const { config, history, logger } = this.options;
+    const connection = new OutboundConnection({
+      ownPeerId: config.peerId,
+      peerId: peer.id,
+      host: peer.host,
+      port: config.port,
+      connectTimeoutMs: config.tcp.connectTimeoutMs,
+      helloTimeoutMs: config.tcp.helloTimeoutMs,
+      ackTimeoutMs: config.tcp.ackTimeoutMs,
+      maxFrameBytes: config.tcp.maxFrameBytes,
+      maxHelloReplyBytes: config.tcp.maxHelloReplyBytes,
+      history,
+      logger,
+    });
+    peer.outbound = connection;
+    connection.on("ready", (messages) => {
+      peer.retry.reset();
+      peer.lastError = undefined;
+      const merged = this.mergeHistory(peer, messages);
+      logger.info(`connected to ${peer.id} at ${peer.host}: history of ${merged.total}, ${merged.added} new`);
+      void this.pump(peer);
+    });
+    connection.on("close", (reason) => this.onOutboundClosed(peer, connection, reason));
+  }
+
+  private onOutboundClosed(peer: RemotePeer, connection: OutboundConnection, reason: CloseReason): void {
+    if (peer.outbound !== connection) return;
+    const { logger, config } = this.options;
+    peer.outbound = undefined;
+    if (this.stopped) return;
+    const repeated = peer.lastError?.code === reason.code;
+    peer.lastError = { ...reason, at: this.now() };
+    const line = connection.established
+      ? `connection to ${peer.id} at ${peer.host} lost: ${reason.message} (${reason.code})`
+      : `cannot connect to ${peer.id} at ${peer.host}: ${reason.message} (${reason.code})`;
+    // A peer that stays unreachable would fill the log with the same line every few seconds.
+    if (connection.established || !repeated) logger.info(line);
+    else logger.debug(line);
+
+    const silentFor = this.now() - peer.lastSeen;
+    if (silentFor > config.discovery.peerTimeoutMs) {
+      peer.gone = true;
+      logger.info(`peer ${peer.id} not heard from for ${Math.round(silentFor / 1000)} s: ` +
+        "not retrying until it announces itself again");
+      return;
+    }
+    const delay = peer.retry.schedule(() => {
+      if (!this.stopped && !peer.outbound) this.connect(peer);
+    });
+    logger.debug(`reconnecting to ${peer.id} in ${delay} ms`);
+  }
+
+  private mergeHistory(peer: RemotePeer, messages: unknown): { total: number; added: number } {
+    const { history, logger } = this.options;
+    const checked = checkHistoryPayload(messages);
+    if (checked.invalid.length > 0) {
+      logger.warn(`history from ${peer.id}: skipped ${checked.invalid.length} invalid entries, ` +
+        `e.g. ${checked.invalid.slice(0, 3).join("; ")}`);
+    }
+    let added = 0;
+    for (const [id, entry] of checked.valid) {
+      if (history.add(id, entry) === "added") added += 1;
+    }
+    return { total: checked.valid.length + checked.invalid.length, added };
+  }
+
+  /** Sends the queue head, waits for its ack, repeats; one in flight per connection (PROTOCOL.md). */
+  private async pump(peer: RemotePeer): Promise<void> {
+    if (peer.pumping) return;
+    peer.pumping = true;
+    const { logger, config } = this.options;
+    try {
+      for (;;) {
+        const connection = peer.outbound;
+        const head = peer.queue[0];
+        if (!connection?.ready || !head) return;
+        head.attempts += 1;
+        const { message } = head;
+        let result;
+        try {
+          result = await connection.request({
+            command: "new_message",
+            message_id: message.id,
+            message: message.message,
+            // PROTOCOL.md "What real peers do": one peer refuses new_message without it.
+            peer_id: config.peerId,
+          });
+        } catch {
+          // The connection ended; the message stays queued for the next one unless it has had
+          // its chances (a peer that never acks must not be sent the same message forever).
+          if (head.attempts >= config.tcp.maxSendAttempts && peer.queue[0] === head) {
+            peer.queue.shift();
+            logger.warn(`message ${message.id} to ${peer.id} dropped after ${head.attempts} attempts without an ack`);
+          }
+          return;
+        }
+        if (peer.queue[0] === head) peer.queue.shift();
+        if (result.ok) logger.debug(`message ${message.id} acked by ${peer.id}`);
+        else logger.warn(`message ${message.id} refused by ${peer.id}: ${result.message}`);
+      }
+    } finally {
+      peer.pumping = false;
+    }
+  }
+}

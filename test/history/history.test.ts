@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { checkHistoryPayload, History } from "../../src/history/history.js";
+import { compareMessageIds, normalizeMessageId } from "../../src/history/message-id.js";
+
+const id = (n: number) => String(1_700_000_000_000 + n);
+
+describe("History", () => {
+  it("keeps a message once: the first one wins", () => {
+    const history = new History(100);
+    assert.equal(history.add(id(1), { peer_id: "a", message: "first" }), "added");
+    assert.equal(history.add(id(1), { peer_id: "b", message: "second" }), "duplicate");
+    assert.deepEqual(history.get(id(1)), { peer_id: "a", message: "first" });
+    assert.equal(history.size, 1);
+  });
+
+  it("lists oldest first whatever the arrival order, and JSON keeps that order", () => {
+    const history = new History(100);
+    for (const n of [5, 1, 3, 2, 4]) history.add(id(n), { peer_id: "a", message: `m${n}` });
+    assert.deepEqual(Object.keys(history.toJSON()), [1, 2, 3, 4, 5].map(id));
+    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(history.toJSON()))), [1, 2, 3, 4, 5].map(id));
+  });
+
+  it("keeps only the newest `limit` messages by id and refuses older ones when full", () => {
+    const history = new History(3);
+    for (const n of [1, 2, 3, 4]) history.add(id(n), { peer_id: "a", message: "x" });
+    assert.deepEqual(history.list().map((m) => m.id), [2, 3, 4].map(id));
+    assert.equal(history.add(id(0), { peer_id: "a", message: "old" }), "too-old");
+    assert.equal(history.add(id(3) + "", { peer_id: "a", message: "dup" }), "duplicate");
+    history.add(id(10), { peer_id: "a", message: "new" });
+    assert.deepEqual(history.list().map((m) => m.id), [3, 4, 10].map(id));
+  });
+
+  it("orders ids numerically, also across lengths", () => {
+    const history = new History(10);
+    history.add("10000000000000", { peer_id: "a", message: "14 digits" });
+    history.add("9999999999999", { peer_id: "a", message: "13 digits" });
+    assert.deepEqual(history.list().map((m) => m.message), ["13 digits", "14 digits"]);
+    assert.ok(compareMessageIds("0009999999999999", "10000000000000") < 0);
+  });
+
+  it("gives own messages strictly increasing ids, also within one millisecond", () => {
+    const history = new History(100, () => 1_707_243_010_934);
+    const ids = Array.from({ length: 5 }, () => history.addOwn("me", "hi").id);
+    assert.deepEqual(ids, ["1707243010934", "1707243010935", "1707243010936", "1707243010937", "1707243010938"]);
+  });
+
+  it("never reuses an id another peer's message already has", () => {
+    const history = new History(100, () => 1_707_243_010_934);
+    history.add("1707243010934", { peer_id: "other", message: "theirs" });
+    const own = history.addOwn("me", "mine");
+    assert.equal(own.id, "1707243010935");
+    assert.equal(history.get("1707243010934")?.message, "theirs");
+  });
+
+  it("emits each new message once", () => {
+    const history = new History(100);
+    const seen: string[] = [];
+    history.on("message", (m) => seen.push(m.id));
+    history.add(id(1), { peer_id: "a", message: "x" });
+    history.add(id(1), { peer_id: "a", message: "x" });
+    assert.deepEqual(seen, [id(1)]);
+  });
+});
+
+describe("message ids on the wire", () => {
+  it("accepts 13+ digit strings and exact JSON numbers, nothing else", () => {
+    assert.equal(normalizeMessageId("1707243010934"), "1707243010934");
+    assert.equal(normalizeMessageId(1707243010934), "1707243010934");
+    for (const bad of ["170724301093", "17072430109x4", "", " 1707243010934", 1.5, -1707243010934, 2 ** 60, null, true]) {
+      assert.equal(normalizeMessageId(bad), undefined, `rejects ${JSON.stringify(bad)}`);
+    }
+  });
+});
+
+describe("checkHistoryPayload", () => {
+  it("keeps the valid entries of a history and names the invalid ones", () => {
+    const checked = checkHistoryPayload({
+      [id(1)]: { peer_id: "a", message: "ok &lt;b&gt;" },
+      "12345": { peer_id: "a", message: "short id" },
+      [id(2)]: { peer_id: 7, message: "bad peer" },
+      [id(3)]: "not an entry",
+      [id(4)]: { peer_id: "b", message: "fine", extra: true },
+    });
+    assert.deepEqual(checked.valid, [
+      [id(1), { peer_id: "a", message: "ok &lt;b&gt;" }],
+      [id(4), { peer_id: "b", message: "fine" }],
+    ]);
+    assert.equal(checked.invalid.length, 3);
+  });
+
+  it("treats a missing history as empty and a non-object as invalid", () => {
+    assert.deepEqual(checkHistoryPayload(undefined), { valid: [], invalid: [] });
+    assert.equal(checkHistoryPayload([1, 2]).invalid.length, 1);
+  });
+});

@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, it } from "node:test";
+import type { ChatNode } from "../../src/node.js";
+import { freePort, type LogCapture, loopbackHosts } from "../support/loopback.js";
+import { startBlackHole, startLoopbackNode } from "../support/loopback-node.js";
+import { ScriptedServer } from "../support/scripted-peer.js";
+import { sleep, waitFor } from "../support/wait.js";
+
+/** Our side of PROTOCOL.md §2: the connection we open, its waits and their timeouts. */
+describe("outbound connections", () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function setup(tcp: Record<string, number> = {}, discovery: Record<string, number> = {}) {
+    const [nodeHost, peerHost] = loopbackHosts(2) as [string, string];
+    const port = await freePort();
+    const started = await startLoopbackNode(nodeHost, { peerId: "node", port, tcp, discovery });
+    cleanups.push(() => started.node.stop());
+    return { ...started, nodeHost, peerHost, port };
+  }
+
+  async function scripted(host: string, port: number) {
+    const server = await ScriptedServer.listen(host, port);
+    cleanups.push(() => server.close());
+    return server;
+  }
+
+  const line = (logs: LogCapture, pattern: RegExp, what: string) =>
+    waitFor(() => logs.has(pattern), { timeoutMs: 5_000, what });
+
+  it("gives up a connect that gets no answer after the connect timeout", async () => {
+    const { node, logs, peerHost, port } = await setup({ connectTimeoutMs: 300 });
+    const hole = await startBlackHole(peerHost, port);
+    cleanups.push(() => hole.stop());
+    const started = Date.now();
+    node.peers.seen("silent", peerHost, "udp-hello");
+    await line(logs, /cannot connect to silent .*E_CONNECT_TIMEOUT/, "a connect timeout");
+    const took = Date.now() - started;
+    assert.ok(took >= 250 && took < 2_000, `timed out after ${took} ms`);
+    assert.equal(node.peers.list()[0]?.lastError?.code, "E_CONNECT_TIMEOUT");
+  });
+
+  it("gives up a hello that gets no reply, then tries again with backoff", async () => {
+    const { node, logs, peerHost, port } = await setup({ helloTimeoutMs: 300 });
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("mute", peerHost, "udp-hello");
+    const first = await peer.connection(0);
+    assert.deepEqual(await first.frame(0), { command: "hello", peer_id: "node" });
+    await line(logs, /cannot connect to mute .*E_HELLO_TIMEOUT/, "a hello timeout");
+    await first.closed;
+    // The retry: a new connection with a new hello, which this time is answered.
+    const second = await peer.connection(1, 3_000);
+    assert.deepEqual(await second.frame(0), { command: "hello", peer_id: "node" });
+    second.send({ status: "ok", messages: { "1707243010934": { peer_id: "mute", message: "from history" } } });
+    await waitFor(() => node.history.get("1707243010934"), { timeoutMs: 2_000, what: "the merged history" });
+    assert.equal(node.peers.list()[0]?.outbound, "connected");
+  });
+
+  it("sends new messages one at a time, each after the previous ack, with our peer_id", async () => {
+    const { node, peerHost, port } = await setup({ ackTimeoutMs: 3_000 });
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("careful", peerHost, "udp-answer");
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    conn.send({ status: "ok", messages: {} });
+    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    const sent = ["one", "two", "three"].map((text) => node.send(text));
+    const first = await conn.frame(1);
+    assert.deepEqual(first, { command: "new_message", message_id: sent[0]?.id, message: "one", peer_id: "node" });
+    await sleep(300);
+    assert.equal(conn.received.length, 2, "nothing more is sent before the ack");
+    conn.send({ status: "ok" });
+    assert.equal((await conn.frame(2)).message, "two");
+    conn.send({ status: "ok" });
+    assert.equal((await conn.frame(3)).message, "three");
+    conn.send({ status: "ok" });
+    await waitFor(() => node.peers.list()[0]?.queued === 0, { timeoutMs: 2_000, what: "an empty queue" });
+  });
+
+  it("ends the connection when an ack does not come, reconnects and sends the message again", async () => {
+    const { node, logs, peerHost, port } = await setup({ ackTimeoutMs: 400 });
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("slow", peerHost, "udp-hello");
+    const first = await peer.connection(0);
+    await first.frame(0);
+    first.send({ status: "ok", messages: {} });
+    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    const message = node.send("are you there?");
+    assert.equal((await first.frame(1)).message_id, message.id);
+    await line(logs, /connection to slow .* lost: .*E_ACK_TIMEOUT/, "an ack timeout");
+    const second = await peer.connection(1, 3_000);
+    assert.equal((await second.frame(0)).command, "hello");
+    second.send({ status: "ok", messages: {} });
+    assert.deepEqual(await second.frame(1), { command: "new_message", message_id: message.id, message: "are you there?", peer_id: "node" });
+    second.send({ status: "ok" });
+    await waitFor(() => node.peers.list()[0]?.queued === 0, { timeoutMs: 2_000, what: "the message acked" });
+  });
+
+  it("queues messages for a peer that is down and delivers them when it is back", async () => {
+    const { node, peerHost, port } = await setup({});
+    node.peers.seen("later", peerHost, "udp-hello");
+    await waitFor(() => node.peers.list()[0]?.lastError, { timeoutMs: 2_000, what: "a refused connection" });
+    const message = node.send("while you were out");
+    const peer = await scripted(peerHost, port);
+    const conn = await peer.connection(0, 3_000);
+    await conn.frame(0);
+    conn.send({ status: "ok", messages: {} });
+    assert.equal((await conn.frame(1)).message_id, message.id);
+  });
+
+  it("drops a message the peer refuses instead of sending it forever", async () => {
+    const { node, logs, peerHost, port } = await setup({});
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("picky", peerHost, "udp-hello");
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    conn.send({ status: "ok", messages: {} });
+    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    node.send("nope");
+    await conn.frame(1);
+    conn.send({ status: "error", message: "I do not like it" });
+    await line(logs, /refused by picky: I do not like it/, "the refusal logged");
+    assert.equal(node.peers.list()[0]?.queued, 0);
+  });
+
+  it("treats a hello refused with an error as a failed connection", async () => {
+    const { node, logs, peerHost, port } = await setup({});
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("grumpy", peerHost, "udp-hello");
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    conn.send({ status: "error", message: "go away" });
+    await line(logs, /cannot connect to grumpy .*go away.*E_HELLO_REFUSED/, "the refused hello");
+  });
+
+  it("stops retrying a peer that no longer announces itself", async () => {
+    const { node, logs, peerHost } = await setup({}, { peerTimeoutMs: 300 });
+    node.peers.seen("vanished", peerHost, "udp-hello");
+    await line(logs, /peer vanished not heard from .* not retrying/, "retries stopped");
+    const attempts = logs.lines.filter((l) => /connect to vanished/.test(l)).length;
+    await sleep(600);
+    assert.equal(logs.lines.filter((l) => /connect to vanished/.test(l)).length, attempts);
+    // A new sign of life starts it again.
+    node.peers.seen("vanished", peerHost, "udp-hello");
+    await line(logs, /peer vanished is back/, "retries resumed");
+  });
+});

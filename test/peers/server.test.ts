@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ChatNode } from "../../src/node.js";
+import { freePort, loopbackHosts } from "../support/loopback.js";
+import { startLoopbackNode } from "../support/loopback-node.js";
+import { connectScripted, ScriptedServer } from "../support/scripted-peer.js";
+import { waitFor } from "../support/wait.js";
+
+/** The TCP server side of PROTOCOL.md §2, spoken to byte by byte by a scripted peer. */
+describe("TCP server", () => {
+  const [nodeHost, peerHost] = loopbackHosts(2) as [string, string];
+  let port: number;
+  let node: ChatNode;
+  let peerServer: ScriptedServer;
+
+  before(async () => {
+    port = await freePort();
+    // The scripted peer's own server: where the node connects back after our hello.
+    peerServer = await ScriptedServer.listen(peerHost, port);
+    ({ node } = await startLoopbackNode(nodeHost, { peerId: "node", port }));
+    node.history.add("1707243010934", { peer_id: "molic-peer3", message: "pokus" });
+  });
+  after(async () => {
+    await node.stop();
+    await peerServer.close();
+  });
+
+  const client = () => connectScripted(nodeHost, port, peerHost);
+
+  it("answers hello with the whole history and connects back with a hello of its own", async () => {
+    const peer = await client();
+    const reply = await peer.request({ command: "hello", peer_id: "scripted" });
+    assert.deepEqual(reply, { status: "ok", messages: { "1707243010934": { peer_id: "molic-peer3", message: "pokus" } } });
+    const back = await peerServer.connection(0);
+    assert.deepEqual(await back.frame(0), { command: "hello", peer_id: "node" });
+    back.send({ status: "ok", messages: {} });
+    peer.close();
+  });
+
+  it("stores a new_message under the peer_id of the connection's hello and acks it", async () => {
+    const peer = await client();
+    await peer.request({ command: "hello", peer_id: "alice" });
+    const ack = await peer.request({ command: "new_message", message_id: "1707243010999", message: "ahoj 👋", peer_id: "mallory" });
+    assert.deepEqual(ack, { status: "ok" });
+    assert.deepEqual(node.history.get("1707243010999"), { peer_id: "alice", message: "ahoj 👋" });
+    peer.close();
+  });
+
+  it("refuses new_message before hello and stores nothing", async () => {
+    const peer = await client();
+    const reply = await peer.request({ command: "new_message", message_id: "1707243011000", message: "early" });
+    assert.equal(reply.status, "error");
+    assert.match(String(reply.message), /hello/);
+    assert.equal(node.history.has("1707243011000"), false);
+    peer.close();
+  });
+
+  it("answers each malformed frame with an error and stays usable", async () => {
+    const peer = await client();
+    await peer.request({ command: "hello", peer_id: "sloppy" });
+    const cases: Array<[string | object, RegExp]> = [
+      ["this is not json\n", /JSON/i],
+      ["[1,2,3]\n", /object/i],
+      [{ command: "dance" }, /unknown command/],
+      [{ peer_id: "x" }, /missing command/],
+      [{ command: "new_message", message_id: "170724301", message: "short id" }, /13 digits/],
+      [{ command: "new_message", message_id: "17072430110ab", message: "letters" }, /13 digits/],
+      [{ command: "new_message", message_id: "1707243011001" }, /message must be a string/],
+      [{ command: "new_message", message_id: "1707243011001", message: 42 }, /message must be a string/],
+      [{ command: "hello" }, /peer_id/],
+    ];
+    for (const [frame, why] of cases) {
+      const reply = await peer.request(frame);
+      assert.equal(reply.status, "error", `error for ${JSON.stringify(frame)}`);
+      assert.match(String(reply.message), why);
+    }
+    assert.equal(node.history.has("1707243011001"), false);
+    assert.deepEqual(await peer.request({ command: "new_message", message_id: "1707243011002", message: "still here" }), { status: "ok" });
+    assert.equal(node.history.get("1707243011002")?.peer_id, "sloppy");
+    peer.close();
+  });
+
+  it("takes a numeric message_id and stores it as a string", async () => {
+    const peer = await client();
+    await peer.request({ command: "hello", peer_id: "numeric" });
+    assert.deepEqual(await peer.request('{"command":"new_message","message_id":1707243011003,"message":"n"}\n'), { status: "ok" });
+    assert.equal(node.history.get("1707243011003")?.message, "n");
+    peer.close();
+  });
+
+  it("ignores unsolicited status frames instead of answering them", async () => {
+    const peer = await client();
+    peer.send({ status: "ok", messages: {} });
+    peer.send({ status: "error", message: "whatever" });
+    const reply = await peer.request({ command: "hello", peer_id: "chatty" });
+    assert.equal(reply.status, "ok");
+    assert.ok("messages" in reply, "the first frame we get back is the hello reply");
+    peer.close();
+  });
+
+  it("answers a hello without terminator as soon as the object is complete", async () => {
+    const peer = await client();
+    const reply = await peer.request('{"command":"hello","peer_id":"no-newline"}');
+    assert.equal(reply.status, "ok");
+    assert.deepEqual(await peer.request('{"command":"new_message","message_id":"1707243011004","message":"x"}'), { status: "ok" });
+    peer.close();
+  });
+
+  it("reads CR LF, pretty-printed and split frames", async () => {
+    const peer = await client();
+    assert.equal((await peer.request('{"command":"hello","peer_id":"crlf"}\r\n')).status, "ok");
+    const pretty = JSON.stringify({ command: "new_message", message_id: "1707243011005", message: "Příliš žluťoučký" }, null, 2);
+    assert.deepEqual(await peer.request(pretty + "\r\n"), { status: "ok" });
+    const bytes = Buffer.from(JSON.stringify({ command: "new_message", message_id: "1707243011006", message: "kůň 🐎" }) + "\n");
+    const n = peer.received.length;
+    for (let i = 0; i < bytes.length; i += 3) {
+      peer.socket.write(bytes.subarray(i, i + 3));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.deepEqual(await peer.frame(n), { status: "ok" });
+    assert.equal(node.history.get("1707243011005")?.message, "Příliš žluťoučký");
+    assert.equal(node.history.get("1707243011006")?.message, "kůň 🐎");
+    peer.close();
+  });
+
+  it("keeps the first message for a duplicate id", async () => {
+    const peer = await client();
+    await peer.request({ command: "hello", peer_id: "dup" });
+    await peer.request({ command: "new_message", message_id: "1707243011007", message: "first" });
+    assert.deepEqual(await peer.request({ command: "new_message", message_id: "1707243011007", message: "second" }), { status: "ok" });
+    assert.equal(node.history.get("1707243011007")?.message, "first");
+    peer.close();
+  });
+
+  it("closes a connection whose frame exceeds the frame limit, after an error reply", async () => {
+    const peer = await client();
+    await peer.request({ command: "hello", peer_id: "big" });
+    peer.send(`{"command":"new_message","message_id":"1707243011008","message":"${"x".repeat(1024 * 1024 + 10)}"}\n`);
+    await peer.closed;
+    const last = peer.received.at(-1);
+    assert.ok(last?.ok && last.value.status === "error" && /E_FRAME_TOO_LARGE/.test(String(last.value.message)));
+    // and the server still serves others
+    const other = await client();
+    assert.equal((await other.request({ command: "hello", peer_id: "after-big" })).status, "ok");
+    other.close();
+  });
+
+  it("does not close an idle accepted connection", async () => {
+    const peer = await client();
+    await peer.request({ command: "hello", peer_id: "idle" });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(peer.isClosed, false);
+    assert.deepEqual(await peer.request({ command: "new_message", message_id: "1707243011009", message: "later" }), { status: "ok" });
+    peer.close();
+  });
+
+  it("knows the peers that said hello", async () => {
+    await waitFor(() => node.peers.list().find((p) => p.peerId === "alice"), { timeoutMs: 2_000, what: "alice in the peer table" });
+  });
+});

@@ -1,0 +1,65 @@
+import { createServer, type AddressInfo } from "node:net";
+import type { Config } from "../../src/config/types.js";
+import { createLogger, type Logger } from "../../src/log/logger.js";
+
+/**
+ * Loopback test hosts: every address in 127.0.0.0/8 is local on Linux, so several peers can each
+ * listen on the same protocol port at 127.77.N.x, the way they would on separate hosts.
+ */
+let subnet = 0;
+export function loopbackHosts(count: number): string[] {
+  subnet = (subnet % 250) + 1;
+  const block = (process.pid % 200) + 10;
+  return Array.from({ length: count }, (_, i) => `127.${block}.${subnet}.${i + 1}`);
+}
+
+/** A port that is free right now on 127.0.0.1; fine for tests that bind other 127.x addresses. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Log lines kept in memory, so tests can both assert on them and print them when they fail. */
+export class LogCapture {
+  readonly lines: string[] = [];
+  logger(prefix: string, level: Config["log"]["level"] = "debug"): Logger {
+    return createLogger({ level, prefix, journald: false, write: (line) => this.lines.push(line) });
+  }
+  has(pattern: RegExp): boolean {
+    return this.lines.some((line) => pattern.test(line));
+  }
+}
+
+/** A config with short timeouts, so the timeout paths run in a test's time. */
+export function testConfig(overrides: {
+  peerId: string;
+  port: number;
+  broadcastAddress?: string;
+  tcp?: Partial<Config["tcp"]>;
+  discovery?: Partial<Config["discovery"]>;
+  historyLimit?: number;
+}): Config {
+  return {
+    peerId: overrides.peerId,
+    port: overrides.port,
+    broadcastAddress: overrides.broadcastAddress ?? "127.255.255.255",
+    http: { port: 0, bind: "127.0.0.1" },
+    discovery: { intervalMs: 60_000, peerTimeoutMs: 30_000, ...overrides.discovery },
+    history: { limit: overrides.historyLimit ?? 100 },
+    tcp: {
+      connectTimeoutMs: 1_000,
+      helloTimeoutMs: 1_000,
+      ackTimeoutMs: 1_000,
+      retryMinMs: 50,
+      retryMaxMs: 200,
+      maxFrameBytes: 1024 * 1024,
+      maxHelloReplyBytes: 16 * 1024 * 1024,
+      maxSendAttempts: 5,
+      ...overrides.tcp,
+    },
+    log: { level: "debug" },
+  };
+}
