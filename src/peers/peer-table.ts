@@ -78,7 +78,12 @@ export class PeerTable {
       peer.gone = false;
       peer.retry.reset();
     }
-    if (!peer.outbound && !peer.retry.pending) this.connect(peer);
+    if (!peer.outbound) {
+      // A fresh sign of life beats waiting out the backoff: a restarted peer is connected at once.
+      // Announcements come once per interval, so this does not hammer a peer that refuses us.
+      peer.retry.cancel();
+      this.connect(peer);
+    }
   }
 
   attachInbound(peerId: string, connection: FramedSocket): void {

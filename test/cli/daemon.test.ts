@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { freePort, loopbackHosts } from "../support/loopback.js";
+import { waitFor } from "../support/wait.js";
+
+const CLI = join(process.cwd(), "dist/src/cli/main.js");
+
+function run(args: string[], cwd = process.cwd()) {
+  return spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 10_000 });
+}
+
+describe("the p2pchat command", () => {
+  it("prints help and version", () => {
+    const help = run(["--help"]);
+    assert.equal(help.status, 0);
+    for (const flag of ["--config", "--peer-id", "--broadcast", "--port", "--http-port", "--http-bind"]) {
+      assert.ok(help.stdout.includes(flag), `help names ${flag}`);
+    }
+    assert.match(run(["--version"]).stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+
+  it("stops with exit 78 and one line naming file, key, value and expectation on a bad config", () => {
+    const dir = mkdtempSync(join(tmpdir(), "p2pchat-cli-"));
+    const file = join(dir, "config.ini");
+    const cases: Array<[string, RegExp]> = [
+      ["[NETWORK_INFO]\nport = 99999\n", /config\.ini: \[NETWORK_INFO\] port = "99999": expected an integer from 1 to 65535/],
+      ["[NETWORK_INFO]\npeer_id = \"\"\n", /config\.ini: \[NETWORK_INFO\] peer_id = "": expected/],
+      ["[NETWORK_INFO]\nbroadcast_address = fe80::1\n", /\[NETWORK_INFO\] broadcast_address = "fe80::1": expected .*IPv4/],
+      ["[NETWORK_INFO]\ncolour = blue\n", /\[NETWORK_INFO\] colour = "blue": expected/],
+    ];
+    for (const [text, line] of cases) {
+      writeFileSync(file, text);
+      const result = run(["--config", file]);
+      assert.equal(result.status, 78, text);
+      assert.equal(result.stdout, "");
+      assert.equal(result.stderr.trimEnd().split("\n").length, 1, `one line: ${result.stderr}`);
+      assert.match(result.stderr, line);
+    }
+    const flag = run(["--port", "0"]);
+    assert.equal(flag.status, 78);
+    assert.match(flag.stderr, /command line: --port = "0": expected an integer from 1 to 65535/);
+  });
+
+  it("loads the seed's config/config.ini as it is from the working directory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "p2pchat-seed-"));
+    const port = await freePort();
+    const httpPort = await freePort();
+    spawnSync("mkdir", ["-p", join(dir, "config")]);
+    // The seed's file, with only the port and broadcast address pointed at this machine's loopback.
+    writeFileSync(join(dir, "config/config.ini"),
+      `[NETWORK_INFO]\nport = ${port}\nbroadcast_address = 127.0.0.1\npeer_id = cesar-peer\n`);
+    const [host] = loopbackHosts(1) as [string];
+    const child = spawn(process.execPath, [CLI, "--http-port", String(httpPort), "--http-bind", host], {
+      cwd: dir, stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await waitFor(() => output.includes("listening"), { timeoutMs: 10_000, what: "the listening line" });
+      assert.match(output, /starting as "cesar-peer": UDP\/TCP port \d+, broadcast 127\.0\.0\.1/);
+      const sent = await fetch(`http://${host}:${httpPort}/send?message=ahoj`);
+      assert.deepEqual(await sent.json(), { status: "ok" });
+      const messages = (await (await fetch(`http://${host}:${httpPort}/messages`)).json()) as Record<string, unknown>;
+      assert.deepEqual(Object.values(messages), [{ peer_id: "cesar-peer", message: "ahoj" }]);
+      child.kill("SIGTERM");
+      assert.equal(await exited, 0, output);
+      assert.match(output, /SIGTERM: shutting down/);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
