@@ -1,76 +1,49 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
-import { ConfigError, DAEMON_FLAGS_HELP, EX_CONFIG, EX_USAGE, loadConfig, UsageError } from "../config/load.js";
-import { createLogger } from "../log/logger.js";
-import { ChatNode } from "../node.js";
+import { DAEMON_USAGE, runDaemon, VERSION } from "./daemon.js";
 
-const VERSION = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-}).version;
+/** A subcommand: `p2pchat <name> ...`; run() returns the process exit code. */
+interface Subcommand {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
 
-const USAGE = `p2pchat ${VERSION}: a peer of the classroom LAN chat protocol
+/** Loaded on demand, so `p2pchat` (the daemon) loads nothing it does not use. */
+const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {};
 
-Usage: p2pchat [flags]         run the peer (UDP discovery + TCP on 9876, HTTP API on 8000)
-       p2pchat --help | --version
-
-Flags override config/config.ini (or the file given with --config):
-${DAEMON_FLAGS_HELP}
-
-HTTP API: GET /messages, GET /send?message=<text>  (e.g. curl http://127.0.0.1:8000/messages)`;
-
-/** Graceful stop must not hang on a peer that does not let go. */
-const SHUTDOWN_DEADLINE_MS = 4_000;
+function usage(): string {
+  const names = Object.keys(SUBCOMMANDS);
+  return [
+    `p2pchat ${VERSION}: a peer of the classroom LAN chat protocol`,
+    "",
+    "Usage: p2pchat [flags]              run the peer",
+    ...(names.length ? ["       p2pchat <command> [...]    see p2pchat <command> --help"] : []),
+    "       p2pchat --help | --version",
+    "",
+    DAEMON_USAGE,
+  ].join("\n");
+}
 
 async function main(argv: string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (first !== undefined && Object.hasOwn(SUBCOMMANDS, first)) {
+    const command = await (SUBCOMMANDS[first] as () => Promise<Subcommand>)();
+    process.exitCode = await command.run(rest);
+    return;
+  }
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(usage() + "\n");
     return;
   }
   if (argv.includes("--version")) {
     process.stdout.write(VERSION + "\n");
     return;
   }
-
-  let loaded;
-  try {
-    loaded = loadConfig(argv);
-  } catch (err) {
-    if (err instanceof ConfigError) exit(EX_CONFIG, `config error: ${err.message}`);
-    if (err instanceof UsageError) exit(EX_USAGE, `${err.message}\nSee p2pchat --help.`);
-    throw err;
+  if (first !== undefined && !first.startsWith("-")) {
+    process.stderr.write(`p2pchat: unknown command ${JSON.stringify(first)}\nSee p2pchat --help.\n`);
+    process.exitCode = 64;
+    return;
   }
-  const { config } = loaded;
-  const logger = createLogger({ level: config.log.level });
-  logger.info(
-    `p2pchat ${VERSION} starting as ${JSON.stringify(config.peerId)}: UDP/TCP port ${config.port}, ` +
-      `broadcast ${config.broadcastAddress}, HTTP ${config.http.bind}:${config.http.port}, ` +
-      `config ${loaded.file ?? "none"}` + (loaded.chosen.length ? ` (defaults: ${loaded.chosen.join(", ")})` : ""),
-  );
-
-  const node = new ChatNode(config, logger);
-  try {
-    await node.start();
-  } catch (err) {
-    exit(1, `cannot start: ${(err as Error).message}`, logger);
-  }
-  logger.info(`listening: UDP and TCP on ${config.port}, HTTP on ${config.http.bind}:${config.http.port}`);
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(`${signal}: shutting down`);
-    setTimeout(() => exit(1, `shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms`, logger), SHUTDOWN_DEADLINE_MS).unref();
-    node.stop().then(() => process.exit(0), (err: Error) => exit(1, `shutdown failed: ${err.message}`, logger));
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
-}
-
-function exit(code: number, line: string, logger?: ReturnType<typeof createLogger>): never {
-  if (logger) logger.error(line);
-  else process.stderr.write(line + "\n");
-  process.exit(code);
+  await runDaemon(argv);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

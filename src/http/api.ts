@@ -1,79 +1,129 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { History } from "../history/history.js";
+import type { History, StoredMessage } from "../history/history.js";
 import type { Logger } from "../log/logger.js";
+import { crossSiteRefusal } from "./guard.js";
+import { readBody, json, queryParam } from "./io.js";
 
 export interface HttpApiOptions {
   history: History;
   logger: Logger;
   /** Stores a message as our own and sends it to every peer. */
-  send(text: string): void;
+  send(text: string): StoredMessage;
+  /** Longest request body read, in bytes. */
+  maxBodyBytes?: number;
 }
 
-type Route = (request: IncomingMessage, url: URL, response: ServerResponse) => void;
+export type Method = "GET" | "HEAD" | "POST";
 
-/** The protocol's HTTP API (PROTOCOL.md §4). */
-export function createHttpApi(options: HttpApiOptions): Server {
+export interface RouteContext {
+  request: IncomingMessage;
+  response: ServerResponse;
+  url: URL;
+}
+
+/** A route: its handler per method. HEAD is answered by the GET handler (Node drops the body). */
+export type Route = Partial<Record<Exclude<Method, "HEAD">, (context: RouteContext) => void | Promise<void>>>;
+
+/** The routes whose requests change state: they are refused to other sites' pages (guard.ts). */
+const STATE_CHANGING = new Set(["/send"]);
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+/**
+ * The HTTP API. The protocol's own endpoints (PROTOCOL.md §4) answer exactly as the protocol
+ * says; what p2pchat adds lives beside them.
+ */
+export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<string, Route> = {}): Server {
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+
+  const sendText = (response: ServerResponse, text: string | null | undefined, reply: (m: StoredMessage) => object) => {
+    if (text === undefined || text === "") {
+      json(response, 400, { status: "error", message: "missing message: use /send?message=<URL-encoded text>" });
+    } else if (text === null) {
+      json(response, 400, { status: "error", message: "message is not valid URL-encoded UTF-8" });
+    } else {
+      json(response, 200, reply(options.send(text)));
+    }
+  };
+
   const routes: Record<string, Route> = {
-    "/messages": (_request, _url, response) => {
+    "/messages": {
       // Oldest first. Ids have 13+ digits, so they are never array-index keys and JSON keeps our order.
-      json(response, 200, options.history.toJSON());
+      GET: ({ response }) => json(response, 200, options.history.toJSON()),
     },
-    "/send": (_request, url, response) => {
-      const text = queryParam(url.search, "message");
-      if (text === undefined || text === "") {
-        json(response, 400, { status: "error", message: "missing message: use /send?message=<URL-encoded text>" });
-      } else if (text === null) {
-        json(response, 400, { status: "error", message: "message is not valid URL-encoded UTF-8" });
-      } else {
-        options.send(text);
-        json(response, 200, { status: "ok" });
-      }
+    "/send": {
+      GET: ({ url, response }) => sendText(response, queryParam(url.search, "message"), () => ({ status: "ok" })),
+      // Not in the protocol: for scripts and the web page. The answer also names the new id.
+      POST: async ({ request, url, response }) => {
+        const body = await readBody(request, maxBody);
+        if (!body.ok) {
+          json(response, body.status, { status: "error", message: body.message });
+          return;
+        }
+        const text = messageFromBody(request.headers["content-type"], body.text) ?? queryParam(url.search, "message");
+        if (typeof text === "object" && text !== null) {
+          json(response, 400, { status: "error", message: text.error });
+          return;
+        }
+        sendText(response, text, (m) => ({ status: "ok", message_id: m.id }));
+      },
     },
+    ...extraRoutes,
   };
 
   return createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    const method = request.method === "HEAD" ? "GET" : request.method;
+    const handler = route && method && Object.hasOwn(route, method) ? route[method as keyof Route] : undefined;
     if (!route) {
       json(response, 404, { status: "error", message: `no such path: ${url.pathname}` });
-    } else if (request.method !== "GET" && request.method !== "HEAD") {
-      response.setHeader("Allow", "GET, HEAD");
-      json(response, 405, { status: "error", message: `${request.method} is not allowed here; use GET` });
-    } else {
-      route(request, url, response);
+      return;
     }
+    if (!handler) {
+      const allowed = Object.keys(route).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m]));
+      response.setHeader("Allow", allowed.join(", "));
+      json(response, 405, { status: "error", message: `${request.method} is not allowed here; use ${allowed.join(" or ")}` });
+      return;
+    }
+    if (STATE_CHANGING.has(url.pathname)) {
+      const refusal = crossSiteRefusal(request);
+      if (refusal) {
+        options.logger.warn(`refused ${request.method} ${url.pathname}: ${refusal}`);
+        json(response, 403, { status: "error", message: refusal });
+        return;
+      }
+    }
+    Promise.resolve(handler({ request, response, url })).catch((err: Error) => {
+      options.logger.error(`HTTP ${request.method} ${url.pathname} failed: ${err.message}`);
+      if (!response.headersSent) json(response, 500, { status: "error", message: "internal error" });
+      else response.destroy();
+    });
   });
 }
 
 /**
- * One query parameter, decoded strictly: undefined when absent, null when it is not valid
- * percent-encoded UTF-8 (URLSearchParams would quietly turn that into U+FFFD and lose the text).
+ * The message of a POST body: JSON `{"message": "..."}` or a form `message=...`. Undefined when
+ * the body has none (the query string may still have it); `{error}` when the body is unusable.
  */
-export function queryParam(search: string, name: string): string | null | undefined {
-  for (const pair of search.replace(/^\?/, "").split("&")) {
-    const eq = pair.indexOf("=");
-    const key = eq < 0 ? pair : pair.slice(0, eq);
-    if (safeDecode(key) !== name) continue;
-    return safeDecode(eq < 0 ? "" : pair.slice(eq + 1));
+function messageFromBody(contentType: string | undefined, body: string): string | null | undefined | { error: string } {
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  if (body.trim() === "") return undefined;
+  if (type === "application/json") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return { error: "body is not valid JSON" };
+    }
+    const message = (parsed as { message?: unknown } | null)?.message;
+    if (typeof parsed !== "object" || parsed === null || (message !== undefined && typeof message !== "string")) {
+      return { error: 'body must be a JSON object {"message": "<text>"}' };
+    }
+    return message;
   }
-  return undefined;
-}
-
-function safeDecode(component: string): string | null {
-  try {
-    // Form encoding writes spaces as '+'.
-    return decodeURIComponent(component.replace(/\+/g, " "));
-  } catch {
-    return null;
+  if (type === "application/x-www-form-urlencoded" || type === "" || type === "text/plain") {
+    return queryParam(body, "message");
   }
-}
-
-function json(response: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(payload),
-    "Cache-Control": "no-store",
-  });
-  response.end(payload);
+  return { error: `unsupported Content-Type ${type}: use application/json or a form` };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { queryParam } from "../../src/http/api.js";
+import { queryParam } from "../../src/http/io.js";
 import type { ChatNode } from "../../src/node.js";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { startLoopbackNode } from "../support/loopback-node.js";
@@ -51,6 +52,79 @@ describe("HTTP API", () => {
     const wrong = await get("/messages", { method: "DELETE" });
     assert.equal(wrong.status, 405);
     assert.match(wrong.headers.get("allow") ?? "", /GET/);
+    assert.equal((await get("/messages", { method: "POST" })).status, 405);
+  });
+
+  it("POST /send takes a JSON body, a form body or the query, and answers with the new id", async () => {
+    const bodies: Array<[RequestInit, string]> = [
+      [{ headers: { "Content-Type": "application/json" }, body: JSON.stringify({ message: "json ✓" }) }, "json ✓"],
+      [{ headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "message=form+%C5%BE" }, "form ž"],
+      [{ body: new URLSearchParams({ message: "fetch form" }) }, "fetch form"],
+    ];
+    for (const [init, text] of bodies) {
+      const { status, body } = await get("/send", { method: "POST", ...init });
+      assert.equal(status, 200, text);
+      assert.equal(body.status, "ok");
+      assert.deepEqual(node.history.get(String(body.message_id)), { peer_id: "http-node", message: text });
+    }
+    const query = await get(`/send?message=${encodeURIComponent("via query")}`, { method: "POST" });
+    assert.equal(node.history.get(String(query.body.message_id))?.message, "via query");
+  });
+
+  it("POST /send refuses bad bodies with 400 or 413 and stores nothing", async () => {
+    const before = node.history.size;
+    const cases: Array<[RequestInit, number]> = [
+      [{ headers: { "Content-Type": "application/json" }, body: "{not json" }, 400],
+      [{ headers: { "Content-Type": "application/json" }, body: '{"message": 42}' }, 400],
+      [{ headers: { "Content-Type": "application/json" }, body: '{"message": ""}' }, 400],
+      [{ headers: { "Content-Type": "application/json" }, body: '["message"]' }, 400],
+      [{ headers: { "Content-Type": "application/json" }, body: "{}" }, 400],
+      [{ headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "message=%FF" }, 400],
+      [{ headers: { "Content-Type": "application/octet-stream" }, body: "message=x" }, 400],
+      [{ headers: { "Content-Type": "text/plain" }, body: Buffer.from([0x6d, 0x3d, 0xff]) }, 400],
+      [{ headers: { "Content-Type": "application/json" }, body: JSON.stringify({ message: "x".repeat(2 * 1024 * 1024) }) }, 413],
+    ];
+    for (const [init, expected] of cases) {
+      const { status, body } = await get("/send", { method: "POST", ...init });
+      assert.equal(status, expected, String(init.body).slice(0, 40));
+      assert.equal(body.status, "error");
+    }
+    assert.equal(node.history.size, before);
+  });
+
+  it("refuses /send from another site's page with 403, and lets curl and our own page through", async () => {
+    const before = node.history.size;
+    const own = new URL(base).origin;
+    const refused: Array<Record<string, string>> = [
+      { "Sec-Fetch-Site": "cross-site" },
+      { "Sec-Fetch-Site": "same-site" },
+      { Origin: "http://evil.example" },
+      { Origin: "null" },
+      { Origin: own.replace(/:\d+$/, ":1") },
+    ];
+    for (const headers of refused) {
+      for (const method of ["GET", "POST"]) {
+        const { status, body } = await get("/send?message=forged", { method, headers });
+        assert.equal(status, 403, `${method} ${JSON.stringify(headers)}`);
+        assert.match(String(body.message), /^E_(CROSS_SITE|FORBIDDEN_HOST)/);
+      }
+    }
+    // A page of a site whose DNS name was rebound to us: fetch cannot set Host, node:http can.
+    for (const hostHeader of ["attacker.example:8000", "attacker.example"]) {
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const url = new URL(`${base}/send?message=rebound`);
+        request({ host: url.hostname, port: url.port, path: url.pathname + url.search, headers: { Host: hostHeader } }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        }).on("error", reject).end();
+      });
+      assert.equal(status, 403, hostHeader);
+    }
+    assert.equal(node.history.size, before);
+    assert.equal((await get("/send?message=curl")).status, 200);
+    assert.equal((await get("/send?message=page", { headers: { Origin: own, "Sec-Fetch-Site": "same-origin" } })).status, 200);
+    // Reading is not state-changing: another site may not read it (no CORS), but it is not refused.
+    assert.equal((await get("/messages", { headers: { "Sec-Fetch-Site": "cross-site" } })).status, 200);
   });
 });
 
