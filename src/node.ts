@@ -35,7 +35,12 @@ export class ChatNode {
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
     });
     this.discovery.on("peer", (peerId, address, via) => this.peers.seen(peerId, address, via));
-    this.http = createHttpApi({ history: this.history, logger, send: (text) => this.send(text) });
+    this.http = createHttpApi({
+      history: this.history,
+      logger,
+      send: (text) => this.send(text),
+      maxMessageBytes: config.history.maxMessageBytes,
+    });
   }
 
   /** Starts listening everywhere; resolves once UDP, TCP and HTTP all accept traffic. */

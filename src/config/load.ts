@@ -225,13 +225,17 @@ function toConfigError(issue: z.core.$ZodIssue, settings: Settings): ConfigError
   // and only the pair-order check words its own.
   const order = orderIssueParams(issue);
   let expected = order?.expected ?? expectedOf(section, key);
-  let blamed = key;
+  let blamed = [section, key] as const;
   // An order issue names the larger key; if the user only wrote the smaller one, point at that.
-  if (order && !settings.has(section, key) && settings.has(section, order.instead.key)) {
-    blamed = order.instead.key;
+  if (order && !settings.has(section, key) && settings.has(order.instead.section, order.instead.key)) {
+    blamed = [order.instead.section, order.instead.key];
     expected = order.instead.expected;
   }
-  const given = settings.given.get(`${section}.${blamed}`) ??
-    { origin: "default", name: `[${section}] ${blamed}`, value: settings.raw[section]?.[blamed] ?? "" };
+  const [blamedSection, blamedKey] = blamed;
+  const given = settings.given.get(`${blamedSection}.${blamedKey}`) ?? {
+    origin: "default",
+    name: `[${blamedSection}] ${blamedKey}`,
+    value: settings.raw[blamedSection]?.[blamedKey] ?? "",
+  };
   return new ConfigError(given.origin, given.name, given.value, expected);
 }

@@ -74,9 +74,11 @@ export const sectionsSchema = z.object({
   DISCOVERY: z.object({
     interval: setting(seconds(), SECONDS, "5"),
     peer_timeout: setting(seconds(), SECONDS, "15"),
+    max_peers: setting(integer(1, 100_000), integerText(1, 100_000), "1000"),
   }),
   HISTORY: z.object({
     limit: setting(integer(1, 100_000), integerText(1, 100_000), "100"),
+    max_message_bytes: setting(integer(1, BYTES_MAX), integerText(1, BYTES_MAX), "65536"),
   }),
   TCP: z.object({
     connect_timeout: setting(seconds(), SECONDS, "3"),
@@ -87,6 +89,10 @@ export const sectionsSchema = z.object({
     max_frame_bytes: setting(integer(1, BYTES_MAX), integerText(1, BYTES_MAX), "1048576"),
     max_hello_reply_bytes: setting(integer(1, BYTES_MAX), integerText(1, BYTES_MAX), "67108864"),
     max_send_attempts: setting(integer(1, 1000), integerText(1, 1000), "5"),
+    intro_timeout: setting(seconds(), SECONDS, "10"),
+    max_write_buffer_bytes: setting(integer(1, BYTES_MAX), integerText(1, BYTES_MAX), "16777216"),
+    max_connections: setting(integer(1, 1_000_000), integerText(1, 1_000_000), "2048"),
+    max_connections_per_address: setting(integer(1, 1_000_000), integerText(1, 1_000_000), "8"),
   }),
   LOG: z.object({
     level: setting(
@@ -107,7 +113,7 @@ export type RawSettings = Record<string, Record<string, string>>;
  */
 export interface OrderIssueParams {
   expected: string;
-  instead: { key: string; expected: string };
+  instead: { section: string; key: string; expected: string };
 }
 
 export function orderIssueParams(issue: z.core.$ZodIssue): OrderIssueParams | undefined {
@@ -119,39 +125,46 @@ export function orderIssueParams(issue: z.core.$ZodIssue): OrderIssueParams | un
 const showSeconds = (ms: number) => `${ms / 1000} s`;
 const showNumber = (n: number) => String(n);
 
-function inOrder(
-  ctx: z.RefinementCtx,
-  section: string,
-  [lowKey, low]: [string, number],
-  [highKey, high]: [string, number],
-  show: (n: number) => string,
-): void {
+/** One setting in an order check: [section, key, value]. */
+type Bound = [section: string, key: string, value: number];
+
+function inOrder(ctx: z.RefinementCtx, [lowSection, lowKey, low]: Bound, [highSection, highKey, high]: Bound,
+  show: (n: number) => string): void {
   if (low <= high) return;
   const params: OrderIssueParams = {
-    expected: `at least [${section}] ${lowKey} (${show(low)})`,
-    instead: { key: lowKey, expected: `at most [${section}] ${highKey} (${show(high)})` },
+    expected: `at least [${lowSection}] ${lowKey} (${show(low)})`,
+    instead: { section: lowSection, key: lowKey, expected: `at most [${highSection}] ${highKey} (${show(high)})` },
   };
-  ctx.addIssue({ code: "custom", path: [section, highKey], message: params.expected, params });
+  ctx.addIssue({ code: "custom", path: [highSection, highKey], message: params.expected, params });
 }
 
 export const configSchema = sectionsSchema
   .superRefine((s, ctx) => {
     // Backoff grows from retry_min to retry_max; the other way round it could never grow.
-    inOrder(ctx, "TCP", ["retry_min", s.TCP.retry_min], ["retry_max", s.TCP.retry_max], showSeconds);
+    inOrder(ctx, ["TCP", "retry_min", s.TCP.retry_min], ["TCP", "retry_max", s.TCP.retry_max], showSeconds);
     // A hello reply is a frame too (the whole history), so it may never be held to less.
-    inOrder(ctx, "TCP", ["max_frame_bytes", s.TCP.max_frame_bytes],
-      ["max_hello_reply_bytes", s.TCP.max_hello_reply_bytes], showNumber);
+    inOrder(ctx, ["TCP", "max_frame_bytes", s.TCP.max_frame_bytes],
+      ["TCP", "max_hello_reply_bytes", s.TCP.max_hello_reply_bytes], showNumber);
     // A peer that announces every `interval` would otherwise expire between its own hellos.
-    inOrder(ctx, "DISCOVERY", ["interval", s.DISCOVERY.interval],
-      ["peer_timeout", s.DISCOVERY.peer_timeout], showSeconds);
+    inOrder(ctx, ["DISCOVERY", "interval", s.DISCOVERY.interval],
+      ["DISCOVERY", "peer_timeout", s.DISCOVERY.peer_timeout], showSeconds);
+    // A message travels inside a frame, so a frame must be able to hold the longest message.
+    inOrder(ctx, ["HISTORY", "max_message_bytes", s.HISTORY.max_message_bytes],
+      ["TCP", "max_frame_bytes", s.TCP.max_frame_bytes], showNumber);
+    inOrder(ctx, ["TCP", "max_connections_per_address", s.TCP.max_connections_per_address],
+      ["TCP", "max_connections", s.TCP.max_connections], showNumber);
   })
   .transform((s): Config => ({
     peerId: s.NETWORK_INFO.peer_id,
     port: s.NETWORK_INFO.port,
     broadcastAddress: s.NETWORK_INFO.broadcast_address,
     http: { port: s.HTTP.port, bind: s.HTTP.bind },
-    discovery: { intervalMs: s.DISCOVERY.interval, peerTimeoutMs: s.DISCOVERY.peer_timeout },
-    history: { limit: s.HISTORY.limit },
+    discovery: {
+      intervalMs: s.DISCOVERY.interval,
+      peerTimeoutMs: s.DISCOVERY.peer_timeout,
+      maxPeers: s.DISCOVERY.max_peers,
+    },
+    history: { limit: s.HISTORY.limit, maxMessageBytes: s.HISTORY.max_message_bytes },
     tcp: {
       connectTimeoutMs: s.TCP.connect_timeout,
       helloTimeoutMs: s.TCP.hello_timeout,
@@ -161,6 +174,10 @@ export const configSchema = sectionsSchema
       maxFrameBytes: s.TCP.max_frame_bytes,
       maxHelloReplyBytes: s.TCP.max_hello_reply_bytes,
       maxSendAttempts: s.TCP.max_send_attempts,
+      introTimeoutMs: s.TCP.intro_timeout,
+      maxWriteBufferBytes: s.TCP.max_write_buffer_bytes,
+      maxConnections: s.TCP.max_connections,
+      maxConnectionsPerAddress: s.TCP.max_connections_per_address,
     },
     log: { level: s.LOG.level },
   }));

@@ -18,9 +18,13 @@ export interface Config {
     intervalMs: number;
     /** A peer not heard from for this long is no longer retried until it announces itself again. */
     peerTimeoutMs: number;
+    /** Peers the table holds at most; a flood of made-up peer_ids must not grow it without end. */
+    maxPeers: number;
   };
   history: {
     limit: number;
+    /** Longest message text, in UTF-8 bytes, taken from a peer or from HTTP. */
+    maxMessageBytes: number;
   };
   tcp: {
     connectTimeoutMs: number;
@@ -31,6 +35,13 @@ export interface Config {
     maxFrameBytes: number;
     maxHelloReplyBytes: number;
     maxSendAttempts: number;
+    /** An accepted connection that has not said hello by then is closed. */
+    introTimeoutMs: number;
+    /** Unsent bytes held for a peer that does not read before its connection is dropped. */
+    maxWriteBufferBytes: number;
+    /** Accepted connections at once, in all and from one address. */
+    maxConnections: number;
+    maxConnectionsPerAddress: number;
   };
   log: {
     level: LogLevel;

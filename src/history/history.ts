@@ -112,7 +112,7 @@ export interface HistoryPayloadCheck {
  * than 13 digits and other oddities there (PROTOCOL.md "What real peers do"): those entries are
  * skipped, the rest is kept.
  */
-export function checkHistoryPayload(raw: unknown, maxMessageChars = Infinity): HistoryPayloadCheck {
+export function checkHistoryPayload(raw: unknown, maxMessageBytes = Infinity): HistoryPayloadCheck {
   const result: HistoryPayloadCheck = { valid: [], invalid: [] };
   if (raw === undefined) return result;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
@@ -131,8 +131,8 @@ export function checkHistoryPayload(raw: unknown, maxMessageChars = Infinity): H
         result.invalid.push(`${shownId}: peer_id is not a non-empty string`);
       } else if (typeof message !== "string") {
         result.invalid.push(`${shownId}: message is not a string`);
-      } else if (message.length > maxMessageChars) {
-        result.invalid.push(`${shownId}: message longer than ${maxMessageChars} characters`);
+      } else if (Buffer.byteLength(message) > maxMessageBytes) {
+        result.invalid.push(`${shownId}: message over ${maxMessageBytes} bytes`);
       } else {
         result.valid.push([id, { peer_id: peerId, message }]);
       }

@@ -9,8 +9,8 @@ export interface HttpApiOptions {
   logger: Logger;
   /** Stores a message as our own and sends it to every peer. */
   send(text: string): StoredMessage;
-  /** Longest request body read, in bytes. */
-  maxBodyBytes?: number;
+  /** Longest message text, in UTF-8 bytes (PROTOCOL peers get the same limit). */
+  maxMessageBytes: number;
 }
 
 export type Method = "GET" | "HEAD" | "POST";
@@ -27,20 +27,24 @@ export type Route = Partial<Record<Exclude<Method, "HEAD">, (context: RouteConte
 /** The routes whose requests change state: they are refused to other sites' pages (guard.ts). */
 const STATE_CHANGING = new Set(["/send"]);
 
-const DEFAULT_MAX_BODY = 1024 * 1024;
+/** HTTP connections at once: the API is for one user's tools and page, not a crowd. */
+const MAX_HTTP_CONNECTIONS = 256;
 
 /**
  * The HTTP API. The protocol's own endpoints (PROTOCOL.md §4) answer exactly as the protocol
  * says; what p2pchat adds lives beside them.
  */
 export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<string, Route> = {}): Server {
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  // Room for the longest message percent-encoded (3 bytes per byte) or JSON-escaped.
+  const maxBody = options.maxMessageBytes * 6 + 1024;
 
   const sendText = (response: ServerResponse, text: string | null | undefined, reply: (m: StoredMessage) => object) => {
     if (text === undefined || text === "") {
       json(response, 400, { status: "error", message: "missing message: use /send?message=<URL-encoded text>" });
     } else if (text === null) {
       json(response, 400, { status: "error", message: "message is not valid URL-encoded UTF-8" });
+    } else if (Buffer.byteLength(text) > options.maxMessageBytes) {
+      json(response, 413, { status: "error", message: `E_MESSAGE_TOO_LARGE: message over ${options.maxMessageBytes} bytes` });
     } else {
       json(response, 200, reply(options.send(text)));
     }
@@ -71,7 +75,7 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
     ...extraRoutes,
   };
 
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
     const method = request.method === "HEAD" ? "GET" : request.method;
@@ -100,6 +104,11 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
       else response.destroy();
     });
   });
+  // Slow or stuck clients must not hold the API: bounded count, bounded time to send a request.
+  server.maxConnections = MAX_HTTP_CONNECTIONS;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  return server;
 }
 
 /**

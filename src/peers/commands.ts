@@ -10,6 +10,8 @@ export interface CommandContext {
   readonly remoteAddress: string;
   /** The peer_id the other side introduced itself with (its hello), if it has. */
   readonly remotePeerId: string | undefined;
+  /** Longest message text accepted, in UTF-8 bytes. */
+  readonly maxMessageBytes: number;
   /** Records the other side's hello on this connection. */
   introduce(peerId: string): void;
 }
@@ -40,6 +42,9 @@ function newMessage(frame: Record<string, unknown>, ctx: CommandContext): Reply 
   const id = normalizeMessageId(frame.message_id);
   if (id === undefined) return error("E_BAD_MESSAGE_ID", "message_id must be a string of at least 13 digits");
   if (typeof frame.message !== "string") return error("E_BAD_MESSAGE", "message must be a string");
+  if (Buffer.byteLength(frame.message) > ctx.maxMessageBytes) {
+    return error("E_MESSAGE_TOO_LARGE", `message over ${ctx.maxMessageBytes} bytes, not stored`);
+  }
   const outcome = ctx.history.add(id, { peer_id: sender, message: frame.message });
   if (outcome === "added") {
     ctx.logger.info(`message ${id} received from ${sender} (${frame.message.length} chars)`);

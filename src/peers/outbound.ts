@@ -12,9 +12,10 @@ export interface OutboundOptions {
   port: number;
   connectTimeoutMs: number;
   helloTimeoutMs: number;
-  ackTimeoutMs: number;
   maxFrameBytes: number;
   maxHelloReplyBytes: number;
+  maxMessageBytes: number;
+  maxWriteBufferBytes: number;
   history: History;
   logger: Logger;
 }
@@ -51,7 +52,10 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> {
     super();
     const socket = connect({ host: options.host, port: options.port });
     // The hello reply carries a whole history, so it may be larger than any other frame.
-    this.framed = new FramedSocket(socket, { maxFrameBytes: options.maxHelloReplyBytes });
+    this.framed = new FramedSocket(socket, {
+      maxFrameBytes: options.maxHelloReplyBytes,
+      maxBufferedWriteBytes: options.maxWriteBufferBytes,
+    });
     this.framed.on("close", (reason) => this.onClose(reason));
     this.framed.on("frame", (frame) => this.onFrame(frame));
     this.framed.on("badFrame", (err) => this.framed.sendError(`${err.code}: ${err.message}`));
@@ -72,8 +76,11 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> {
     return this.wasReady;
   }
 
-  /** Sends one frame and resolves with the peer's ack; rejects if the connection ends first. */
-  request(frame: object): Promise<AckResult> {
+  /**
+   * Sends one frame and resolves with the peer's ack; rejects with the reason if the connection
+   * ends first. No ack within ackTimeoutMs ends the connection (E_ACK_TIMEOUT).
+   */
+  request(frame: object, ackTimeoutMs: number): Promise<AckResult> {
     if (this.phase !== "ready") {
       return Promise.reject<AckResult>({ code: "E_NOT_READY", message: "connection not ready" });
     }
@@ -82,8 +89,8 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> {
     }
     return new Promise<AckResult>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.close({ code: "E_ACK_TIMEOUT", message: `no ack within ${this.options.ackTimeoutMs} ms` });
-      }, this.options.ackTimeoutMs);
+        this.close({ code: "E_ACK_TIMEOUT", message: `no ack within ${ackTimeoutMs} ms` });
+      }, ackTimeoutMs);
       this.inFlight = { resolve, reject, timer };
       this.framed.send(frame);
     });
@@ -107,6 +114,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> {
         logger: this.options.logger,
         remoteAddress: this.framed.remoteAddress,
         remotePeerId: this.options.peerId,
+        maxMessageBytes: this.options.maxMessageBytes,
         introduce: () => {},
       });
       if (reply) this.framed.send(reply);

@@ -26,6 +26,10 @@ interface RemotePeer {
   /** Retrying stopped because the peer has not announced itself for peer_timeout. */
   gone: boolean;
   lastError: (CloseReason & { at: number }) | undefined;
+  /** The ack wait for this peer: it grows while acks time out, so a slow peer still gets through. */
+  ackTimeoutMs: number;
+  /** This peer has acked a message at some point, so a missing ack means slow, not "never acks". */
+  everAcked: boolean;
 }
 
 export interface PeerInfo {
@@ -37,6 +41,16 @@ export interface PeerInfo {
   queued: number;
   lastError: (CloseReason & { at: number }) | undefined;
 }
+
+/** Peer ids one address may hold in the table: one host runs one peer, or a few in turn. */
+const MAX_IDS_PER_ADDRESS = 4;
+/** A timed-out ack wait grows by this factor, up to this multiple of [TCP] ack_timeout. */
+const ACK_TIMEOUT_GROWTH = 3;
+const ACK_TIMEOUT_CAP = 12;
+/** Sends of one message to a peer that has never acked anything: it likely never will. */
+const ATTEMPTS_UNTIL_FIRST_ACK = 2;
+/** How often "table full" is said while a flood goes on. */
+const FULL_WARNING_INTERVAL_MS = 60_000;
 
 export interface PeerTableOptions {
   config: Config;
@@ -54,6 +68,7 @@ export class PeerTable {
   private readonly peers = new Map<string, RemotePeer>();
   private readonly now: () => number;
   private stopped = false;
+  private lastFullWarning = -Infinity;
 
   constructor(private readonly options: PeerTableOptions) {
     this.now = options.now ?? Date.now;
@@ -65,6 +80,14 @@ export class PeerTable {
     const { logger } = this.options;
     let peer = this.peers.get(peerId);
     if (!peer) {
+      const refusal = this.makeRoom(host);
+      if (refusal) {
+        if (this.now() - this.lastFullWarning >= FULL_WARNING_INTERVAL_MS) {
+          this.lastFullWarning = this.now();
+          logger.warn(`ignoring peer ${peerId} at ${host}: ${refusal}`);
+        }
+        return;
+      }
       peer = this.create(peerId, host);
       logger.info(`peer found: ${peerId} at ${host} (${via})`);
     } else if (peer.host !== host) {
@@ -127,6 +150,35 @@ export class PeerTable {
     }
   }
 
+  /**
+   * Frees a place for a new peer at `host`, evicting the longest-silent peer that has no working
+   * connection if a limit is reached; returns why there is no room, if there is none.
+   */
+  private makeRoom(host: string): string | undefined {
+    const atHost = [...this.peers.values()].filter((p) => p.host === host);
+    if (atHost.length >= MAX_IDS_PER_ADDRESS && !this.evictIdle(atHost)) {
+      return `${host} already announced ${atHost.length} peer ids that are still connected`;
+    }
+    const { maxPeers } = this.options.config.discovery;
+    if (this.peers.size >= maxPeers && !this.evictIdle([...this.peers.values()])) {
+      return `the peer table is full (${maxPeers} peers, [DISCOVERY] max_peers)`;
+    }
+    return undefined;
+  }
+
+  private evictIdle(candidates: RemotePeer[]): boolean {
+    const idle = candidates
+      .filter((p) => !p.outbound?.ready && p.inbound.size === 0)
+      .sort((a, b) => a.lastSeen - b.lastSeen)[0];
+    if (!idle) return false;
+    idle.retry.cancel();
+    this.peers.delete(idle.id);
+    idle.outbound?.close({ code: "E_EVICTED", message: "evicted from the peer table" });
+    this.options.logger.info(`forgot peer ${idle.id} at ${idle.host} to make room (silent for ` +
+      `${Math.round((this.now() - idle.lastSeen) / 1000)} s)`);
+    return true;
+  }
+
   private create(peerId: string, host: string): RemotePeer {
     const { tcp } = this.options.config;
     const peer: RemotePeer = {
@@ -140,6 +192,8 @@ export class PeerTable {
       retry: new RetryTimer(tcp.retryMinMs, tcp.retryMaxMs),
       gone: false,
       lastError: undefined,
+      ackTimeoutMs: tcp.ackTimeoutMs,
+      everAcked: false,
     };
     this.peers.set(peerId, peer);
     return peer;
@@ -154,9 +208,10 @@ export class PeerTable {
       port: config.port,
       connectTimeoutMs: config.tcp.connectTimeoutMs,
       helloTimeoutMs: config.tcp.helloTimeoutMs,
-      ackTimeoutMs: config.tcp.ackTimeoutMs,
       maxFrameBytes: config.tcp.maxFrameBytes,
       maxHelloReplyBytes: config.tcp.maxHelloReplyBytes,
+      maxMessageBytes: config.history.maxMessageBytes,
+      maxWriteBufferBytes: config.tcp.maxWriteBufferBytes,
       history,
       logger,
     });
@@ -175,7 +230,8 @@ export class PeerTable {
     if (peer.outbound !== connection) return;
     const { logger, config } = this.options;
     peer.outbound = undefined;
-    if (this.stopped) return;
+    // Stopped, or evicted from the table: nothing to log or retry.
+    if (this.stopped || this.peers.get(peer.id) !== peer) return;
     const repeated = peer.lastError?.code === reason.code;
     peer.lastError = { ...reason, at: this.now() };
     const line = connection.established
@@ -200,7 +256,7 @@ export class PeerTable {
 
   private mergeHistory(peer: RemotePeer, messages: unknown): { total: number; added: number } {
     const { history, logger } = this.options;
-    const checked = checkHistoryPayload(messages);
+    const checked = checkHistoryPayload(messages, this.options.config.history.maxMessageBytes);
     if (checked.invalid.length > 0) {
       logger.warn(`history from ${peer.id}: skipped ${checked.invalid.length} invalid entries, ` +
         `e.g. ${checked.invalid.slice(0, 3).join("; ")}`);
@@ -224,6 +280,7 @@ export class PeerTable {
         if (!connection?.ready || !head) return;
         head.attempts += 1;
         const { message } = head;
+        const sentAt = this.now();
         let result;
         try {
           result = await connection.request({
@@ -232,15 +289,24 @@ export class PeerTable {
             message: message.message,
             // PROTOCOL.md "What real peers do": one peer refuses new_message without it.
             peer_id: config.peerId,
-          });
-        } catch {
+          }, peer.ackTimeoutMs);
+        } catch (reason) {
+          if ((reason as CloseReason).code === "E_ACK_TIMEOUT") {
+            peer.ackTimeoutMs = Math.min(peer.ackTimeoutMs * ACK_TIMEOUT_GROWTH, config.tcp.ackTimeoutMs * ACK_TIMEOUT_CAP);
+          }
           // The connection ended; the message stays queued for the next one unless it has had
           // its chances (a peer that never acks must not be sent the same message forever).
-          if (head.attempts >= config.tcp.maxSendAttempts && peer.queue[0] === head) {
+          const allowed = peer.everAcked ? config.tcp.maxSendAttempts : Math.min(ATTEMPTS_UNTIL_FIRST_ACK, config.tcp.maxSendAttempts);
+          if (head.attempts >= allowed && peer.queue[0] === head) {
             peer.queue.shift();
             logger.warn(`message ${message.id} to ${peer.id} dropped after ${head.attempts} attempts without an ack`);
           }
           return;
+        }
+        peer.everAcked = true;
+        // Acks come quickly again: come back down towards the configured wait.
+        if ((this.now() - sentAt) * ACK_TIMEOUT_GROWTH < peer.ackTimeoutMs) {
+          peer.ackTimeoutMs = Math.max(config.tcp.ackTimeoutMs, Math.round(peer.ackTimeoutMs / 2));
         }
         if (peer.queue[0] === head) peer.queue.shift();
         if (result.ok) logger.debug(`message ${message.id} acked by ${peer.id}`);

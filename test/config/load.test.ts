@@ -14,14 +14,13 @@ import {
   type LoadedConfig,
   type SystemFacts,
 } from "../../src/config/load.js";
-import { KNOWN_KEYS } from "../../src/config/schema.js";
+import { expectedOf, KNOWN_KEYS } from "../../src/config/schema.js";
 import type { Config } from "../../src/config/types.js";
 
-const SEED = `[NETWORK_INFO]
-port = 9876
-broadcast_address = 172.31.255.255
-peer_id = cesar-peer
-`;
+/** The seed's config file, exactly as PROTOCOL.md §5 shows it (its ```ini block). */
+const PROTOCOL_MD = new URL("../../../../shared/PROTOCOL.md", import.meta.url);
+const SEED = /```ini\n([\s\S]*?)```/.exec(readFileSync(PROTOCOL_MD, "utf8"))?.[1] ?? "";
+const SEED_BROADCAST = /broadcast_address = (\S+)/.exec(SEED)?.[1] ?? "";
 
 const EXAMPLE_FILE = new URL("../../../config/config.example.ini", import.meta.url);
 
@@ -50,7 +49,7 @@ function v6(address: string, internal = false): NetworkInterfaceInfo {
 const LOOPBACK = { lo: [v4("127.0.0.1", "255.0.0.0", true), v6("::1", true)] };
 
 function fakeSystem(
-  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = { ...LOOPBACK, eth0: [v4("10.0.0.7", "255.255.255.0")] },
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = { ...LOOPBACK, eth0: [v4("198.18.0.7", "255.255.255.0")] },
   hostname = "vm",
 ): SystemFacts {
   return { hostname: () => hostname, networkInterfaces: () => interfaces };
@@ -63,10 +62,10 @@ function load(argv: string[], ini?: string, system = fakeSystem()): LoadedConfig
 const DEFAULTS: Config = {
   peerId: "vm",
   port: 9876,
-  broadcastAddress: "10.0.0.255",
+  broadcastAddress: "198.18.0.255",
   http: { port: 8000, bind: "127.0.0.1" },
-  discovery: { intervalMs: 5000, peerTimeoutMs: 15000 },
-  history: { limit: 100 },
+  discovery: { intervalMs: 5000, peerTimeoutMs: 15000, maxPeers: 1000 },
+  history: { limit: 100, maxMessageBytes: 65536 },
   tcp: {
     connectTimeoutMs: 3000,
     helloTimeoutMs: 5000,
@@ -76,6 +75,10 @@ const DEFAULTS: Config = {
     maxFrameBytes: 1048576,
     maxHelloReplyBytes: 67108864,
     maxSendAttempts: 5,
+    introTimeoutMs: 10000,
+    maxWriteBufferBytes: 16777216,
+    maxConnections: 2048,
+    maxConnectionsPerAddress: 8,
   },
   log: { level: "info" },
 };
@@ -110,7 +113,8 @@ describe("loadConfig: the file", () => {
   it("loads the seed's file as is", () => {
     const cwd = workdir(SEED);
     const loaded = loadConfig([], { cwd, system: fakeSystem() });
-    assert.deepEqual(loaded.config, { ...DEFAULTS, peerId: "cesar-peer", broadcastAddress: "172.31.255.255" });
+    assert.match(SEED, /^\[NETWORK_INFO\]\nport = 9876\nbroadcast_address = \S+\npeer_id = cesar-peer\n$/);
+    assert.deepEqual(loaded.config, { ...DEFAULTS, peerId: "cesar-peer", broadcastAddress: SEED_BROADCAST });
     assert.equal(loaded.file, join(cwd, FILE));
     assert.deepEqual(loaded.chosen, []);
   });
@@ -119,7 +123,7 @@ describe("loadConfig: the file", () => {
     const { config } = load([], `
 [NETWORK_INFO]
 port = 19876
-broadcast_address = 192.168.7.255
+broadcast_address = 198.19.7.255
 peer_id = alice
 [HTTP]
 port = 18000
@@ -127,8 +131,10 @@ bind = ::
 [DISCOVERY]
 interval = 0.5
 peer_timeout = 2.25
+max_peers = 50
 [HISTORY]
 limit = 7
+max_message_bytes = 900
 [TCP]
 connect_timeout = 1
 hello_timeout = 2
@@ -138,16 +144,20 @@ retry_max = 86400
 max_frame_bytes = 1000
 max_hello_reply_bytes = 2000
 max_send_attempts = 9
+intro_timeout = 4
+max_write_buffer_bytes = 5000
+max_connections = 40
+max_connections_per_address = 3
 [LOG]
 level = debug
 `);
     assert.deepEqual(config, {
       peerId: "alice",
       port: 19876,
-      broadcastAddress: "192.168.7.255",
+      broadcastAddress: "198.19.7.255",
       http: { port: 18000, bind: "::" },
-      discovery: { intervalMs: 500, peerTimeoutMs: 2250 },
-      history: { limit: 7 },
+      discovery: { intervalMs: 500, peerTimeoutMs: 2250, maxPeers: 50 },
+      history: { limit: 7, maxMessageBytes: 900 },
       tcp: {
         connectTimeoutMs: 1000,
         helloTimeoutMs: 2000,
@@ -157,6 +167,10 @@ level = debug
         maxFrameBytes: 1000,
         maxHelloReplyBytes: 2000,
         maxSendAttempts: 9,
+        introTimeoutMs: 4000,
+        maxWriteBufferBytes: 5000,
+        maxConnections: 40,
+        maxConnectionsPerAddress: 3,
       },
       log: { level: "debug" },
     });
@@ -194,7 +208,7 @@ describe("loadConfig: defaults", () => {
     assert.equal(loaded.file, null);
     assert.deepEqual(loaded.chosen, [
       'peer_id "vm" (host name)',
-      "broadcast 10.0.0.255 (from eth0)",
+      "broadcast 198.18.0.255 (from eth0)",
       "no config file at config/config.ini: using defaults",
     ]);
   });
@@ -213,13 +227,13 @@ describe("loadConfig: defaults", () => {
   it("takes the first non-internal IPv4 interface, skipping /32 links", () => {
     const system = fakeSystem({
       ...LOOPBACK,
-      tun0: [v4("10.8.0.2", "255.255.255.255")],
-      wlan0: [v6("fe80::2"), v4("172.31.4.20", "255.255.0.0")],
-      eth1: [v4("192.168.1.5", "255.255.255.0")],
+      tun0: [v4("198.18.8.2", "255.255.255.255")],
+      wlan0: [v6("fe80::2"), v4("198.19.4.20", "255.255.0.0")],
+      eth1: [v4("198.18.1.5", "255.255.255.0")],
     });
     const loaded = load([], undefined, system);
-    assert.equal(loaded.config.broadcastAddress, "172.31.255.255");
-    assert.ok(loaded.chosen.includes("broadcast 172.31.255.255 (from wlan0)"));
+    assert.equal(loaded.config.broadcastAddress, "198.19.255.255");
+    assert.ok(loaded.chosen.includes("broadcast 198.19.255.255 (from wlan0)"));
   });
 
   it("computes the broadcast address of odd netmasks", () => {
@@ -245,12 +259,12 @@ describe("loadConfig: defaults", () => {
 describe("loadConfig: flags", () => {
   it("override the file, as --flag value and --flag=value", () => {
     const { config } = load(
-      ["--peer-id", "eve", "--broadcast=10.1.255.255", "--port", "7000", "--http-port=7001",
+      ["--peer-id", "eve", "--broadcast=198.18.255.255", "--port", "7000", "--http-port=7001",
         "--http-bind", "0.0.0.0", "--log-level=error"],
       SEED + "[HTTP]\nport = 8080\n[LOG]\nlevel = debug\n",
     );
     assert.equal(config.peerId, "eve");
-    assert.equal(config.broadcastAddress, "10.1.255.255");
+    assert.equal(config.broadcastAddress, "198.18.255.255");
     assert.equal(config.port, 7000);
     assert.equal(config.http.port, 7001);
     assert.equal(config.http.bind, "0.0.0.0");
@@ -323,9 +337,9 @@ describe("loadConfig: mistakes", () => {
   });
 
   it("refuses a broadcast address that is not dotted IPv4", () => {
-    for (const value of ["999.1.1.1", "fe80::1", "10.0.0", "lan"]) {
+    for (const value of ["999.1.1.1", "fe80::1", "198.18.0", "lan"]) {
       assertConfigError(bad(`[NETWORK_INFO]\nbroadcast_address = ${value}\n`),
-        { file: FILE, key: "[NETWORK_INFO] broadcast_address", value, expected: "a dotted IPv4 address such as 192.168.1.255" });
+        { file: FILE, key: "[NETWORK_INFO] broadcast_address", value, expected: expectedOf("NETWORK_INFO", "broadcast_address") });
     }
   });
 

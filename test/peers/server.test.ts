@@ -154,7 +154,14 @@ describe("TCP server", () => {
     peer.close();
   });
 
-  it("knows the peers that said hello", async () => {
-    await waitFor(() => node.peers.list().find((p) => p.peerId === "alice"), { timeoutMs: 2_000, what: "alice in the peer table" });
+  it("knows the peers that said hello while their connection is open", async () => {
+    const peer = await client();
+    await peer.request({ command: "hello", peer_id: "present" });
+    const entry = await waitFor(() => node.peers.list().find((p) => p.peerId === "present"), {
+      timeoutMs: 2_000, what: "present in the peer table",
+    });
+    assert.equal(entry.inbound, 1);
+    assert.equal(entry.address, peerHost);
+    peer.close();
   });
 });
