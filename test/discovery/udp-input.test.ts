@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { createSocket, type Socket } from "node:dgram";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import type { ChatNode } from "../../src/node.js";
+import { freePort, loopbackHosts } from "../support/loopback.js";
+import { startLoopbackNode } from "../support/loopback-node.js";
+import { sleep, waitFor } from "../support/wait.js";
+
+/** PROTOCOL.md "What real peers do": anything but a good hello or answer over UDP is ignored. */
+describe("UDP input", () => {
+  let node: ChatNode;
+  let socket: Socket;
+  let port: number;
+  let nodeHost: string;
+  let probeHost: string;
+  const replies: string[] = [];
+
+  before(async () => {
+    [nodeHost, probeHost] = loopbackHosts(2) as [string, string];
+    port = await freePort();
+    ({ node } = await startLoopbackNode(nodeHost, { peerId: "node", port }));
+    socket = createSocket("udp4");
+    await new Promise<void>((resolve) => socket.bind(0, probeHost, resolve));
+    socket.on("message", (data) => replies.push(data.toString()));
+  });
+  after(async () => {
+    socket.close();
+    await node.stop();
+  });
+
+  const send = (data: string | Buffer) =>
+    new Promise<void>((resolve, reject) => socket.send(data, port, nodeHost, (err) => (err ? reject(err) : resolve())));
+
+  const bad: Array<[string, string | Buffer]> = [
+    ["random bytes", randomBytes(512)],
+    ["a 64 KB datagram", Buffer.alloc(65_000, "{")],
+    ["JSON that is not an object", "[\"hello\"]"],
+    ["a number", "42"],
+    ["wrong types", JSON.stringify({ command: 1, peer_id: ["a"] })],
+    ["missing peer_id", JSON.stringify({ command: "hello" })],
+    ["empty peer_id", JSON.stringify({ command: "hello", peer_id: "" })],
+    ["blank peer_id", JSON.stringify({ command: "hello", peer_id: "   " })],
+    ["a 10 KB peer_id", JSON.stringify({ command: "hello", peer_id: "p".repeat(10_240) })],
+    ["an unknown command", JSON.stringify({ command: "dance", peer_id: "x" })],
+    ["a status that is not ok", JSON.stringify({ status: "error", peer_id: "x" })],
+    ["two objects", '{"command":"hello","peer_id":"a"}{"command":"hello","peer_id":"b"}'],
+    ["truncated JSON", '{"command":"hello","peer_id":"tr'],
+  ];
+
+  for (const [what, data] of bad) {
+    it(`ignores ${what}: no answer, no peer`, async () => {
+      const before = replies.length;
+      const peers = node.peers.list().length;
+      await send(data);
+      await sleep(100);
+      assert.equal(replies.length, before, "no reply");
+      assert.equal(node.peers.list().length, peers, "no new peer");
+    });
+  }
+
+  it("still answers a good hello after all that", async () => {
+    await send(JSON.stringify({ command: "hello", peer_id: "good" }));
+    await waitFor(() => replies.includes('{"status":"ok","peer_id":"node"}\n'), { timeoutMs: 2_000, what: "the answer" });
+  });
+
+  it("ignores a hello carrying our own peer_id", async () => {
+    const before = replies.length;
+    await send(JSON.stringify({ command: "hello", peer_id: "node" }));
+    await sleep(100);
+    assert.deepEqual(replies.slice(before), []);
+    assert.equal(node.peers.list().some((p) => p.peerId === "node"), false);
+  });
+});
