@@ -47,6 +47,17 @@ describe("HTTP API", () => {
     assert.equal(node.history.size, before);
   });
 
+  it("answers a message over max_message_bytes with 413 and a URL over 16 KB with 431", async () => {
+    const before = node.history.size;
+    const tooLong = await fetch(`${base}/send?message=${"x".repeat(64 * 1024 + 1)}`);
+    assert.equal(tooLong.status, 431, "the URL alone is over Node's 16 KB header limit");
+    const form = await get("/send", { method: "POST", body: new URLSearchParams({ message: "x".repeat(64 * 1024 + 1) }) });
+    assert.equal(form.status, 413);
+    assert.match(String(form.body.message), /^E_MESSAGE_TOO_LARGE/);
+    assert.equal((await get("/send", { method: "POST", body: new URLSearchParams({ message: "x".repeat(64 * 1024) }) })).status, 200);
+    assert.equal(node.history.size, before + 1);
+  });
+
   it("answers unknown paths with 404 and other methods with 405", async () => {
     assert.equal((await get("/nope")).status, 404);
     const wrong = await get("/messages", { method: "DELETE" });
