@@ -1,0 +1,38 @@
+// The two implementations under test, started the same way on a LAN host: defaults everywhere
+// (5 s discovery interval, history of 100, log level info), told only their peer_id, the LAN's
+// broadcast address and to serve HTTP on the host's LAN address so the harness can reach it.
+import * as path from "node:path";
+import type { Lan, LanHost, LanProcess } from "../test/lan/netns.js";
+import { repoRoot } from "../test/lan/netns.js";
+
+export type Impl = "p2pchat" | "refpeer";
+export const IMPLS: readonly Impl[] = ["p2pchat", "refpeer"];
+export const IMPL_LABEL: Record<Impl, string> = { p2pchat: "p2pchat", refpeer: "reference peer" };
+
+export const P2PCHAT_MAIN = path.join(repoRoot, "dist", "src", "cli", "main.js");
+
+/** Set by `npm run bench -- --profile DIR`: every p2pchat writes a V8 CPU profile there. */
+let profileDir: string | undefined;
+export function profileInto(dir: string | undefined): void {
+  profileDir = dir;
+}
+
+/** Starts one peer. p2pchat runs as `npm start` runs it (node dist/src/cli/main.js), in the LAN's
+ *  artifacts directory so that no config/config.ini of the developer's is picked up. */
+export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, extraArgs: string[] = []): LanProcess {
+  if (impl === "refpeer") return lan.spawnRefpeer(host, { peerId, name: `${host.name}-${peerId}` });
+  const profile = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${peerId}-${process.pid}-${Date.now()}.cpuprofile`] : [];
+  return lan.spawn(host, process.execPath, [
+    ...profile,
+    P2PCHAT_MAIN,
+    "--peer-id", peerId,
+    "--broadcast", lan.broadcast,
+    "--http-bind", host.address,
+    ...extraArgs,
+  ], { name: `${host.name}-${peerId}`, cwd: lan.artifactsDir });
+}
+
+/** The LAN's subnet in CIDR form, from its broadcast address (each LAN is one /24). */
+export function subnetOf(lan: Lan): string {
+  return lan.broadcast.replace(/\.255$/, ".0/24");
+}

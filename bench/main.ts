@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick] [-- --only mesh,ingest] [-- --out DIR] [-- --profile DIR]`
+//
+// Builds LANs of network namespaces (test/lan/netns.ts), runs every scenario for p2pchat and then
+// for the reference peer under the same workload, and writes RESULTS.md, results.json and the
+// charts. Needs root (namespaces), iproute2, python3 and tcpdump; tcpdump is installed from
+// Debian's packages if it is missing.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { lanAvailable, refpeerPath, repoRoot } from "../test/lan/netns.js";
+import { clockSkewMs } from "./clock.js";
+import { IMPLS, profileInto, type Impl } from "./impl.js";
+import { describeMachine } from "./machine.js";
+import { FULL, QUICK, SCENARIOS, type Scenario } from "./plan.js";
+import { renderCharts, renderReport } from "./report.js";
+import type { Results } from "./results.js";
+import { runDelivery } from "./scenarios/delivery.js";
+import { runFanout } from "./scenarios/fanout.js";
+import { runIngest } from "./scenarios/ingest.js";
+import { runMany } from "./scenarios/many.js";
+import { runMesh } from "./scenarios/mesh.js";
+
+const USAGE = `Usage: npm run bench [-- options]
+
+Runs the benchmarks of bench/ (p2pchat beside the reference peer) and writes RESULTS.md,
+results.json and the charts.
+
+  --quick          a reduced set, under 3 minutes (written to test-artifacts/bench-quick/)
+  --only LIST      only these scenarios, comma-separated: ${SCENARIOS.join(", ")}
+  --out DIR        where to write (default bench/, or test-artifacts/bench-quick/ with --quick)
+  --profile DIR    every p2pchat started writes a V8 CPU profile (.cpuprofile) into DIR
+  --help`;
+
+function log(line: string): void {
+  process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
+function fail(line: string): never {
+  process.stderr.write(`bench: ${line}\n`);
+  process.exit(1);
+}
+
+/** tcpdump comes from Debian's packages, like iproute2 for the tests (.ci/run). */
+function ensureTcpdump(): void {
+  try {
+    execFileSync("tcpdump", ["--version"], { stdio: "ignore" });
+    return;
+  } catch {
+    // not installed
+  }
+  log("installing tcpdump (apt-get install tcpdump)");
+  try {
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "tcpdump"], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+  } catch (error) {
+    fail(`tcpdump is needed to observe delivery on the wire and could not be installed: ${(error as Error).message}`);
+  }
+}
+
+/** Notes written by hand about a run (bench/analysis.md), appended to its report if present. */
+export function readAnalysis(dir: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(dir, "analysis.md"), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      out: { type: "string" },
+      profile: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE + "\n");
+    return;
+  }
+  const plan = values.quick ? QUICK : FULL;
+  const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...SCENARIOS];
+  const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length > 0) fail(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.join(", ")}`);
+  const outDir = path.resolve(values.out ?? (values.quick ? path.join(repoRoot, "test-artifacts", "bench-quick") : path.join(repoRoot, "bench")));
+
+  const lan = lanAvailable();
+  if (!lan.ok) fail(`the benchmark builds network namespaces: ${lan.why}`);
+  if (!fs.existsSync(refpeerPath())) fail(`the reference peer is not at ${refpeerPath()} (shared/ beside the repository)`);
+  ensureTcpdump();
+  if (values.profile) {
+    fs.mkdirSync(path.resolve(values.profile), { recursive: true });
+    profileInto(path.resolve(values.profile));
+  }
+
+  const started = new Date();
+  const machine = describeMachine();
+  const command = ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
+  log(`${command}: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, load average ${machine.loadAverage.join(" ")}`);
+  if (machine.loadAverage[0]! > 1) log(`note: the machine is busy (load ${machine.loadAverage[0]}); figures will be slower than on an idle machine`);
+
+  const results: Results = {
+    format: 1,
+    command,
+    plan,
+    startedAt: started.toISOString(),
+    finishedAt: "",
+    seconds: 0,
+    machine,
+    loadAverageAfter: [],
+    clockSkewMs: 0,
+    mesh: [],
+    delivery: [],
+    ingest: [],
+    fanout: [],
+    many: [],
+    errors: [],
+  };
+  const attempt = async <T>(scenario: Scenario, impl: Impl, size: number | undefined, run: () => Promise<T>, into: T[]) => {
+    try {
+      into.push(await run());
+    } catch (error) {
+      const message = (error as Error).message;
+      log(`${scenario} ${impl}${size === undefined ? "" : ` ${size}`} failed: ${message}`);
+      results.errors.push({ scenario, impl, ...(size === undefined ? {} : { size }), message: message.slice(0, 2000) });
+    }
+  };
+
+  const want = (s: Scenario) => only.includes(s);
+  if (want("mesh")) {
+    log("1+5. mesh formation and footprint");
+    for (const n of plan.mesh.sizes) {
+      for (const impl of IMPLS) {
+        await attempt("mesh", impl, n, () => runMesh(impl, n, {
+          timeoutMs: plan.mesh.timeoutMs,
+          settleMs: plan.mesh.settleMs,
+          ...(plan.mesh.idleCpuAt.includes(n) ? { idleCpuSeconds: plan.mesh.idleCpuSeconds } : {}),
+          log,
+        }), results.mesh);
+      }
+    }
+  }
+  if (want("delivery")) {
+    log("2. delivery latency");
+    for (const n of plan.delivery.sizes) {
+      for (const impl of IMPLS) {
+        await attempt("delivery", impl, n, () => runDelivery(impl, n, {
+          messages: plan.delivery.messages,
+          rate: plan.delivery.rate,
+          meshTimeoutMs: plan.mesh.timeoutMs,
+          log,
+        }), results.delivery);
+      }
+    }
+  }
+  if (want("ingest")) {
+    log("3. ingest");
+    for (let round = 0; round < plan.ingest.repeats; round++) {
+      for (const impl of IMPLS) {
+        await attempt("ingest", impl, undefined, () => runIngest(impl, { ...plan.ingest, log }), results.ingest);
+      }
+    }
+  }
+  if (want("fanout")) {
+    log("4. fan-out");
+    for (const impl of IMPLS) {
+      await attempt("fanout", impl, plan.fanout.n, () => runFanout(impl, { ...plan.fanout, meshTimeoutMs: plan.mesh.timeoutMs, log }), results.fanout);
+    }
+  }
+  if (want("many")) {
+    log("6. one node, many peers");
+    for (const m of plan.many.sizes) {
+      for (const impl of IMPLS) {
+        await attempt("many", impl, m, () => runMany(impl, { m, messages: plan.many.messages, rate: plan.many.rate, connectTimeoutMs: plan.many.connectTimeoutMs, log }), results.many);
+      }
+    }
+  }
+
+  const finished = new Date();
+  results.finishedAt = finished.toISOString();
+  results.seconds = Math.round((finished.getTime() - started.getTime()) / 1000);
+  results.loadAverageAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  results.clockSkewMs = Math.round(clockSkewMs() * 100) / 100;
+
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  for (const [name, svg] of Object.entries(renderCharts(results))) fs.writeFileSync(path.join(outDir, name), svg);
+  fs.writeFileSync(path.join(outDir, "RESULTS.md"), renderReport(results, readAnalysis(outDir)));
+  log(`done in ${results.seconds} s: ${path.relative(process.cwd(), path.join(outDir, "RESULTS.md"))}${results.errors.length ? ` (${results.errors.length} runs failed, see the report)` : ""}`);
+  if (results.errors.length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => fail((error as Error).stack ?? String(error)));

@@ -1,0 +1,33 @@
+// What `npm run bench` runs, and what `npm run bench -- --quick` runs (under 3 minutes).
+
+export interface Plan {
+  quick: boolean;
+  mesh: { sizes: number[]; timeoutMs: number; settleMs: number; idleCpuSeconds: number; idleCpuAt: number[] };
+  delivery: { sizes: number[]; messages: number; rate: number };
+  ingest: { connections: number; warmupMs: number; durationMs: number; repeats: number };
+  fanout: { n: number; rates: number[]; stepSeconds: number; maxMessages: number };
+  many: { sizes: number[]; messages: number; rate: number; connectTimeoutMs: number };
+}
+
+export const FULL: Plan = {
+  quick: false,
+  // N = 1 is the idle footprint of a peer alone; 40 is the issue's largest mesh.
+  mesh: { sizes: [1, 5, 10, 20, 40], timeoutMs: 60_000, settleMs: 2_000, idleCpuSeconds: 10, idleCpuAt: [1, 40] },
+  delivery: { sizes: [10, 20], messages: 250, rate: 50 },
+  // Three alternating rounds; the median is reported (other work on the machine varies).
+  ingest: { connections: 4, warmupMs: 2_000, durationMs: 5_000, repeats: 3 },
+  fanout: { n: 10, rates: [100, 200, 500, 1000, 1500, 2000, 3000, 4000, 6000], stepSeconds: 2, maxMessages: 8_000 },
+  many: { sizes: [50, 200, 500], messages: 50, rate: 10, connectTimeoutMs: 60_000 },
+};
+
+export const QUICK: Plan = {
+  quick: true,
+  mesh: { sizes: [1, 5, 20], timeoutMs: 30_000, settleMs: 1_000, idleCpuSeconds: 3, idleCpuAt: [20] },
+  delivery: { sizes: [10], messages: 200, rate: 50 },
+  ingest: { connections: 4, warmupMs: 1_000, durationMs: 3_000, repeats: 1 },
+  fanout: { n: 10, rates: [100, 500, 1000, 2000], stepSeconds: 1, maxMessages: 2_000 },
+  many: { sizes: [200], messages: 20, rate: 10, connectTimeoutMs: 30_000 },
+};
+
+export const SCENARIOS = ["mesh", "delivery", "ingest", "fanout", "many"] as const;
+export type Scenario = (typeof SCENARIOS)[number];

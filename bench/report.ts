@@ -1,0 +1,358 @@
+// RESULTS.md and the charts, rendered from one run's results (bench/results.json). Pure: the same
+// results always give the same text, so a report can be re-rendered from the JSON alone
+// (`node dist/bench/render.js bench/results.json`), and the rules that judge the targets are
+// unit-tested (test/bench/report.test.ts).
+import { lineChart, type Series } from "./chart.js";
+import { IMPL_LABEL, IMPLS, type Impl } from "./impl.js";
+import type { Results } from "./results.js";
+import type { IngestResult } from "./scenarios/ingest.js";
+import { round } from "./stats.js";
+
+const COLORS: Record<Impl, string> = { p2pchat: "#1f77b4", refpeer: "#d62728" };
+
+type Better = "lower" | "higher";
+
+export interface Comparison {
+  figure: string;
+  better: Better;
+  p2pchat: number | undefined;
+  refpeer: number | undefined;
+  unit: string;
+}
+
+export interface TargetCheck {
+  target: string;
+  p2pchat: string;
+  refpeer: string;
+  met: boolean | undefined;
+}
+
+const fmt = (v: number | undefined, unit = ""): string =>
+  v === undefined || !Number.isFinite(v) ? "—" : `${v.toLocaleString("en-US", { maximumFractionDigits: 3 })}${unit ? ` ${unit}` : ""}`;
+
+/** "2.4× better" / "1.6× worse" / "same" for p2pchat against the reference peer. */
+export function ratio(c: Comparison): { text: string; factor: number | undefined } {
+  const { p2pchat: ours, refpeer: theirs } = c;
+  if (ours === undefined || theirs === undefined || !Number.isFinite(ours) || !Number.isFinite(theirs)) return { text: "—", factor: undefined };
+  if (ours === theirs) return { text: "same", factor: 1 };
+  if (ours <= 0 || theirs <= 0) {
+    // A zero (idle CPU) admits no ratio; the smaller is still better.
+    const oursBetter = c.better === "lower" ? ours < theirs : ours > theirs;
+    return { text: oursBetter ? "better" : "worse", factor: oursBetter ? Infinity : 0 };
+  }
+  const factor = c.better === "lower" ? theirs / ours : ours / theirs;
+  return factor >= 1
+    ? { text: `${round(factor)}× better`, factor }
+    : { text: `${round(1 / factor)}× worse`, factor };
+}
+
+function ingestMedian(results: Results, impl: Impl): IngestResult | undefined {
+  const rounds = results.ingest.filter((r) => r.impl === impl).sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
+  return rounds[Math.floor((rounds.length - 1) / 2)];
+}
+
+/** µs of the peer's CPU per message received in the ingest run. */
+function cpuPerMessage(r: IngestResult | undefined): number | undefined {
+  return r ? round((r.peerCpuPercent / 100) * 1e6 / r.messagesPerSecond) : undefined;
+}
+
+export function comparisons(results: Results): Comparison[] {
+  const rows: Comparison[] = [];
+  const pair = (figure: string, better: Better, unit: string, get: (impl: Impl) => number | undefined) => {
+    const row = { figure, better, unit, p2pchat: get("p2pchat"), refpeer: get("refpeer") };
+    if (row.p2pchat !== undefined || row.refpeer !== undefined) rows.push(row);
+  };
+  const mesh = (impl: Impl, n: number) => results.mesh.find((r) => r.impl === impl && r.n === n);
+  const sizes = [...new Set(results.mesh.map((r) => r.n))].sort((a, b) => a - b);
+  for (const n of sizes.filter((n) => n > 1)) {
+    pair(`mesh of ${n}: first start → full mesh`, "lower", "ms", (i) => mesh(i, n)?.meshMs);
+    pair(`mesh of ${n}: last peer's first hello → full mesh`, "lower", "ms", (i) => mesh(i, n)?.fromLastStartMs);
+  }
+  for (const n of sizes) pair(`RSS per peer, mesh of ${n} (median)`, "lower", "MB", (i) => mesh(i, n)?.rssMb.median);
+  for (const r of results.mesh.filter((r) => r.impl === "p2pchat" && r.idleCpu)) {
+    pair(`idle CPU per peer, mesh of ${r.n} (max)`, "lower", "% of a core", (i) => mesh(i, r.n)?.idleCpu?.maxPercent);
+  }
+  for (const n of [...new Set(results.delivery.map((r) => r.n))].sort((a, b) => a - b)) {
+    const d = (impl: Impl) => results.delivery.find((r) => r.impl === impl && r.n === n);
+    pair(`delivery to all ${n - 1} others, p50`, "lower", "ms", (i) => d(i)?.toAll.p50);
+    pair(`delivery to all ${n - 1} others, p99`, "lower", "ms", (i) => d(i)?.toAll.p99);
+  }
+  pair("ingest on 4 connections", "higher", "messages/s", (i) => ingestMedian(results, i)?.messagesPerSecond);
+  pair("ingest: CPU per message received", "lower", "µs", (i) => cpuPerMessage(ingestMedian(results, i)));
+  for (const f of results.fanout.filter((r) => r.impl === "p2pchat")) {
+    pair(`fan-out to ${f.n - 1} others: highest rate sustained`, "higher", "messages/s", (i) => results.fanout.find((r) => r.impl === i && r.n === f.n)?.sustainedRate);
+  }
+  for (const m of [...new Set(results.many.map((r) => r.m))].sort((a, b) => a - b)) {
+    const r = (impl: Impl) => results.many.find((x) => x.impl === impl && x.m === m);
+    pair(`${m} virtual peers: all ${2 * m} connections up`, "lower", "ms", (i) => r(i)?.connectAllMs);
+    pair(`${m} virtual peers: fan-out to all, p99`, "lower", "ms", (i) => r(i)?.fanout?.toAll.p99);
+    pair(`${m} virtual peers: RSS`, "lower", "MB", (i) => r(i)?.rssAfterFanoutMb);
+  }
+  return rows;
+}
+
+export function targets(results: Results): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const both = (get: (impl: Impl) => string) => ({ p2pchat: get("p2pchat"), refpeer: get("refpeer") });
+
+  const mesh20 = (i: Impl) => results.mesh.find((r) => r.impl === i && r.n === 20);
+  const m20 = mesh20("p2pchat");
+  checks.push({
+    target: "mesh of 20 formed within 1 s of the last start",
+    ...both((i) => fmt(mesh20(i)?.fromLastStartMs, "ms")),
+    met: m20 ? m20.fromLastStartMs !== undefined && m20.fromLastStartMs <= 1000 : undefined,
+  });
+
+  const d20 = (i: Impl) => results.delivery.find((r) => r.impl === i && r.n === 20);
+  const d = d20("p2pchat");
+  checks.push({
+    target: "p99 delivery to 19 others ≤ 50 ms at 50 messages/s",
+    ...both((i) => fmt(d20(i)?.toAll.p99, "ms")),
+    met: d ? d.toAll.p99 <= 50 && d.undelivered === 0 : undefined,
+  });
+
+  const ingest = ingestMedian(results, "p2pchat");
+  checks.push({
+    target: "ingest ≥ 20,000 messages/s",
+    ...both((i) => fmt(ingestMedian(results, i)?.messagesPerSecond, "/s")),
+    met: ingest ? ingest.messagesPerSecond >= 20_000 : undefined,
+  });
+
+  const mesh40 = (i: Impl) => results.mesh.find((r) => r.impl === i && r.n === 40);
+  const r40 = mesh40("p2pchat");
+  checks.push({
+    target: "RSS ≤ 80 MB per peer at N = 40",
+    ...both((i) => fmt(mesh40(i)?.rssMb.max, "MB (max)")),
+    met: r40 ? r40.rssMb.max <= 80 : undefined,
+  });
+
+  const many500 = (i: Impl) => results.many.find((r) => r.impl === i && r.m === 500);
+  const m500 = many500("p2pchat");
+  checks.push({
+    target: "one node holds 500 virtual peers (1,000 connections), fan-out p99 ≤ 200 ms",
+    ...both((i) => {
+      const r = many500(i);
+      if (!r) return "—";
+      return r.connectAllMs === undefined ? `${r.outbound} + ${r.inbound} of 1000 connections` : `1000 connections, p99 ${fmt(r.fanout?.toAll.p99, "ms")}`;
+    }),
+    met: m500 ? m500.connectAllMs !== undefined && m500.fanout !== undefined && m500.fanout.incomplete === 0 && m500.fanout.toAll.p99 <= 200 : undefined,
+  });
+
+  const rows = comparisons(results).map(ratio).filter((r) => r.factor !== undefined);
+  const twice = rows.filter((r) => r.factor! >= 2).length;
+  checks.push({
+    target: "at least 2× better than the reference peer on every comparable figure",
+    p2pchat: `${twice} of ${rows.length} figures`,
+    refpeer: "",
+    met: rows.length > 0 ? twice === rows.length : undefined,
+  });
+  return checks;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+const yesNo = (met: boolean | undefined) => (met === undefined ? "not measured" : met ? "**met**" : "**not met**");
+
+export function renderReport(results: Results, analysis?: string): string {
+  const { machine, plan } = results;
+  const out: string[] = [];
+  out.push("# Benchmarks: p2pchat beside the reference peer");
+  out.push("");
+  out.push(`A fresh run of \`${results.command}\` on ${results.startedAt.slice(0, 10)} (${results.startedAt.slice(11, 16)} UTC, ${results.seconds} s), generated by it. ` +
+    `The raw figures are in [results.json](results.json); every number here is p2pchat and the reference peer ` +
+    `(\`../shared/reference-peer/refpeer.py\`) under the same workload, in the same run.${plan.quick ? " **This is the quick set** (`--quick`)." : ""}`);
+  out.push("");
+  out.push("## Machine");
+  out.push("");
+  out.push(table(["", ""], [
+    ["CPU", `${machine.cpuModel}, ${machine.cores} cores`],
+    ["memory", `${machine.memoryGiB} GiB`],
+    ["system", `${machine.os}, Linux ${machine.kernel}`],
+    ["runtimes", `Node.js ${machine.node} (p2pchat), ${machine.python} (reference peer), ${machine.tcpdump}`],
+    ["p2pchat", `commit ${machine.commit}${machine.dirty ? " with uncommitted changes" : ""}`],
+    ["load average (1, 5, 15 min)", `${machine.loadAverage.join(", ")} at the start, ${results.loadAverageAfter.join(", ")} at the end`],
+  ]));
+  out.push("");
+  out.push("Every peer, the harness, tcpdump and the load generator share these cores, as N students' peers would " +
+    "share a machine if they all ran on one. Other work on the machine slows every figure: run the benchmark " +
+    "for the committed results when the machine is otherwise idle (check `uptime` first).");
+  if (machine.loadAverage[0]! > 1) {
+    out.push("");
+    out.push(`> The machine was not idle when this run started (load average ${machine.loadAverage[0]}): other processes competed for the two cores.`);
+  }
+  out.push("");
+  out.push("Commands: `npm ci && npm run bench` (everything below); `npm run bench -- --quick` (a reduced set in under 3 minutes); " +
+    "`npm run bench -- --only ingest,many` (some scenarios). Root is needed for the network namespaces.");
+  out.push("");
+
+  out.push("## Targets");
+  out.push("");
+  out.push(table(["target", "p2pchat", "reference peer", "p2pchat"], targets(results).map((t) => [t.target, t.p2pchat, t.refpeer, yesNo(t.met)])));
+  out.push("");
+  out.push("## Every comparable figure");
+  out.push("");
+  out.push(table(["figure", "better", "p2pchat", "reference peer", "p2pchat is", "≥ 2×"], comparisons(results).map((c) => {
+    const r = ratio(c);
+    return [c.figure, c.better, fmt(c.p2pchat, c.unit), fmt(c.refpeer, c.unit), r.text, r.factor === undefined ? "—" : r.factor >= 2 ? "yes" : "no"];
+  })));
+  out.push("");
+
+  if (results.mesh.length > 0) {
+    out.push("## 1. Mesh formation");
+    out.push("");
+    out.push(`N peers on N hosts, started one right after the other; the mesh is formed when every ordered pair has a working connection (the server answered the client's hello, seen on the wire; \`ss\` in every namespace then confirms one inbound and one outbound connection per pair). "Last start" is the moment the last peer's first UDP hello is on the wire: when it is up. Start-up is from starting the process to its first hello.`);
+    out.push("");
+    out.push(table(["N", "implementation", "first start → mesh", "last start → mesh", "start-up p50 / max", "pairs", "ss agrees"],
+      results.mesh.filter((r) => r.n > 1).map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.meshMs, "ms"), fmt(r.fromLastStartMs, "ms"),
+        `${fmt(r.startup.p50)} / ${fmt(r.startup.max, "ms")}`, `${r.pairs} / ${r.pairsNeeded}`, r.verified ? "yes" : "no"])));
+    out.push("");
+  }
+
+  if (results.delivery.length > 0) {
+    out.push("## 2. Delivery latency");
+    out.push("");
+    const first = results.delivery[0]!;
+    out.push(`A full mesh of N; ${first.messages} messages at ${first.rate} messages/s, sent round robin on every peer through \`GET /send\`. Latency is from the moment the harness writes the request until the last of the N-1 others has the message in its history, which is when its ack leaves it (see the method below).`);
+    out.push("");
+    out.push(table(["N", "implementation", "to all p50", "p90", "p99", "max", "to one p50 / p99", "/send answered p50", "not everywhere"],
+      results.delivery.map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.toAll.p50, "ms"), fmt(r.toAll.p90, "ms"), fmt(r.toAll.p99, "ms"), fmt(r.toAll.max, "ms"),
+        `${fmt(r.toEach.p50)} / ${fmt(r.toEach.p99, "ms")}`, fmt(r.http.p50, "ms"), String(r.undelivered + r.failedSends)])));
+    out.push("");
+  }
+
+  if (results.ingest.length > 0) {
+    out.push("## 3. Ingest");
+    out.push("");
+    const r0 = results.ingest[0]!;
+    out.push(`One peer receives \`new_message\` on ${r0.connections} connections from ${r0.connections} virtual peers, each sending its next message as soon as the previous one is acked (one in flight per connection, as the protocol's peers expect). Messages acked per second over ${r0.seconds} s after a warm-up; the median of ${plan.ingest.repeats} alternating round(s) counts. CPU is % of one core.`);
+    out.push("");
+    out.push(table(["implementation", "round", "messages/s", "ack round trip p50 / p99", "peer CPU", "CPU per message", "load generator CPU", "RSS after"],
+      results.ingest.map((r, i) => [IMPL_LABEL[r.impl], String(Math.floor(i / IMPLS.length) + 1), fmt(r.messagesPerSecond), `${fmt(r.rttMs.p50)} / ${fmt(r.rttMs.p99, "ms")}`,
+        fmt(r.peerCpuPercent, "%"), fmt(cpuPerMessage(r), "µs"), fmt(r.loadgenCpuPercent, "%"), fmt(r.rssAfterMb, "MB")])));
+    out.push("");
+  }
+
+  if (results.fanout.length > 0) {
+    out.push("## 4. Fan-out");
+    out.push("");
+    out.push(`A full mesh of ${results.fanout[0]!.n}; one peer sends through \`GET /send\` at rising rates (${plan.fanout.stepSeconds} s per rate). A rate is sustained when the API answers the sends as fast as they are offered (within 5 %), every message reaches all ${results.fanout[0]!.n - 1} others, and p99 delivery to all stays under 1 s. Stepping stops at the first rate not sustained.`);
+    out.push("");
+    out.push(table(["implementation", "offered /s", "answered /s", "delivered", "to all p50 / p99", "drain after last send", "sender CPU", "sustained"],
+      results.fanout.flatMap((f) => f.steps.map((s) => [IMPL_LABEL[f.impl], fmt(s.offeredRate), fmt(s.sendRate), `${s.delivered} / ${s.messages}`,
+        `${fmt(s.toAll.p50)} / ${fmt(s.toAll.p99, "ms")}`, fmt(s.drainMs, "ms"), fmt(s.senderCpuPercent, "%"), s.sustained ? "yes" : `no: ${s.why}`]))));
+    out.push("");
+    out.push(table(["implementation", "highest rate sustained"], results.fanout.map((f) => [IMPL_LABEL[f.impl], fmt(f.sustainedRate, "messages/s")])));
+    out.push("");
+  }
+
+  if (results.mesh.length > 0) {
+    out.push("## 5. Footprint");
+    out.push("");
+    out.push(`Resident memory (VmRSS) of every peer ${plan.mesh.settleMs / 1000} s after its mesh formed, and CPU over an idle window (no messages; discovery keeps announcing every 5 s) in % of one core. N = 1 is a peer alone.`);
+    out.push("");
+    out.push(table(["N", "implementation", "RSS median", "RSS max", "threads", "idle CPU median / max", "idle CPU, all peers"],
+      results.mesh.map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.rssMb.median, "MB"), fmt(r.rssMb.max, "MB"), fmt(r.threads),
+        r.idleCpu ? `${fmt(r.idleCpu.medianPercent)} / ${fmt(r.idleCpu.maxPercent, "%")} over ${r.idleCpu.seconds} s` : "—",
+        r.idleCpu ? fmt(r.idleCpu.totalPercent, "%") : "—"])));
+    const afterDelivery = results.delivery.map((r) => `${IMPL_LABEL[r.impl]} ${fmt(r.rssAfterMb, "MB")} (N = ${r.n})`);
+    if (afterDelivery.length) out.push("", `RSS after the delivery runs (history full: 100 messages), median per peer: ${afterDelivery.join(", ")}.`);
+    out.push("");
+  }
+
+  if (results.many.length > 0) {
+    out.push("## 6. One node, many peers");
+    out.push("");
+    out.push(`One peer under test and M virtual peers played by one load generator process (\`bench/loadgen.ts\`), each virtual peer on its own address in one namespace. They say hello by UDP (10 every 10 ms; again after 1 s if unanswered), the peer answers and connects to each, each connects to it: 2M connections. Then ${plan.many.messages} messages at ${plan.many.rate}/s through the peer's \`/send\`; latency is until the last of the M has it (arrival timed by the load generator, which also sent the request).`);
+    out.push("");
+    out.push(table(["M", "implementation", "all 2M connections", "half of them", "fan-out to all p50 / p99", "to one p99", "RSS idle → connected → after", "threads"],
+      results.many.map((r) => [String(r.m), IMPL_LABEL[r.impl],
+        r.connectAllMs === undefined ? `not all: ${r.outbound} out + ${r.inbound} in` : fmt(r.connectAllMs, "ms"), fmt(r.connectHalfMs, "ms"),
+        r.fanout ? `${fmt(r.fanout.toAll.p50)} / ${fmt(r.fanout.toAll.p99, "ms")}${r.fanout.incomplete ? ` (${r.fanout.incomplete} incomplete)` : ""}` : "—",
+        r.fanout ? fmt(r.fanout.toEach.p99, "ms") : "—",
+        `${fmt(r.rssIdleMb)} → ${fmt(r.rssConnectedMb)} → ${fmt(r.rssAfterFanoutMb, "MB")}`, fmt(r.threads)])));
+    out.push("");
+  }
+
+  out.push("## Charts");
+  out.push("");
+  out.push("![Delivery latency against the number of peers](latency.svg)");
+  out.push("");
+  out.push("![RSS against the number of peers](rss.svg)");
+  out.push("");
+
+  if (results.errors.length > 0) {
+    out.push("## Runs that failed");
+    out.push("");
+    out.push(table(["scenario", "implementation", "size", "error"], results.errors.map((e) => [e.scenario, IMPL_LABEL[e.impl], e.size === undefined ? "" : String(e.size), e.message.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 300)])));
+    out.push("");
+  }
+
+  out.push("## How it is measured");
+  out.push("");
+  out.push(METHOD);
+  if (analysis) {
+    out.push("");
+    out.push(analysis.trim());
+  }
+  return out.join("\n") + "\n";
+}
+
+const METHOD = `- **Hosts**: every peer runs on its own host, a network namespace with one veth on a Linux bridge,
+  in 198.18.0.0/15 (\`test/lan/netns.ts\`, the multi-host tests' harness). Real UDP broadcast, real TCP.
+  Both implementations start with their defaults (5 s discovery interval, history of 100; p2pchat logs at
+  \`info\`, a line per message), told only their peer_id, the LAN's broadcast address and to serve HTTP on
+  the host's address. p2pchat is started as \`npm start\` starts it: \`node dist/src/cli/main.js\`.
+- **Observation on the wire**: tcpdump captures the LAN's protocol traffic as it enters the bridge
+  (\`bench/capture.ts\`); \`bench/pcap.ts\` and \`bench/wire.ts\` put the TCP streams back in order and cut them
+  into frames with p2pchat's own frame decoder. On every connection the k-th answer after the hello reply
+  acknowledges the k-th \`new_message\` (PROTOCOL.md §2), and both implementations store a message before
+  they ack it, so the moment a receiver's ack leaves it is the moment the message is in its history. This
+  watches both implementations the same way, from outside, with kernel timestamps (µs), and without polling
+  the peers (which would load them). The harness's own clock (\`performance.timeOrigin + performance.now()\`)
+  is the same wall clock; send times are taken just before the \`/send\` request is written.
+- **Mesh formation**: connections count when the server's hello reply is on the wire; \`ss\` confirms.
+- **Load generator** (\`bench/loadgen.ts\`, ingest and many peers): one Node.js process playing whole,
+  correct peers, each on its own address, with p2pchat's frame decoder and encoder. It times what it
+  receives itself.
+- **Memory** is VmRSS from \`/proc/<pid>/status\`; **CPU** is utime + stime from \`/proc/<pid>/stat\` over
+  the window, in % of one core.
+- **Percentiles** are nearest-rank over all samples (a p99 of 250 messages is the third-largest).`;
+
+/** The charts, by file name. */
+export function renderCharts(results: Results): Record<string, string> {
+  const latency: Series[] = [];
+  const rss: Series[] = [];
+  for (const impl of IMPLS) {
+    const color = COLORS[impl];
+    const delivery = results.delivery.filter((r) => r.impl === impl);
+    latency.push({ label: `${IMPL_LABEL[impl]}: mesh, p99 to all N-1 others`, color, points: delivery.map((r) => [r.n, r.toAll.p99]) });
+    latency.push({ label: `${IMPL_LABEL[impl]}: mesh, p50 to all N-1 others`, color, dashed: true, points: delivery.map((r) => [r.n, r.toAll.p50]) });
+    const many = results.many.filter((r) => r.impl === impl && r.fanout);
+    latency.push({ label: `${IMPL_LABEL[impl]}: one node to M virtual peers, p99 to all`, color: impl === "p2pchat" ? "#17becf" : "#ff7f0e", points: many.map((r) => [r.m, r.fanout!.toAll.p99]) });
+    const mesh = results.mesh.filter((r) => r.impl === impl);
+    rss.push({ label: `${IMPL_LABEL[impl]}: each peer of a mesh of N (median)`, color, points: mesh.map((r) => [r.n, r.rssMb.median]) });
+    const manyRss = results.many.filter((r) => r.impl === impl);
+    rss.push({ label: `${IMPL_LABEL[impl]}: one node with M virtual peers`, color: impl === "p2pchat" ? "#17becf" : "#ff7f0e", dashed: true, points: manyRss.map((r) => [r.m, r.rssAfterFanoutMb]) });
+  }
+  return {
+    "latency.svg": lineChart({
+      title: "Delivery latency against the number of peers",
+      xLabel: "peers (N in a mesh, or M virtual peers of one node)",
+      yLabel: "ms, send → in every other history",
+      xLog: true,
+      yLog: true,
+      series: latency,
+    }),
+    "rss.svg": lineChart({
+      title: "Resident memory against the number of peers",
+      xLabel: "peers (N in a mesh, or M virtual peers of one node)",
+      yLabel: "RSS, MB",
+      xLog: true,
+      series: rss,
+    }),
+  };
+}
+

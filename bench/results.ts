@@ -1,0 +1,38 @@
+// The shape of bench/results.json: everything one run measured, as RESULTS.md and the charts read it.
+import type { Impl } from "./impl.js";
+import type { Machine } from "./machine.js";
+import type { Plan, Scenario } from "./plan.js";
+import type { DeliveryResult } from "./scenarios/delivery.js";
+import type { FanoutResult } from "./scenarios/fanout.js";
+import type { IngestResult } from "./scenarios/ingest.js";
+import type { ManyResult } from "./scenarios/many.js";
+import type { MeshResult } from "./scenarios/mesh.js";
+
+export interface RunError {
+  scenario: Scenario;
+  impl: Impl;
+  size?: number;
+  message: string;
+}
+
+export interface Results {
+  /** Bumped when the shape changes. */
+  format: 1;
+  command: string;
+  plan: Plan;
+  startedAt: string;
+  finishedAt: string;
+  seconds: number;
+  machine: Machine;
+  /** Load average when the run ended. */
+  loadAverageAfter: number[];
+  /** Wall clock vs the harness's clock at the end (ms); large = the clock was stepped. */
+  clockSkewMs: number;
+  mesh: MeshResult[];
+  delivery: DeliveryResult[];
+  /** Every round of every implementation (see plan.ingest.repeats). */
+  ingest: IngestResult[];
+  fanout: FanoutResult[];
+  many: ManyResult[];
+  errors: RunError[];
+}

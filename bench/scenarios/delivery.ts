@@ -1,0 +1,109 @@
+// Scenario 2 (delivery latency): a full mesh of N; messages sent at a fixed rate, round robin over
+// the peers, each through the sender's HTTP API; for each message, the time from the /send
+// request until the last of the N-1 others has it in its history (its ack leaves it, on the wire).
+import { withLan } from "../../test/lan/netns.js";
+import { Capture } from "../capture.js";
+import { nowMs, sleep, until } from "../clock.js";
+import { subnetOf, type Impl } from "../impl.js";
+import { rssMb } from "../proc.js";
+import { sendMessage, type SendRecord } from "../send.js";
+import { median, round, summarize, type Summary } from "../stats.js";
+import { assertAlive, formMesh, roundSummary } from "./mesh.js";
+
+export interface DeliveryResult {
+  impl: Impl;
+  n: number;
+  messages: number;
+  rate: number;
+  /** Send -> in every other history (ms), over the messages that made it everywhere. */
+  toAll: Summary;
+  /** Send -> in one other history (ms), over every (message, receiver). */
+  toEach: Summary;
+  /** The /send request itself (ms). */
+  http: Summary;
+  /** Messages missing from at least one other history when the wait ended. */
+  undelivered: number;
+  failedSends: number;
+  rssAfterMb: number;
+  /** Send -> in every other history (ms) of each message in send order; null = not everywhere. */
+  series: Array<number | null>;
+  capture: { gaps: number; kernelDrops: number | undefined };
+}
+
+export interface DeliveryOptions {
+  messages: number;
+  rate: number;
+  meshTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+export async function runDelivery(impl: Impl, n: number, options: DeliveryOptions): Promise<DeliveryResult> {
+  return withLan({ hosts: n }, async (lan) => {
+    const capture = await Capture.start({ subnet: subnetOf(lan), udp: true });
+    try {
+      const hosts = lan.hosts;
+      const mesh = await formMesh(lan, impl, capture, options.meshTimeoutMs);
+      if (!mesh.formed) throw new Error(`${impl}: no full mesh of ${n} within ${options.meshTimeoutMs} ms`);
+      await sleep(1_000); // past start-up: every peer idle, as a chat is most of the time
+
+      // text -> receiver address -> wire time of its ack
+      const acks = new Map<string, Map<string, number>>();
+      const stop = capture.onEvent((event) => {
+        if (event.kind === "ack" && event.ok) acks.get(event.text)?.set(event.server, event.time);
+      });
+      const sends: Array<Promise<SendRecord>> = [];
+      const t0 = nowMs() + 20;
+      for (let k = 0; k < options.messages; k++) {
+        const due = t0 + (k * 1000) / options.rate;
+        const wait = due - nowMs();
+        if (wait > 0) await sleep(wait);
+        const text = `delivery ${impl} N${n} #${k} ${"x".repeat(24)}`;
+        acks.set(text, new Map());
+        sends.push(sendMessage(hosts[k % n]!, text));
+      }
+      const records = await Promise.all(sends);
+      const everywhere = () => [...acks.values()].every((receivers) => receivers.size >= n - 1);
+      await until(everywhere, 10_000, 20);
+      await sleep(200); // the capture delivers what it holds
+      stop();
+
+      const toAll: number[] = [];
+      const toEach: number[] = [];
+      let undelivered = 0;
+      const series: Array<number | null> = [];
+      for (const record of records) {
+        const receivers = acks.get(record.text)!;
+        for (const [receiver, time] of receivers) if (receiver !== record.sender) toEach.push(time - record.time);
+        const others = hosts.filter((h) => h.address !== record.sender);
+        if (others.every((h) => receivers.has(h.address))) {
+          toAll.push(Math.max(...others.map((h) => receivers.get(h.address)!)) - record.time);
+          series.push(round(toAll[toAll.length - 1]!));
+        } else {
+          undelivered++;
+          series.push(null);
+        }
+      }
+      assertAlive(mesh.processes, `the N=${n} delivery run`);
+      const rssAfter = median(mesh.processes.map((p) => rssMb(p.pid)));
+      const all = roundSummary(summarize(toAll));
+      options.log(`${impl} N=${n}: ${options.messages} messages at ${options.rate}/s, to all others p50 ${all.p50} ms, p99 ${all.p99} ms, max ${all.max} ms${undelivered ? `, ${undelivered} not everywhere` : ""}`);
+      const result = await capture.stop();
+      return {
+        impl,
+        n,
+        messages: options.messages,
+        rate: options.rate,
+        toAll: all,
+        toEach: roundSummary(summarize(toEach)),
+        http: roundSummary(summarize(records.filter((r) => r.status === 200).map((r) => r.httpMs))),
+        undelivered,
+        failedSends: records.filter((r) => r.status !== 200).length,
+        rssAfterMb: round(rssAfter),
+        series,
+        capture: { gaps: result.stats.gaps, kernelDrops: result.stats.kernelDrops },
+      };
+    } finally {
+      capture.kill();
+    }
+  });
+}

@@ -1,0 +1,162 @@
+// Scenario 4 (fan-out): a full mesh of N; one peer sends through its HTTP API at rising rates,
+// each rate for a few seconds. A rate is sustained when the sends keep pace (the API answers them
+// as fast as they are offered), every message reaches every other peer (each of its N-1 acks is
+// seen on the wire), and p99 delivery to all others stays under a second (no backlog growing).
+import * as http from "node:http";
+import { withLan, type LanHost } from "../../test/lan/netns.js";
+import { Capture } from "../capture.js";
+import { nowMs, sleep, until } from "../clock.js";
+import { subnetOf, type Impl } from "../impl.js";
+import { cpuMeter } from "../proc.js";
+import { sendMessage, type SendRecord } from "../send.js";
+import { round, summarize, type Summary } from "../stats.js";
+import { assertAlive, formMesh, roundSummary } from "./mesh.js";
+
+export interface FanoutStep {
+  offeredRate: number;
+  messages: number;
+  /** Messages answered 200 per second, over the whole step. */
+  sendRate: number;
+  failedSends: number;
+  /** Messages that reached every other peer. */
+  delivered: number;
+  /** Send -> in all N-1 other histories (ms). */
+  toAll: Summary;
+  /** Last ack seen minus last send (ms): how long the backlog took to drain. */
+  drainMs: number;
+  senderCpuPercent: number;
+  sustained: boolean;
+  why: string;
+}
+
+export interface FanoutResult {
+  impl: Impl;
+  n: number;
+  /** The highest offered rate sustained (0 if none). */
+  sustainedRate: number;
+  steps: FanoutStep[];
+  capture: { gaps: number; kernelDrops: number | undefined };
+}
+
+export interface FanoutOptions {
+  n: number;
+  rates: number[];
+  stepSeconds: number;
+  maxMessages: number;
+  meshTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+/** Offered rate kept within this fraction counts as keeping pace. */
+const PACE = 0.95;
+const MAX_P99_MS = 1_000;
+/** Requests in flight at once; beyond it the client waits, and the achieved rate shows it. */
+const MAX_IN_FLIGHT = 64;
+
+export async function runFanout(impl: Impl, options: FanoutOptions): Promise<FanoutResult> {
+  return withLan({ hosts: options.n }, async (lan) => {
+    const capture = await Capture.start({ subnet: subnetOf(lan), udp: true });
+    try {
+      const hosts = lan.hosts;
+      const sender = hosts[0]!;
+      const mesh = await formMesh(lan, impl, capture, options.meshTimeoutMs);
+      if (!mesh.formed) throw new Error(`${impl}: no full mesh of ${options.n} within ${options.meshTimeoutMs} ms`);
+      await sleep(1_000);
+      const steps: FanoutStep[] = [];
+      let sustainedRate = 0;
+      // Keep-alive, like a page or script that sends a lot; servers that close anyway get new ones.
+      const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT });
+      try {
+        for (const rate of options.rates) {
+          const step = await runStep(impl, rate, options, capture, sender, hosts.length - 1, agent, mesh.processes[0]!.pid);
+          steps.push(step);
+          options.log(`${impl} fan-out N=${options.n} at ${rate}/s: sent ${step.sendRate}/s, delivered ${step.delivered}/${step.messages}, to all p99 ${step.toAll.p99} ms, drain ${step.drainMs} ms, sender CPU ${step.senderCpuPercent} %: ${step.sustained ? "sustained" : `not sustained (${step.why})`}`);
+          if (!step.sustained) break;
+          sustainedRate = rate;
+          assertAlive(mesh.processes, "the fan-out run");
+          await sleep(1_000);
+        }
+      } finally {
+        agent.destroy();
+      }
+      const result = await capture.stop();
+      return { impl, n: options.n, sustainedRate, steps, capture: { gaps: result.stats.gaps, kernelDrops: result.stats.kernelDrops } };
+    } finally {
+      capture.kill();
+    }
+  });
+}
+
+async function runStep(
+  impl: Impl, rate: number, options: FanoutOptions, capture: Capture, sender: LanHost,
+  receivers: number, agent: http.Agent, senderPid: number,
+): Promise<FanoutStep> {
+  const messages = Math.min(options.maxMessages, Math.max(50, Math.round(rate * options.stepSeconds)));
+  const acks = new Map<string, Map<string, number>>();
+  let lastAck = 0;
+  const stop = capture.onEvent((event) => {
+    if (event.kind !== "ack" || !event.ok || event.client !== sender.address) return;
+    const receiversOf = acks.get(event.text);
+    if (receiversOf && !receiversOf.has(event.server)) {
+      receiversOf.set(event.server, event.time);
+      lastAck = Math.max(lastAck, event.time);
+    }
+  });
+  const meter = cpuMeter([senderPid]);
+  const records: SendRecord[] = [];
+  const inFlight = new Set<Promise<SendRecord>>();
+  const t0 = nowMs() + 10;
+  for (let k = 0; k < messages; k++) {
+    const due = t0 + (k * 1000) / rate;
+    const wait = due - nowMs();
+    if (wait > 1) await sleep(wait);
+    while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+    const text = `fan-out ${impl} ${rate}/s #${k} ${"x".repeat(24)}`;
+    acks.set(text, new Map());
+    const request = sendMessage(sender, text, agent);
+    inFlight.add(request);
+    void request.then((record) => {
+      inFlight.delete(request);
+      records.push(record);
+    });
+  }
+  await Promise.all(inFlight);
+  const lastAnswer = Math.max(...records.map((r) => r.time + (Number.isFinite(r.httpMs) ? r.httpMs : 0)));
+  const sendSeconds = (lastAnswer - t0) / 1000;
+  const everywhere = () => [...acks.values()].every((m) => m.size >= receivers);
+  await until(everywhere, 5_000, 20);
+  await sleep(100);
+  stop();
+  const senderCpu = meter().percent[0]!;
+
+  const toAll: number[] = [];
+  let delivered = 0;
+  for (const record of records) {
+    const got = acks.get(record.text)!;
+    if (got.size >= receivers) {
+      delivered++;
+      toAll.push(Math.max(...got.values()) - record.time);
+    }
+  }
+  const ok = records.filter((r) => r.status === 200);
+  const sendRate = ok.length / sendSeconds;
+  const summary = roundSummary(summarize(toAll));
+  const lastSend = Math.max(...records.map((r) => r.time));
+  const reasons: string[] = [];
+  if (ok.length < messages) reasons.push(`${messages - ok.length} sends failed`);
+  if (sendRate < rate * PACE) reasons.push(`the API answered only ${round(sendRate)} sends/s`);
+  if (delivered < messages) reasons.push(`${messages - delivered} messages missing somewhere`);
+  if (!(summary.p99 <= MAX_P99_MS)) reasons.push(`p99 to all ${summary.p99} ms`);
+  return {
+    offeredRate: rate,
+    messages,
+    sendRate: round(sendRate),
+    failedSends: messages - ok.length,
+    delivered,
+    toAll: summary,
+    drainMs: round(Math.max(0, lastAck - lastSend)),
+    senderCpuPercent: round(senderCpu),
+    sustained: reasons.length === 0,
+    why: reasons.join(", "),
+  };
+}

@@ -1,0 +1,75 @@
+// Scenario 3 (ingest): one peer under test receives new_message on 4 connections, from 4 virtual
+// peers (bench/loadgen.ts) that each send their next message as soon as the previous one is
+// acked (PROTOCOL.md "What real peers do": one frame, then wait for the ack). Messages/s over a
+// measuring window after a warm-up, and the CPU the peer and the load generator used meanwhile.
+import { withLan } from "../../test/lan/netns.js";
+import { httpUp } from "../../test/lan/scenario.js";
+import { addVirtualAddresses } from "../addresses.js";
+import { startPeer, type Impl } from "../impl.js";
+import { cpuMeter, rssMb } from "../proc.js";
+import { round, type Summary } from "../stats.js";
+import { LoadgenProcess } from "./loadgen-process.js";
+import { roundSummary } from "./mesh.js";
+
+export interface IngestResult {
+  impl: Impl;
+  connections: number;
+  messagesPerSecond: number;
+  acked: number;
+  refused: number;
+  seconds: number;
+  /** new_message -> its ack, as the sender sees it (ms). */
+  rttMs: Summary;
+  peerCpuPercent: number;
+  loadgenCpuPercent: number;
+  rssAfterMb: number;
+}
+
+export interface IngestOptions {
+  connections: number;
+  warmupMs: number;
+  durationMs: number;
+  log: (line: string) => void;
+}
+
+export async function runIngest(impl: Impl, options: IngestOptions): Promise<IngestResult> {
+  return withLan({ hosts: 2 }, async (lan) => {
+    const [target, load] = lan.hosts as [typeof lan.hosts[0], typeof lan.hosts[0]];
+    const virtual = await addVirtualAddresses(load!, [target!], options.connections);
+    try {
+      const peer = startPeer(lan, target!, impl, `${impl}-under-test`);
+      await httpUp(lan, target!);
+      const loadgen = new LoadgenProcess(lan, load!, {
+        mode: "ingest",
+        target: target!.address,
+        addresses: virtual.addresses,
+        warmupMs: options.warmupMs,
+        durationMs: options.durationMs,
+        textBytes: 40,
+      });
+      await loadgen.next("connected", 15_000);
+      await loadgen.next("measure-start", options.warmupMs + 10_000);
+      const meter = cpuMeter([peer.pid]);
+      const end = await loadgen.next("measure-end", options.durationMs + 10_000);
+      const peerCpu = meter().percent[0]!;
+      const rss = rssMb(peer.pid);
+      await loadgen.next("done", 10_000);
+      const rate = round(end.rate as number);
+      options.log(`${impl}: ${rate} messages/s on ${options.connections} connections (peer CPU ${round(peerCpu)} %, load generator CPU ${String(end.loadgenCpuPercent)} %)`);
+      return {
+        impl,
+        connections: options.connections,
+        messagesPerSecond: rate,
+        acked: end.acked as number,
+        refused: end.refused as number,
+        seconds: round(end.seconds as number),
+        rttMs: roundSummary(end.rttMs as Summary),
+        peerCpuPercent: round(peerCpu),
+        loadgenCpuPercent: end.loadgenCpuPercent as number,
+        rssAfterMb: round(rss),
+      };
+    } finally {
+      await virtual.release();
+    }
+  });
+}

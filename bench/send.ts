@@ -1,0 +1,42 @@
+// GET /send?message=... (PROTOCOL.md §4) from the harness, as a user's tool would do it.
+import * as http from "node:http";
+import type { LanHost } from "../test/lan/netns.js";
+import { nowMs } from "./clock.js";
+
+export interface SendRecord {
+  text: string;
+  sender: string;
+  /** nowMs() just before the request was written. */
+  time: number;
+  /** HTTP status, 0 if the request failed. */
+  status: number;
+  /** Until the whole answer was in (ms). */
+  httpMs: number;
+}
+
+/** Sends one message through a host's HTTP API; never rejects (a failure is status 0). */
+export function sendMessage(host: LanHost, text: string, agent: http.Agent | false = false, timeoutMs = 10_000): Promise<SendRecord> {
+  const record: SendRecord = { text, sender: host.address, time: nowMs(), status: 0, httpMs: NaN };
+  return new Promise((resolve) => {
+    const request = http.request(
+      {
+        host: host.address,
+        port: 8000,
+        path: `/send?message=${encodeURIComponent(text)}`,
+        agent,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (response) => {
+        response.resume();
+        response.on("end", () => {
+          record.status = response.statusCode ?? 0;
+          record.httpMs = nowMs() - record.time;
+          resolve(record);
+        });
+        response.on("error", () => resolve(record));
+      },
+    );
+    request.on("error", () => resolve(record));
+    request.end();
+  });
+}

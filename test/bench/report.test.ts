@@ -1,0 +1,99 @@
+// The rules that judge the targets and compare the two implementations, on made-up results.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { comparisons, ratio, renderCharts, renderReport, targets } from "../../bench/report.js";
+import { QUICK } from "../../bench/plan.js";
+import type { Results } from "../../bench/results.js";
+import type { Impl } from "../../bench/impl.js";
+
+const summary = (p50: number, p99: number) => ({ count: 200, min: p50 / 2, p50, p90: (p50 + p99) / 2, p99, max: p99 * 1.2, mean: p50 });
+
+function mesh(impl: Impl, n: number, fromLast: number, rss: number) {
+  return {
+    impl, n, meshMs: fromLast + 300, fromLastStartMs: fromLast, startup: summary(250, 300), pairs: n * (n - 1),
+    pairsNeeded: n * (n - 1), verified: true, rssMb: { median: rss, max: rss + 1, perPeer: [] }, threads: 11,
+  };
+}
+
+function results(overrides: Partial<Results> = {}): Results {
+  return {
+    format: 1,
+    command: "npm run bench",
+    plan: QUICK,
+    startedAt: "2026-11-26T13:00:00.000Z",
+    finishedAt: "2026-11-26T13:10:00.000Z",
+    seconds: 600,
+    machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 24, kernel: "6.1", os: "Debian", node: "v20", python: "Python 3.11", tcpdump: "tcpdump 4.99", loadAverage: [0.1, 0.2, 0.3], commit: "abc1234", dirty: false },
+    loadAverageAfter: [0.5, 0.4, 0.3],
+    clockSkewMs: 0.1,
+    mesh: [mesh("p2pchat", 20, 40, 60), mesh("refpeer", 20, 100, 22), mesh("p2pchat", 40, 80, 70), mesh("refpeer", 40, 200, 25)],
+    delivery: (["p2pchat", "refpeer"] as const).map((impl) => ({
+      impl, n: 20, messages: 250, rate: 50, toAll: impl === "p2pchat" ? summary(5, 30) : summary(12, 90), toEach: summary(3, 20),
+      http: summary(2, 5), undelivered: 0, failedSends: 0, rssAfterMb: 60, series: [], capture: { gaps: 0, kernelDrops: 0 },
+    })),
+    ingest: [
+      { impl: "p2pchat", connections: 4, messagesPerSecond: 25_000, acked: 125_000, refused: 0, seconds: 5, rttMs: summary(0.1, 0.5), peerCpuPercent: 50, loadgenCpuPercent: 60, rssAfterMb: 70 },
+      { impl: "refpeer", connections: 4, messagesPerSecond: 10_000, acked: 50_000, refused: 0, seconds: 5, rttMs: summary(0.3, 1), peerCpuPercent: 90, loadgenCpuPercent: 30, rssAfterMb: 22 },
+    ],
+    fanout: [],
+    many: [
+      { impl: "p2pchat", m: 500, connectAllMs: 800, connectHalfMs: 400, outbound: 500, inbound: 500, fanout: { messages: 50, rate: 10, failedSends: 0, incomplete: 0, toAll: summary(40, 150), toEach: summary(20, 60) }, rssIdleMb: 55, rssConnectedMb: 65, rssAfterFanoutMb: 70, threads: 11 },
+      { impl: "refpeer", m: 500, connectAllMs: undefined, connectHalfMs: 900, outbound: 480, inbound: 500, rssIdleMb: 20, rssConnectedMb: 50, rssAfterFanoutMb: 50, threads: 1003 },
+    ],
+    errors: [],
+    ...overrides,
+  };
+}
+
+describe("bench report", () => {
+  it("states a ratio the right way round for lower-is-better and higher-is-better figures", () => {
+    assert.deepEqual(ratio({ figure: "x", better: "lower", p2pchat: 10, refpeer: 25, unit: "ms" }), { text: "2.5× better", factor: 2.5 });
+    assert.deepEqual(ratio({ figure: "x", better: "lower", p2pchat: 30, refpeer: 10, unit: "ms" }), { text: "3× worse", factor: 1 / 3 });
+    assert.deepEqual(ratio({ figure: "x", better: "higher", p2pchat: 20_000, refpeer: 8_000, unit: "/s" }), { text: "2.5× better", factor: 2.5 });
+    assert.equal(ratio({ figure: "x", better: "lower", p2pchat: 0, refpeer: 0.1, unit: "%" }).text, "better");
+    assert.equal(ratio({ figure: "x", better: "lower", p2pchat: 0, refpeer: 0, unit: "%" }).text, "same");
+    assert.equal(ratio({ figure: "x", better: "lower", p2pchat: 5, refpeer: undefined, unit: "ms" }).factor, undefined);
+  });
+
+  it("judges each target from the figures, and says 'not measured' for what a run left out", () => {
+    const checks = targets(results());
+    const byName = (start: string) => checks.find((c) => c.target.startsWith(start))!;
+    assert.equal(byName("mesh of 20").met, true);
+    assert.equal(byName("p99 delivery").met, true);
+    assert.equal(byName("ingest").met, true);
+    assert.equal(byName("RSS").met, true);
+    assert.equal(byName("one node holds 500").met, true);
+    assert.match(byName("one node holds 500").refpeer, /480 \+ 500 of 1000/);
+    // RSS per peer is worse than the reference peer's: not 2x better everywhere.
+    assert.equal(byName("at least 2×").met, false);
+
+    const slow = results({ ingest: [{ ...results().ingest[0]!, messagesPerSecond: 15_000 }] });
+    assert.equal(targets(slow).find((c) => c.target.startsWith("ingest"))!.met, false);
+    const partial = targets(results({ mesh: [], many: [] }));
+    assert.equal(partial.find((c) => c.target.startsWith("mesh of 20"))!.met, undefined);
+    assert.equal(partial.find((c) => c.target.startsWith("one node"))!.met, undefined);
+  });
+
+  it("compares every figure both implementations have, including derived CPU per message", () => {
+    const rows = comparisons(results());
+    const find = (figure: string) => rows.find((r) => r.figure === figure)!;
+    assert.equal(find("ingest on 4 connections").p2pchat, 25_000);
+    assert.equal(find("ingest: CPU per message received").p2pchat, 20); // 50 % of a core / 25,000 per s
+    assert.equal(find("ingest: CPU per message received").refpeer, 90);
+    assert.equal(find("500 virtual peers: all 1000 connections up").refpeer, undefined);
+    assert.equal(find("delivery to all 19 others, p99").refpeer, 90);
+  });
+
+  it("renders the report with machine, targets and a table per scenario, and both charts", () => {
+    const text = renderReport(results(), "## Analysis\n\nWhy each figure is what it is.");
+    for (const heading of ["## Machine", "## Targets", "## Every comparable figure", "## 1. Mesh formation", "## 2. Delivery latency", "## 3. Ingest", "## 5. Footprint", "## 6. One node, many peers", "## How it is measured", "## Analysis"]) {
+      assert.ok(text.includes(heading), heading);
+    }
+    assert.ok(!text.includes("## 4. Fan-out"), "no fan-out results, no fan-out section");
+    assert.match(text, /Test CPU, 2 cores/);
+    assert.match(text, /\*\*This is the quick set\*\*/);
+    const charts = renderCharts(results());
+    assert.deepEqual(Object.keys(charts).sort(), ["latency.svg", "rss.svg"]);
+    for (const svg of Object.values(charts)) assert.match(svg, /<polyline /);
+  });
+});
