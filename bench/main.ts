@@ -19,6 +19,7 @@ import { renderCharts, renderReport } from "./report.js";
 import type { Results } from "./results.js";
 import { runDelivery } from "./scenarios/delivery.js";
 import { runFanout } from "./scenarios/fanout.js";
+import { runFloor } from "./scenarios/floor.js";
 import { runIngest } from "./scenarios/ingest.js";
 import { runMany } from "./scenarios/many.js";
 import { runMesh } from "./scenarios/mesh.js";
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     machine,
     loadAverageAfter: [],
     clockSkewMs: 0,
+    floor: [],
     mesh: [],
     delivery: [],
     ingest: [],
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
     many: [],
     errors: [],
   };
-  const attempt = async <T>(scenario: Scenario, impl: Impl, size: number | undefined, run: () => Promise<T>, into: T[]) => {
+  const attempt = async <T>(scenario: Scenario, impl: Impl | "node" | "python", size: number | undefined, run: () => Promise<T>, into: T[]) => {
     try {
       into.push(await run());
     } catch (error) {
@@ -135,6 +137,16 @@ async function main(): Promise<void> {
   };
 
   const want = (s: Scenario) => only.includes(s);
+  if (want("floor")) {
+    log("0. the runtimes' floor");
+    for (const runtime of ["node", "python"] as const) {
+      await attempt("floor", runtime, undefined, async () => {
+        const floor = await runFloor(runtime, plan.floor);
+        log(`bare ${runtime} TCP peer: ${floor.cpuPerMessageUs} µs of CPU per message at one per ${floor.gapMs} ms, RSS ${floor.rssMb} MB`);
+        return floor;
+      }, results.floor);
+    }
+  }
   if (want("mesh")) {
     log("1+5. mesh formation and footprint");
     for (const n of plan.mesh.sizes) {
@@ -153,6 +165,7 @@ async function main(): Promise<void> {
     for (const n of plan.delivery.sizes) {
       for (const impl of IMPLS) {
         await attempt("delivery", impl, n, () => runDelivery(impl, n, {
+          warmupMessages: plan.delivery.warmupMessages,
           messages: plan.delivery.messages,
           rate: plan.delivery.rate,
           meshTimeoutMs: plan.mesh.timeoutMs,

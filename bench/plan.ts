@@ -2,8 +2,9 @@
 
 export interface Plan {
   quick: boolean;
+  floor: { messages: number; gapMs: number };
   mesh: { sizes: number[]; timeoutMs: number; settleMs: number; idleCpuSeconds: number; idleCpuAt: number[] };
-  delivery: { sizes: number[]; messages: number; rate: number };
+  delivery: { sizes: number[]; warmupMessages: number; messages: number; rate: number };
   ingest: { connections: number; warmupMs: number; durationMs: number; repeats: number };
   fanout: { n: number; rates: number[]; stepSeconds: number; maxMessages: number };
   many: { sizes: number[]; messages: number; rate: number; connectTimeoutMs: number };
@@ -11,23 +12,25 @@ export interface Plan {
 
 export const FULL: Plan = {
   quick: false,
+  floor: { messages: 500, gapMs: 10 },
   // N = 1 is the idle footprint of a peer alone; 40 is the largest mesh.
   mesh: { sizes: [1, 5, 10, 20, 40], timeoutMs: 60_000, settleMs: 2_000, idleCpuSeconds: 10, idleCpuAt: [1, 40] },
-  delivery: { sizes: [10, 20], messages: 250, rate: 50 },
+  delivery: { sizes: [10, 20], warmupMessages: 100, messages: 250, rate: 50 },
   // Three alternating rounds; the median is reported (other work on the machine varies).
   ingest: { connections: 4, warmupMs: 2_000, durationMs: 5_000, repeats: 3 },
-  fanout: { n: 10, rates: [100, 200, 500, 1000, 1500, 2000, 3000, 4000, 6000], stepSeconds: 2, maxMessages: 8_000 },
+  fanout: { n: 10, rates: [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000], stepSeconds: 2, maxMessages: 10_000 },
   many: { sizes: [50, 200, 500], messages: 50, rate: 10, connectTimeoutMs: 60_000 },
 };
 
 export const QUICK: Plan = {
   quick: true,
+  floor: { messages: 200, gapMs: 10 },
   mesh: { sizes: [1, 5, 20], timeoutMs: 30_000, settleMs: 1_000, idleCpuSeconds: 3, idleCpuAt: [20] },
-  delivery: { sizes: [10], messages: 200, rate: 50 },
+  delivery: { sizes: [10], warmupMessages: 50, messages: 200, rate: 50 },
   ingest: { connections: 4, warmupMs: 1_000, durationMs: 3_000, repeats: 1 },
-  fanout: { n: 10, rates: [100, 500, 1000, 2000], stepSeconds: 1, maxMessages: 2_000 },
+  fanout: { n: 10, rates: [50, 100, 200, 500, 1000], stepSeconds: 1, maxMessages: 1_000 },
   many: { sizes: [200], messages: 20, rate: 10, connectTimeoutMs: 30_000 },
 };
 
-export const SCENARIOS = ["mesh", "delivery", "ingest", "fanout", "many"] as const;
+export const SCENARIOS = ["floor", "mesh", "delivery", "ingest", "fanout", "many"] as const;
 export type Scenario = (typeof SCENARIOS)[number];

@@ -68,3 +68,30 @@ export function cpuMeter(pids: readonly number[]): () => { percent: number[]; se
     return { percent: pids.map((pid, i) => ((cpuMs(pid) - before[i]!) / 10) / seconds), seconds };
   };
 }
+
+/** All CPUs' busy time (everything but idle and iowait) from /proc/stat, in ms of CPU. */
+function machineBusyMs(): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: ((total - idle) * 1000) / clockTicks(), total: (total * 1000) / clockTicks() };
+}
+
+/** Call the result to get how busy the whole machine was since then: % of all its cores, and
+ *  the harness's own CPU (% of one core). Shows when a figure is limited by the machine. */
+export function machineMeter(): () => { machinePercent: number; harnessPercent: number } {
+  const before = machineBusyMs();
+  const harness = process.cpuUsage();
+  const start = performance.now();
+  return () => {
+    const after = machineBusyMs();
+    const used = process.cpuUsage(harness);
+    const ms = performance.now() - start;
+    return {
+      machinePercent: ((after.busy - before.busy) / Math.max(1, after.total - before.total)) * 100,
+      harnessPercent: ((used.user + used.system) / 1000 / ms) * 100,
+    };
+  };
+}

@@ -200,6 +200,16 @@ export function renderReport(results: Results, analysis?: string): string {
   })));
   out.push("");
 
+  if ((results.floor ?? []).length > 0) {
+    out.push("## 0. The runtimes' floor");
+    out.push("");
+    const f0 = results.floor[0]!;
+    out.push(`Not a peer: the smallest TCP server each runtime can be (read a frame, write an ack), fed ${f0.messages} frames one at a time on loopback, one every ${f0.gapMs} ms. What any peer on that runtime pays per message and in memory before doing any work of its own; the figures below include it.`);
+    out.push("");
+    out.push(table(["runtime", "CPU per message", "RSS"], results.floor.map((f) => [f.runtime === "node" ? `Node.js ${machine.node} (p2pchat)` : `${machine.python} (reference peer)`, fmt(f.cpuPerMessageUs, "µs"), fmt(f.rssMb, "MB")])));
+    out.push("");
+  }
+
   if (results.mesh.length > 0) {
     out.push("## 1. Mesh formation");
     out.push("");
@@ -215,11 +225,12 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("## 2. Delivery latency");
     out.push("");
     const first = results.delivery[0]!;
-    out.push(`A full mesh of N; ${first.messages} messages at ${first.rate} messages/s, sent round robin on every peer through \`GET /send\`. Latency is from the moment the harness writes the request until the last of the N-1 others has the message in its history, which is when its ack leaves it (see the method below).`);
+    out.push(`A full mesh of N; ${first.messages} messages at ${first.rate} messages/s, sent round robin on every peer through \`GET /send\`, after ${plan.delivery.warmupMessages} warm-up messages at the same rate (reported apart: a peer that has just started compiles its hot paths during its first messages). Latency is from the moment the harness writes the request until the last of the N-1 others has the message in its history, which is when its ack leaves it (see the method below).`);
     out.push("");
-    out.push(table(["N", "implementation", "to all p50", "p90", "p99", "max", "to one p50 / p99", "/send answered p50", "not everywhere"],
+    out.push(table(["N", "implementation", "to all p50", "p90", "p99", "max", "to one p50 / p99", "/send answered p50", "not everywhere", "warm-up p50 / p99"],
       results.delivery.map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.toAll.p50, "ms"), fmt(r.toAll.p90, "ms"), fmt(r.toAll.p99, "ms"), fmt(r.toAll.max, "ms"),
-        `${fmt(r.toEach.p50)} / ${fmt(r.toEach.p99, "ms")}`, fmt(r.http.p50, "ms"), String(r.undelivered + r.failedSends)])));
+        `${fmt(r.toEach.p50)} / ${fmt(r.toEach.p99, "ms")}`, fmt(r.http.p50, "ms"), String(r.undelivered + r.failedSends),
+        r.warmUp ? `${fmt(r.warmUp.p50)} / ${fmt(r.warmUp.p99, "ms")}` : "—"])));
     out.push("");
   }
 
@@ -229,9 +240,9 @@ export function renderReport(results: Results, analysis?: string): string {
     const r0 = results.ingest[0]!;
     out.push(`One peer receives \`new_message\` on ${r0.connections} connections from ${r0.connections} virtual peers, each sending its next message as soon as the previous one is acked (one in flight per connection, as the protocol's peers expect). Messages acked per second over ${r0.seconds} s after a warm-up; the median of ${plan.ingest.repeats} alternating round(s) counts. CPU is % of one core.`);
     out.push("");
-    out.push(table(["implementation", "round", "messages/s", "ack round trip p50 / p99", "peer CPU", "CPU per message", "load generator CPU", "RSS after"],
+    out.push(table(["implementation", "round", "messages/s", "ack round trip p50 / p99", "peer CPU", "CPU per message", "load generator CPU", "machine (all cores)", "RSS after"],
       results.ingest.map((r, i) => [IMPL_LABEL[r.impl], String(Math.floor(i / IMPLS.length) + 1), fmt(r.messagesPerSecond), `${fmt(r.rttMs.p50)} / ${fmt(r.rttMs.p99, "ms")}`,
-        fmt(r.peerCpuPercent, "%"), fmt(cpuPerMessage(r), "µs"), fmt(r.loadgenCpuPercent, "%"), fmt(r.rssAfterMb, "MB")])));
+        fmt(r.peerCpuPercent, "%"), fmt(cpuPerMessage(r), "µs"), fmt(r.loadgenCpuPercent, "%"), fmt(r.machineCpuPercent, "%"), fmt(r.rssAfterMb, "MB")])));
     out.push("");
   }
 
@@ -240,9 +251,10 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("");
     out.push(`A full mesh of ${results.fanout[0]!.n}; one peer sends through \`GET /send\` at rising rates (${plan.fanout.stepSeconds} s per rate). A rate is sustained when the API answers the sends as fast as they are offered (within 5 %), every message reaches all ${results.fanout[0]!.n - 1} others, and p99 delivery to all stays under 1 s. Stepping stops at the first rate not sustained.`);
     out.push("");
-    out.push(table(["implementation", "offered /s", "answered /s", "delivered", "to all p50 / p99", "drain after last send", "sender CPU", "sustained"],
+    out.push(table(["implementation", "offered /s", "answered /s", "delivered", "to all p50 / p99", "drain after last send", "sender CPU", "harness CPU", "machine (all cores)", "sustained"],
       results.fanout.flatMap((f) => f.steps.map((s) => [IMPL_LABEL[f.impl], fmt(s.offeredRate), fmt(s.sendRate), `${s.delivered} / ${s.messages}`,
-        `${fmt(s.toAll.p50)} / ${fmt(s.toAll.p99, "ms")}`, fmt(s.drainMs, "ms"), fmt(s.senderCpuPercent, "%"), s.sustained ? "yes" : `no: ${s.why}`]))));
+        `${fmt(s.toAll.p50)} / ${fmt(s.toAll.p99, "ms")}`, fmt(s.drainMs, "ms"), fmt(s.senderCpuPercent, "%"), fmt(s.harnessCpuPercent, "%"), fmt(s.machineCpuPercent, "%"),
+        s.sustained ? "yes" : `no: ${s.why}`]))));
     out.push("");
     out.push(table(["implementation", "highest rate sustained"], results.fanout.map((f) => [IMPL_LABEL[f.impl], fmt(f.sustainedRate, "messages/s")])));
     out.push("");
@@ -286,7 +298,7 @@ export function renderReport(results: Results, analysis?: string): string {
   if (results.errors.length > 0) {
     out.push("## Runs that failed");
     out.push("");
-    out.push(table(["scenario", "implementation", "size", "error"], results.errors.map((e) => [e.scenario, IMPL_LABEL[e.impl], e.size === undefined ? "" : String(e.size), e.message.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 300)])));
+    out.push(table(["scenario", "implementation", "size", "error"], results.errors.map((e) => [e.scenario, e.impl === "node" || e.impl === "python" ? e.impl : IMPL_LABEL[e.impl], e.size === undefined ? "" : String(e.size), e.message.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 300)])));
     out.push("");
   }
 

@@ -4,13 +4,14 @@ import type { Machine } from "./machine.js";
 import type { Plan, Scenario } from "./plan.js";
 import type { DeliveryResult } from "./scenarios/delivery.js";
 import type { FanoutResult } from "./scenarios/fanout.js";
+import type { FloorResult } from "./scenarios/floor.js";
 import type { IngestResult } from "./scenarios/ingest.js";
 import type { ManyResult } from "./scenarios/many.js";
 import type { MeshResult } from "./scenarios/mesh.js";
 
 export interface RunError {
   scenario: Scenario;
-  impl: Impl;
+  impl: Impl | "node" | "python";
   size?: number;
   message: string;
 }
@@ -28,6 +29,8 @@ export interface Results {
   loadAverageAfter: number[];
   /** Wall clock vs the harness's clock at the end (ms); large = the clock was stepped. */
   clockSkewMs: number;
+  /** The runtimes' floor: a bare TCP peer in Node.js and in Python. */
+  floor: FloorResult[];
   mesh: MeshResult[];
   delivery: DeliveryResult[];
   /** Every round of every implementation (see plan.ingest.repeats). */

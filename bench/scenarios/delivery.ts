@@ -1,7 +1,7 @@
 // Scenario 2 (delivery latency): a full mesh of N; messages sent at a fixed rate, round robin over
 // the peers, each through the sender's HTTP API; for each message, the time from the /send
 // request until the last of the N-1 others has it in its history (its ack leaves it, on the wire).
-import { withLan } from "../../test/lan/netns.js";
+import { withLan, type LanHost } from "../../test/lan/netns.js";
 import { Capture } from "../capture.js";
 import { nowMs, sleep, until } from "../clock.js";
 import { subnetOf, type Impl } from "../impl.js";
@@ -25,12 +25,16 @@ export interface DeliveryResult {
   undelivered: number;
   failedSends: number;
   rssAfterMb: number;
+  /** The warm-up messages: send -> in every other history (ms). */
+  warmUp: Summary;
   /** Send -> in every other history (ms) of each message in send order; null = not everywhere. */
   series: Array<number | null>;
   capture: { gaps: number; kernelDrops: number | undefined };
 }
 
 export interface DeliveryOptions {
+  /** Sent first at the same rate and reported apart (warmUp), not in the figures. */
+  warmupMessages: number;
   messages: number;
   rate: number;
   meshTimeoutMs: number;
@@ -51,42 +55,42 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
       const stop = capture.onEvent((event) => {
         if (event.kind === "ack" && event.ok) acks.get(event.text)?.set(event.server, event.time);
       });
-      const sends: Array<Promise<SendRecord>> = [];
-      const t0 = nowMs() + 20;
-      for (let k = 0; k < options.messages; k++) {
-        const due = t0 + (k * 1000) / options.rate;
-        const wait = due - nowMs();
-        if (wait > 0) await sleep(wait);
-        const text = `delivery ${impl} N${n} #${k} ${"x".repeat(24)}`;
-        acks.set(text, new Map());
-        sends.push(sendMessage(hosts[k % n]!, text));
-      }
-      const records = await Promise.all(sends);
+      // A warm-up at the same rate first: peers that just started compile their hot paths (V8's
+      // JIT) during their first messages, once per process; a chat has been running for a while.
+      const warmup = await sendAtRate(hosts, acks, `warm-up ${impl} N${n}`, options.warmupMessages, options.rate);
+      await sleep(500);
+      const measured = await sendAtRate(hosts, acks, `delivery ${impl} N${n}`, options.messages, options.rate);
       const everywhere = () => [...acks.values()].every((receivers) => receivers.size >= n - 1);
       await until(everywhere, 10_000, 20);
       await sleep(200); // the capture delivers what it holds
       stop();
 
-      const toAll: number[] = [];
-      const toEach: number[] = [];
-      let undelivered = 0;
-      const series: Array<number | null> = [];
-      for (const record of records) {
-        const receivers = acks.get(record.text)!;
-        for (const [receiver, time] of receivers) if (receiver !== record.sender) toEach.push(time - record.time);
-        const others = hosts.filter((h) => h.address !== record.sender);
-        if (others.every((h) => receivers.has(h.address))) {
-          toAll.push(Math.max(...others.map((h) => receivers.get(h.address)!)) - record.time);
-          series.push(round(toAll[toAll.length - 1]!));
-        } else {
-          undelivered++;
-          series.push(null);
+      const latencies = (records: SendRecord[]) => {
+        const toAll: number[] = [];
+        const toEach: number[] = [];
+        const series: Array<number | null> = [];
+        let undelivered = 0;
+        for (const record of records) {
+          const receivers = acks.get(record.text)!;
+          for (const [receiver, time] of receivers) if (receiver !== record.sender) toEach.push(time - record.time);
+          const others = hosts.filter((h) => h.address !== record.sender);
+          if (others.every((h) => receivers.has(h.address))) {
+            toAll.push(Math.max(...others.map((h) => receivers.get(h.address)!)) - record.time);
+            series.push(round(toAll[toAll.length - 1]!));
+          } else {
+            undelivered++;
+            series.push(null);
+          }
         }
-      }
+        return { toAll, toEach, series, undelivered };
+      };
+      const { toAll, toEach, series, undelivered } = latencies(measured);
+      const records = measured;
       assertAlive(mesh.processes, `the N=${n} delivery run`);
       const rssAfter = median(mesh.processes.map((p) => rssMb(p.pid)));
       const all = roundSummary(summarize(toAll));
-      options.log(`${impl} N=${n}: ${options.messages} messages at ${options.rate}/s, to all others p50 ${all.p50} ms, p99 ${all.p99} ms, max ${all.max} ms${undelivered ? `, ${undelivered} not everywhere` : ""}`);
+      const warmUp = roundSummary(summarize(latencies(warmup).toAll));
+      options.log(`${impl} N=${n}: ${options.messages} messages at ${options.rate}/s, to all others p50 ${all.p50} ms, p99 ${all.p99} ms, max ${all.max} ms${undelivered ? `, ${undelivered} not everywhere` : ""} (warm-up p99 ${warmUp.p99} ms)`);
       const result = await capture.stop();
       return {
         impl,
@@ -99,6 +103,7 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
         undelivered,
         failedSends: records.filter((r) => r.status !== 200).length,
         rssAfterMb: round(rssAfter),
+        warmUp,
         series,
         capture: { gaps: result.stats.gaps, kernelDrops: result.stats.kernelDrops },
       };
@@ -106,4 +111,21 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
       capture.kill();
     }
   });
+}
+
+/** Sends `count` messages at `rate` per second, round robin over the hosts; resolves with every
+ *  send's record once all are answered. */
+async function sendAtRate(
+  hosts: readonly LanHost[], acks: Map<string, Map<string, number>>, label: string, count: number, rate: number,
+): Promise<SendRecord[]> {
+  const sends: Array<Promise<SendRecord>> = [];
+  const t0 = nowMs() + 20;
+  for (let k = 0; k < count; k++) {
+    const wait = t0 + (k * 1000) / rate - nowMs();
+    if (wait > 0) await sleep(wait);
+    const text = `${label} #${k} ${"x".repeat(24)}`;
+    acks.set(text, new Map());
+    sends.push(sendMessage(hosts[k % hosts.length]!, text));
+  }
+  return Promise.all(sends);
 }

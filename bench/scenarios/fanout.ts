@@ -7,7 +7,7 @@ import { withLan, type LanHost } from "../../test/lan/netns.js";
 import { Capture } from "../capture.js";
 import { nowMs, sleep, until } from "../clock.js";
 import { subnetOf, type Impl } from "../impl.js";
-import { cpuMeter } from "../proc.js";
+import { cpuMeter, machineMeter } from "../proc.js";
 import { sendMessage, type SendRecord } from "../send.js";
 import { round, summarize, type Summary } from "../stats.js";
 import { assertAlive, formMesh, roundSummary } from "./mesh.js";
@@ -25,6 +25,9 @@ export interface FanoutStep {
   /** Last ack seen minus last send (ms): how long the backlog took to drain. */
   drainMs: number;
   senderCpuPercent: number;
+  /** How busy all cores of the machine were during the step, and the harness itself (one core). */
+  machineCpuPercent: number;
+  harnessCpuPercent: number;
   sustained: boolean;
   why: string;
 }
@@ -70,7 +73,7 @@ export async function runFanout(impl: Impl, options: FanoutOptions): Promise<Fan
         for (const rate of options.rates) {
           const step = await runStep(impl, rate, options, capture, sender, hosts.length - 1, agent, mesh.processes[0]!.pid);
           steps.push(step);
-          options.log(`${impl} fan-out N=${options.n} at ${rate}/s: sent ${step.sendRate}/s, delivered ${step.delivered}/${step.messages}, to all p99 ${step.toAll.p99} ms, drain ${step.drainMs} ms, sender CPU ${step.senderCpuPercent} %: ${step.sustained ? "sustained" : `not sustained (${step.why})`}`);
+          options.log(`${impl} fan-out N=${options.n} at ${rate}/s: sent ${step.sendRate}/s, delivered ${step.delivered}/${step.messages}, to all p99 ${step.toAll.p99} ms, drain ${step.drainMs} ms, CPU: sender ${step.senderCpuPercent} %, machine ${step.machineCpuPercent} % of all cores: ${step.sustained ? "sustained" : `not sustained (${step.why})`}`);
           if (!step.sustained) break;
           sustainedRate = rate;
           assertAlive(mesh.processes, "the fan-out run");
@@ -103,6 +106,7 @@ async function runStep(
     }
   });
   const meter = cpuMeter([senderPid]);
+  const machine = machineMeter();
   const records: SendRecord[] = [];
   const inFlight = new Set<Promise<SendRecord>>();
   const t0 = nowMs() + 10;
@@ -128,6 +132,7 @@ async function runStep(
   await sleep(100);
   stop();
   const senderCpu = meter().percent[0]!;
+  const { machinePercent, harnessPercent } = machine();
 
   const toAll: number[] = [];
   let delivered = 0;
@@ -156,6 +161,8 @@ async function runStep(
     toAll: summary,
     drainMs: round(Math.max(0, lastAck - lastSend)),
     senderCpuPercent: round(senderCpu),
+    machineCpuPercent: round(machinePercent),
+    harnessCpuPercent: round(harnessPercent),
     sustained: reasons.length === 0,
     why: reasons.join(", "),
   };

@@ -6,7 +6,7 @@ import { withLan } from "../../test/lan/netns.js";
 import { httpUp } from "../../test/lan/scenario.js";
 import { addVirtualAddresses } from "../addresses.js";
 import { startPeer, type Impl } from "../impl.js";
-import { cpuMeter, rssMb } from "../proc.js";
+import { cpuMeter, machineMeter, rssMb } from "../proc.js";
 import { round, type Summary } from "../stats.js";
 import { LoadgenProcess } from "./loadgen-process.js";
 import { roundSummary } from "./mesh.js";
@@ -22,6 +22,8 @@ export interface IngestResult {
   rttMs: Summary;
   peerCpuPercent: number;
   loadgenCpuPercent: number;
+  /** How busy all cores of the machine were while measuring. */
+  machineCpuPercent: number;
   rssAfterMb: number;
 }
 
@@ -50,12 +52,14 @@ export async function runIngest(impl: Impl, options: IngestOptions): Promise<Ing
       await loadgen.next("connected", 15_000);
       await loadgen.next("measure-start", options.warmupMs + 10_000);
       const meter = cpuMeter([peer.pid]);
+      const machine = machineMeter();
       const end = await loadgen.next("measure-end", options.durationMs + 10_000);
       const peerCpu = meter().percent[0]!;
+      const { machinePercent } = machine();
       const rss = rssMb(peer.pid);
       await loadgen.next("done", 10_000);
       const rate = round(end.rate as number);
-      options.log(`${impl}: ${rate} messages/s on ${options.connections} connections (peer CPU ${round(peerCpu)} %, load generator CPU ${String(end.loadgenCpuPercent)} %)`);
+      options.log(`${impl}: ${rate} messages/s on ${options.connections} connections (peer CPU ${round(peerCpu)} %, load generator CPU ${String(end.loadgenCpuPercent)} %, machine ${round(machinePercent)} % of all cores)`);
       return {
         impl,
         connections: options.connections,
@@ -66,6 +70,7 @@ export async function runIngest(impl: Impl, options: IngestOptions): Promise<Ing
         rttMs: roundSummary(end.rttMs as Summary),
         peerCpuPercent: round(peerCpu),
         loadgenCpuPercent: end.loadgenCpuPercent as number,
+        machineCpuPercent: round(machinePercent),
         rssAfterMb: round(rss),
       };
     } finally {

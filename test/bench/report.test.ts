@@ -26,14 +26,15 @@ function results(overrides: Partial<Results> = {}): Results {
     machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 24, kernel: "6.1", os: "Debian", node: "v20", python: "Python 3.11", tcpdump: "tcpdump 4.99", loadAverage: [0.1, 0.2, 0.3], commit: "abc1234", dirty: false },
     loadAverageAfter: [0.5, 0.4, 0.3],
     clockSkewMs: 0.1,
+    floor: [{ runtime: "node", messages: 500, gapMs: 10, cpuPerMessageUs: 200, rssMb: 43 }, { runtime: "python", messages: 500, gapMs: 10, cpuPerMessageUs: 70, rssMb: 14 }],
     mesh: [mesh("p2pchat", 20, 40, 60), mesh("refpeer", 20, 100, 22), mesh("p2pchat", 40, 80, 70), mesh("refpeer", 40, 200, 25)],
     delivery: (["p2pchat", "refpeer"] as const).map((impl) => ({
       impl, n: 20, messages: 250, rate: 50, toAll: impl === "p2pchat" ? summary(5, 30) : summary(12, 90), toEach: summary(3, 20),
-      http: summary(2, 5), undelivered: 0, failedSends: 0, rssAfterMb: 60, series: [], capture: { gaps: 0, kernelDrops: 0 },
+      http: summary(2, 5), undelivered: 0, failedSends: 0, rssAfterMb: 60, warmUp: summary(8, 60), series: [], capture: { gaps: 0, kernelDrops: 0 },
     })),
     ingest: [
-      { impl: "p2pchat", connections: 4, messagesPerSecond: 25_000, acked: 125_000, refused: 0, seconds: 5, rttMs: summary(0.1, 0.5), peerCpuPercent: 50, loadgenCpuPercent: 60, rssAfterMb: 70 },
-      { impl: "refpeer", connections: 4, messagesPerSecond: 10_000, acked: 50_000, refused: 0, seconds: 5, rttMs: summary(0.3, 1), peerCpuPercent: 90, loadgenCpuPercent: 30, rssAfterMb: 22 },
+      { impl: "p2pchat", connections: 4, messagesPerSecond: 25_000, acked: 125_000, refused: 0, seconds: 5, rttMs: summary(0.1, 0.5), peerCpuPercent: 50, loadgenCpuPercent: 60, machineCpuPercent: 90, rssAfterMb: 70 },
+      { impl: "refpeer", connections: 4, messagesPerSecond: 10_000, acked: 50_000, refused: 0, seconds: 5, rttMs: summary(0.3, 1), peerCpuPercent: 90, loadgenCpuPercent: 30, machineCpuPercent: 80, rssAfterMb: 22 },
     ],
     fanout: [],
     many: [
@@ -86,7 +87,7 @@ describe("bench report", () => {
 
   it("renders the report with machine, targets and a table per scenario, and both charts", () => {
     const text = renderReport(results(), "## Analysis\n\nWhy each figure is what it is.");
-    for (const heading of ["## Machine", "## Targets", "## Every comparable figure", "## 1. Mesh formation", "## 2. Delivery latency", "## 3. Ingest", "## 5. Footprint", "## 6. One node, many peers", "## How it is measured", "## Analysis"]) {
+    for (const heading of ["## Machine", "## Targets", "## 0. The runtimes' floor", "## Every comparable figure", "## 1. Mesh formation", "## 2. Delivery latency", "## 3. Ingest", "## 5. Footprint", "## 6. One node, many peers", "## How it is measured", "## Analysis"]) {
       assert.ok(text.includes(heading), heading);
     }
     assert.ok(!text.includes("## 4. Fan-out"), "no fan-out results, no fan-out section");
