@@ -23,6 +23,7 @@ import { runFloor } from "./scenarios/floor.js";
 import { runIngest } from "./scenarios/ingest.js";
 import { runMany } from "./scenarios/many.js";
 import { runMesh } from "./scenarios/mesh.js";
+import { raiseNeighbourLimits } from "./sysctl.js";
 
 const USAGE = `Usage: npm run bench [-- options]
 
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
     profileInto(path.resolve(values.profile));
   }
 
+  const limits = raiseNeighbourLimits();
+  for (const change of limits.changes) log(`raised for this run (restored at the end): ${change}`);
   const started = new Date();
   const machine = describeMachine();
   const command = ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
@@ -118,6 +121,7 @@ async function main(): Promise<void> {
     machine,
     loadAverageAfter: [],
     clockSkewMs: 0,
+    kernelLimitsRaised: limits.changes,
     floor: [],
     mesh: [],
     delivery: [],
@@ -197,6 +201,7 @@ async function main(): Promise<void> {
     }
   }
 
+  limits.restore();
   const finished = new Date();
   results.finishedAt = finished.toISOString();
   results.seconds = Math.round((finished.getTime() - started.getTime()) / 1000);

@@ -174,6 +174,7 @@ export function renderReport(results: Results, analysis?: string): string {
     ["runtimes", `Node.js ${machine.node} (p2pchat), ${machine.python} (reference peer), ${machine.tcpdump}`],
     ["p2pchat", `commit ${machine.commit}${machine.dirty ? " with uncommitted changes" : ""}`],
     ["load average (1, 5, 15 min)", `${machine.loadAverage.join(", ")} at the start, ${results.loadAverageAfter.join(", ")} at the end`],
+    ...((results.kernelLimitsRaised ?? []).length ? [["raised for the run", results.kernelLimitsRaised.join("; ") + " (the ARP table is shared by all namespaces; a mesh of 40 needs 1,560 entries)"]] : []),
   ]));
   out.push("");
   out.push("Every peer, the harness, tcpdump and the load generator share these cores, as N students' peers would " +

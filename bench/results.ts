@@ -29,6 +29,8 @@ export interface Results {
   loadAverageAfter: number[];
   /** Wall clock vs the harness's clock at the end (ms); large = the clock was stepped. */
   clockSkewMs: number;
+  /** Kernel limits raised for the run (bench/sysctl.ts), e.g. the ARP table's size. */
+  kernelLimitsRaised: string[];
   /** The runtimes' floor: a bare TCP peer in Node.js and in Python. */
   floor: FloorResult[];
   mesh: MeshResult[];

@@ -26,6 +26,7 @@ function results(overrides: Partial<Results> = {}): Results {
     machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 24, kernel: "6.1", os: "Debian", node: "v20", python: "Python 3.11", tcpdump: "tcpdump 4.99", loadAverage: [0.1, 0.2, 0.3], commit: "abc1234", dirty: false },
     loadAverageAfter: [0.5, 0.4, 0.3],
     clockSkewMs: 0.1,
+    kernelLimitsRaised: ["net.ipv4.neigh.default.gc_thresh3 1024 → 8192"],
     floor: [{ runtime: "node", messages: 500, gapMs: 10, cpuPerMessageUs: 200, rssMb: 43 }, { runtime: "python", messages: 500, gapMs: 10, cpuPerMessageUs: 70, rssMb: 14 }],
     mesh: [mesh("p2pchat", 20, 40, 60), mesh("refpeer", 20, 100, 22), mesh("p2pchat", 40, 80, 70), mesh("refpeer", 40, 200, 25)],
     delivery: (["p2pchat", "refpeer"] as const).map((impl) => ({
