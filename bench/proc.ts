@@ -24,6 +24,19 @@ export function rssMb(pid: number): number {
   }
 }
 
+/** Proportional and unique memory in MB from /proc/<pid>/smaps_rollup: PSS splits pages shared
+ *  with other processes (the runtime's code, mapped by every peer) among them; USS is what only
+ *  this process holds (freed if it exits). RSS counts shared pages in full for every process. */
+export function memoryMb(pid: number): { pss: number; uss: number } {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
+    return { pss: kb("Pss") / 1024, uss: (kb("Private_Clean") + kb("Private_Dirty")) / 1024 };
+  } catch {
+    return { pss: NaN, uss: NaN };
+  }
+}
+
 /** CPU time used so far (user + system), in ms; NaN if the process is gone. */
 export function cpuMs(pid: number): number {
   try {

@@ -69,6 +69,8 @@ export function comparisons(results: Results): Comparison[] {
     pair(`mesh of ${n}: last peer's first hello → full mesh`, "lower", "ms", (i) => mesh(i, n)?.fromLastStartMs);
   }
   for (const n of sizes) pair(`RSS per peer, mesh of ${n} (median)`, "lower", "MB", (i) => mesh(i, n)?.rssMb.median);
+  const largest = sizes[sizes.length - 1];
+  if (largest !== undefined && largest > 1) pair(`PSS per peer, mesh of ${largest} (median)`, "lower", "MB", (i) => mesh(i, largest)?.pssMb);
   for (const r of results.mesh.filter((r) => r.impl === "p2pchat" && r.idleCpu)) {
     pair(`idle CPU per peer, mesh of ${r.n} (max)`, "lower", "% of a core", (i) => mesh(i, r.n)?.idleCpu?.maxPercent);
   }
@@ -266,8 +268,10 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("");
     out.push(`Resident memory (VmRSS) of every peer ${plan.mesh.settleMs / 1000} s after its mesh formed, and CPU over an idle window (no messages; discovery keeps announcing every 5 s) in % of one core. N = 1 is a peer alone.`);
     out.push("");
-    out.push(table(["N", "implementation", "RSS median", "RSS max", "threads", "idle CPU median / max", "idle CPU, all peers"],
-      results.mesh.map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.rssMb.median, "MB"), fmt(r.rssMb.max, "MB"), fmt(r.threads),
+    out.push("PSS splits the pages that processes share (the runtime's code, mapped by every peer) among them, and USS is what a peer holds alone: what 40 peers on one machine really cost each. RSS counts the shared pages again for every process.");
+    out.push("");
+    out.push(table(["N", "implementation", "RSS median", "RSS max", "PSS median", "USS median", "threads", "idle CPU median / max", "idle CPU, all peers"],
+      results.mesh.map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.rssMb.median, "MB"), fmt(r.rssMb.max, "MB"), fmt(r.pssMb, "MB"), fmt(r.ussMb, "MB"), fmt(r.threads),
         r.idleCpu ? `${fmt(r.idleCpu.medianPercent)} / ${fmt(r.idleCpu.maxPercent, "%")} over ${r.idleCpu.seconds} s` : "—",
         r.idleCpu ? fmt(r.idleCpu.totalPercent, "%") : "—"])));
     const afterDelivery = results.delivery.map((r) => `${IMPL_LABEL[r.impl]} ${fmt(r.rssAfterMb, "MB")} (N = ${r.n})`);

@@ -6,7 +6,7 @@ import { meshIsFull } from "../../test/lan/scenario.js";
 import { Capture } from "../capture.js";
 import { nowMs, sleep, until } from "../clock.js";
 import { startPeer, subnetOf, type Impl } from "../impl.js";
-import { cpuMeter, rssMb, threads } from "../proc.js";
+import { cpuMeter, memoryMb, rssMb, threads } from "../proc.js";
 import { median, round, summarize, type Summary } from "../stats.js";
 
 export interface MeshResult {
@@ -24,6 +24,9 @@ export interface MeshResult {
   /** `ss` in every namespace agreed: one inbound and one outbound connection per pair. */
   verified: boolean;
   rssMb: { median: number; max: number; perPeer: number[] };
+  /** Median PSS and USS per peer (MB): RSS with the shared runtime code split among the peers. */
+  pssMb: number;
+  ussMb: number;
   threads: number;
   /** % of one core per peer over the idle window (median and max), if measured. */
   idleCpu?: { seconds: number; medianPercent: number; maxPercent: number; totalPercent: number };
@@ -123,6 +126,7 @@ export async function runMesh(impl: Impl, n: number, options: MeshOptions): Prom
       await sleep(options.settleMs);
       const pids = processes.map((p) => p.pid);
       const perPeer = pids.map(rssMb).map(round);
+      const memory = pids.map(memoryMb);
       let idleCpu: MeshResult["idleCpu"];
       if (options.idleCpuSeconds) {
         const meter = cpuMeter(pids);
@@ -146,6 +150,8 @@ export async function runMesh(impl: Impl, n: number, options: MeshOptions): Prom
         pairsNeeded: needed,
         verified,
         rssMb: { median: round(median(perPeer)), max: round(Math.max(...perPeer)), perPeer },
+        pssMb: round(median(memory.map((m) => m.pss))),
+        ussMb: round(median(memory.map((m) => m.uss))),
         threads: median(pids.map(threads)),
         idleCpu,
       };

@@ -11,7 +11,7 @@ const summary = (p50: number, p99: number) => ({ count: 200, min: p50 / 2, p50, 
 function mesh(impl: Impl, n: number, fromLast: number, rss: number) {
   return {
     impl, n, meshMs: fromLast + 300, fromLastStartMs: fromLast, startup: summary(250, 300), pairs: n * (n - 1),
-    pairsNeeded: n * (n - 1), verified: true, rssMb: { median: rss, max: rss + 1, perPeer: [] }, threads: 11,
+    pairsNeeded: n * (n - 1), verified: true, rssMb: { median: rss, max: rss + 1, perPeer: [] }, pssMb: rss / 2, ussMb: rss / 3, threads: 11,
   };
 }
 
