@@ -27,8 +27,31 @@ export function underJournald(env: NodeJS.ProcessEnv = process.env): boolean {
   return typeof env.JOURNAL_STREAM === "string" && env.JOURNAL_STREAM.length > 0;
 }
 
+/**
+ * Lines for stderr, gathered and written together once the current turn of the event loop is done.
+ * A busy peer logs a line per message; one write per line costs as much as handling the message
+ * (a system call, and a wake-up of journald or whatever reads the pipe), so a burst of lines goes
+ * out in one write. A quiet peer still writes each line at once. What is pending is written
+ * synchronously on exit, so nothing is lost when the process ends.
+ */
+function batchedStderr(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join("\n") + "\n";
+    pending = [];
+    process.stderr.write(text);
+  };
+  process.on("exit", flush);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush).unref();
+  };
+}
+
+let stderrWriter: ((line: string) => void) | undefined;
+
 export function createLogger(options: LoggerOptions): Logger {
-  const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const write = options.write ?? (stderrWriter ??= batchedStderr());
   const journald = options.journald ?? underJournald();
   const prefix = options.prefix ? `${options.prefix}: ` : "";
   const threshold = RANK[options.level];

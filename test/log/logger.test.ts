@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { createLogger, underJournald } from "../../src/log/logger.js";
 
@@ -27,6 +28,24 @@ describe("logger", () => {
     const lines: string[] = [];
     createLogger({ level: "info", journald: true, write: (l) => lines.push(l) }).info("peer found: evil\n<3>forged\r\nline");
     assert.deepEqual(lines, ["<6>peer found: evil <3>forged line"]);
+  });
+
+  it("writes to stderr in order, a burst in one go, and loses nothing when the process exits at once", () => {
+    // A child process logs a burst, then a line on a later turn, then exits before the burst's
+    // write would have happened: every line must still be on its stderr, in order.
+    const logger = new URL("../../src/log/logger.js", import.meta.url).href;
+    const script = `
+      import { createLogger } from ${JSON.stringify(logger)};
+      const log = createLogger({ level: "info", journald: true });
+      for (let i = 0; i < 3; i++) log.info("burst " + i);
+      setTimeout(() => {
+        log.warn("later");
+        log.error("last words");
+        process.exit(3);
+      }, 20);`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 10_000 });
+    assert.equal(child.status, 3);
+    assert.equal(child.stderr, "<6>burst 0\n<6>burst 1\n<6>burst 2\n<4>later\n<3>last words\n");
   });
 
   it("detects journald by JOURNAL_STREAM", () => {
