@@ -14,6 +14,8 @@ import { lanAvailable, refpeerPath, repoRoot } from "../test/lan/netns.js";
 import { clockSkewMs } from "./clock.js";
 import { IMPLS, profileInto, type Impl } from "./impl.js";
 import { describeMachine } from "./machine.js";
+import { machineMeter } from "./proc.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { FULL, QUICK, SCENARIOS, type Scenario } from "./plan.js";
 import { renderCharts, renderReport } from "./report.js";
 import type { Results } from "./results.js";
@@ -108,8 +110,12 @@ async function main(): Promise<void> {
   const started = new Date();
   const machine = describeMachine();
   const command = ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
-  log(`${command}: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, load average ${machine.loadAverage.join(" ")}`);
-  if (machine.loadAverage[0]! > 1) log(`note: the machine is busy (load ${machine.loadAverage[0]}); figures will be slower than on an idle machine`);
+  // The load average trails the last minutes; what counts is whether others use the cores now.
+  const idleCheck = machineMeter();
+  await sleep(2_000);
+  const busyBefore = Math.round(idleCheck().machinePercent * 10) / 10;
+  log(`${command}: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, load average ${machine.loadAverage.join(" ")}, ${busyBefore} % busy just before the run`);
+  if (busyBefore > 10) log(`note: other work keeps the machine ${busyBefore} % busy; figures will be slower than on an idle machine`);
 
   const results: Results = {
     format: 1,
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
     finishedAt: "",
     seconds: 0,
     machine,
+    busyBeforePercent: busyBefore,
     loadAverageAfter: [],
     clockSkewMs: 0,
     kernelLimitsRaised: limits.changes,

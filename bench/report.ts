@@ -175,16 +175,16 @@ export function renderReport(results: Results, analysis?: string): string {
     ["system", `${machine.os}, Linux ${machine.kernel}`],
     ["runtimes", `Node.js ${machine.node} (p2pchat), ${machine.python} (reference peer), ${machine.tcpdump}`],
     ["p2pchat", `commit ${machine.commit}${machine.dirty ? " with uncommitted changes" : ""}`],
-    ["load average (1, 5, 15 min)", `${machine.loadAverage.join(", ")} at the start, ${results.loadAverageAfter.join(", ")} at the end`],
+    ["other work", `cores ${fmt(results.busyBeforePercent, "%")} busy in the 2 s before the run; load average (1, 5, 15 min) ${machine.loadAverage.join(", ")} at the start, ${results.loadAverageAfter.join(", ")} at the end`],
     ...((results.kernelLimitsRaised ?? []).length ? [["raised for the run", results.kernelLimitsRaised.join("; ") + " (the ARP table is shared by all namespaces; a mesh of 40 needs 1,560 entries)"]] : []),
   ]));
   out.push("");
   out.push("Every peer, the harness, tcpdump and the load generator share these cores, as N students' peers would " +
     "share a machine if they all ran on one. Other work on the machine slows every figure: run the benchmark " +
     "for the committed results when the machine is otherwise idle (check `uptime` first).");
-  if (machine.loadAverage[0]! > 1) {
+  if (results.busyBeforePercent > 10) {
     out.push("");
-    out.push(`> The machine was not idle when this run started (load average ${machine.loadAverage[0]}): other processes competed for the two cores.`);
+    out.push(`> The machine was not idle when this run started (its cores ${results.busyBeforePercent} % busy with other work): other processes competed for the two cores.`);
   }
   out.push("");
   out.push("Commands: `npm ci && npm run bench` (everything below); `npm run bench -- --quick` (a reduced set in under 3 minutes); " +

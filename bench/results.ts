@@ -25,6 +25,8 @@ export interface Results {
   finishedAt: string;
   seconds: number;
   machine: Machine;
+  /** How busy the machine's cores were (all of them, %) in the 2 s before the run: other work. */
+  busyBeforePercent: number;
   /** Load average when the run ended. */
   loadAverageAfter: number[];
   /** Wall clock vs the harness's clock at the end (ms); large = the clock was stepped. */

@@ -24,6 +24,7 @@ function results(overrides: Partial<Results> = {}): Results {
     finishedAt: "2026-11-26T13:10:00.000Z",
     seconds: 600,
     machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 24, kernel: "6.1", os: "Debian", node: "v20", python: "Python 3.11", tcpdump: "tcpdump 4.99", loadAverage: [0.1, 0.2, 0.3], commit: "abc1234", dirty: false },
+    busyBeforePercent: 2,
     loadAverageAfter: [0.5, 0.4, 0.3],
     clockSkewMs: 0.1,
     kernelLimitsRaised: ["net.ipv4.neigh.default.gc_thresh3 1024 → 8192"],
