@@ -133,6 +133,7 @@ async function main(): Promise<void> {
     mesh: [],
     delivery: [],
     ingest: [],
+    ingestCeiling: [],
     fanout: [],
     many: [],
     errors: [],
@@ -192,6 +193,8 @@ async function main(): Promise<void> {
         await attempt("ingest", impl, undefined, () => runIngest(impl, { ...plan.ingest, log }), results.ingest);
       }
     }
+    // The ceiling: the same load against a server that only acks.
+    await attempt("ingest", "node", undefined, () => runIngest("bare-node", { ...plan.ingest, log }), results.ingestCeiling);
   }
   if (want("fanout")) {
     log("4. fan-out");

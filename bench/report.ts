@@ -241,10 +241,13 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("## 3. Ingest");
     out.push("");
     const r0 = results.ingest[0]!;
-    out.push(`One peer receives \`new_message\` on ${r0.connections} connections from ${r0.connections} virtual peers, each sending its next message as soon as the previous one is acked (one in flight per connection, as the protocol's peers expect). Messages acked per second over ${r0.seconds} s after a warm-up; the median of ${plan.ingest.repeats} alternating round(s) counts. CPU is % of one core.`);
+    out.push(`One peer receives \`new_message\` on ${r0.connections} connections from ${r0.connections} virtual peers, each sending its next message as soon as the previous one is acked (one in flight per connection, as the protocol's peers expect). Messages acked per second over ${r0.seconds} s after a warm-up; the median of ${plan.ingest.repeats} alternating round(s) counts. CPU is % of one core. The ceiling row is the same load against a server that only acks (section 0's bare Node.js server): what the load generator and the machine allow at all.`);
     out.push("");
+    const label = (impl: IngestResult["impl"]) => (impl === "bare-node" ? "ceiling: bare Node.js ack server" : IMPL_LABEL[impl]);
+    const rows = [...results.ingest.map((r, i) => ({ r, round: String(Math.floor(i / IMPLS.length) + 1) })),
+      ...(results.ingestCeiling ?? []).map((r) => ({ r, round: "" }))];
     out.push(table(["implementation", "round", "messages/s", "ack round trip p50 / p99", "peer CPU", "CPU per message", "load generator CPU", "machine (all cores)", "RSS after"],
-      results.ingest.map((r, i) => [IMPL_LABEL[r.impl], String(Math.floor(i / IMPLS.length) + 1), fmt(r.messagesPerSecond), `${fmt(r.rttMs.p50)} / ${fmt(r.rttMs.p99, "ms")}`,
+      rows.map(({ r, round: n }) => [label(r.impl), n, fmt(r.messagesPerSecond), `${fmt(r.rttMs.p50)} / ${fmt(r.rttMs.p99, "ms")}`,
         fmt(r.peerCpuPercent, "%"), fmt(cpuPerMessage(r), "µs"), fmt(r.loadgenCpuPercent, "%"), fmt(r.machineCpuPercent, "%"), fmt(r.rssAfterMb, "MB")])));
     out.push("");
   }

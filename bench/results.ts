@@ -39,6 +39,8 @@ export interface Results {
   delivery: DeliveryResult[];
   /** Every round of every implementation (see plan.ingest.repeats). */
   ingest: IngestResult[];
+  /** The same load against the bare Node.js ack server: what the load generator allows at all. */
+  ingestCeiling: IngestResult[];
   fanout: FanoutResult[];
   many: ManyResult[];
   errors: RunError[];

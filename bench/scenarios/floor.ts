@@ -17,10 +17,11 @@ export interface FloorResult {
   rssMb: number;
 }
 
-const NODE_SERVER = `
+/** Listens on argv[1] (address, default 127.0.0.1) and argv[2] (port, default any); prints the port. */
+export const NODE_SERVER = `
 const net = require("node:net");
 const server = net.createServer((s) => { s.setNoDelay(true); s.on("data", () => s.write('{"status":"ok"}\\n')); });
-server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
+server.listen(Number(process.argv[2] ?? 0), process.argv[1] ?? "127.0.0.1", () => console.log(server.address().port));`;
 
 const PYTHON_SERVER = `
 import socket, sys, threading

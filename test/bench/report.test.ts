@@ -38,6 +38,7 @@ function results(overrides: Partial<Results> = {}): Results {
       { impl: "p2pchat", connections: 4, messagesPerSecond: 25_000, acked: 125_000, refused: 0, seconds: 5, rttMs: summary(0.1, 0.5), peerCpuPercent: 50, loadgenCpuPercent: 60, machineCpuPercent: 90, rssAfterMb: 70 },
       { impl: "refpeer", connections: 4, messagesPerSecond: 10_000, acked: 50_000, refused: 0, seconds: 5, rttMs: summary(0.3, 1), peerCpuPercent: 90, loadgenCpuPercent: 30, machineCpuPercent: 80, rssAfterMb: 22 },
     ],
+    ingestCeiling: [{ impl: "bare-node", connections: 4, messagesPerSecond: 45_000, acked: 225_000, refused: 0, seconds: 5, rttMs: summary(0.05, 0.2), peerCpuPercent: 60, loadgenCpuPercent: 95, machineCpuPercent: 85, rssAfterMb: 44 }],
     fanout: [],
     many: [
       { impl: "p2pchat", m: 500, connectAllMs: 800, connectHalfMs: 400, outbound: 500, inbound: 500, fanout: { messages: 50, rate: 10, failedSends: 0, incomplete: 0, toAll: summary(40, 150), toEach: summary(20, 60) }, rssIdleMb: 55, rssConnectedMb: 65, rssAfterFanoutMb: 70, threads: 11 },
@@ -95,6 +96,7 @@ describe("bench report", () => {
     assert.ok(!text.includes("## 4. Fan-out"), "no fan-out results, no fan-out section");
     assert.match(text, /Test CPU, 2 cores/);
     assert.match(text, /\*\*This is the quick set\*\*/);
+    assert.match(text, /\| ceiling: bare Node.js ack server \|  \| 45,000 \|/);
     const charts = renderCharts(results());
     assert.deepEqual(Object.keys(charts).sort(), ["latency.svg", "rss.svg"]);
     for (const svg of Object.values(charts)) assert.match(svg, /<polyline /);
