@@ -68,8 +68,10 @@ function range(values: number[], log: boolean): [number, number] {
   }
   min = Math.min(0, min);
   if (max === min) max = min + 1;
-  const t = ticks(min, max * 1.05, false);
-  return [min, Math.max(max, t[t.length - 1]!)];
+  // Up to the next round tick above the largest value, so no point sits on the frame.
+  const t = ticks(min, max, false);
+  const step = t.length >= 2 ? t[1]! - t[0]! : max - min;
+  return [min, Math.ceil((max * 1.02) / step) * step];
 }
 
 export function lineChart(spec: ChartSpec): string {
@@ -77,7 +79,7 @@ export function lineChart(spec: ChartSpec): string {
   const height = spec.height ?? 420;
   const series = spec.series.filter((s) => s.points.some(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
   const plotW = width - MARGIN.left - MARGIN.right;
-  const legendH = series.length * LEGEND_ROW + 10;
+  const legendH = series.length * LEGEND_ROW + 14;
   const plotH = height - MARGIN.top - MARGIN.bottom - legendH;
   const [x0, x1] = range(series.flatMap((s) => s.points.map((p) => p[0])), spec.xLog ?? false);
   const [y0, y1] = range(series.flatMap((s) => s.points.map((p) => p[1])), spec.yLog ?? false);
@@ -110,7 +112,7 @@ export function lineChart(spec: ChartSpec): string {
     for (const [x, y] of points) out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3.5" fill="${s.color}"><title>${escapeXml(`${s.label}: ${format(x)} → ${y}`)}</title></circle>`);
   }
   series.forEach((s, i) => {
-    const y = MARGIN.top + plotH + MARGIN.bottom - 6 + i * LEGEND_ROW;
+    const y = MARGIN.top + plotH + MARGIN.bottom + 4 + i * LEGEND_ROW;
     const dash = s.dashed ? ` stroke-dasharray="6 4"` : "";
     out.push(`<line x1="${MARGIN.left}" y1="${y}" x2="${MARGIN.left + 28}" y2="${y}" stroke="${s.color}" stroke-width="2"${dash}/>`);
     out.push(`<text x="${MARGIN.left + 36}" y="${y}" dominant-baseline="middle">${escapeXml(s.label)}</text>`);
