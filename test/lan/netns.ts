@@ -225,7 +225,7 @@ function killHelpersSync(): void {
 
 /** Alive and not a zombie: our unreaped children stay zombies while we block, and the creator of
  *  a LAN that is a zombie will never clean up. */
-function running(pid: number): boolean {
+export function running(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
