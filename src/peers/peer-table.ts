@@ -69,6 +69,7 @@ export class PeerTable {
   private readonly now: () => number;
   private stopped = false;
   private lastFullWarning = -Infinity;
+  private readonly clashesLogged = new Set<string>();
 
   constructor(private readonly options: PeerTableOptions) {
     this.now = options.now ?? Date.now;
@@ -91,6 +92,18 @@ export class PeerTable {
       peer = this.create(peerId, host);
       logger.info(`peer found: ${peerId} at ${host} (${via})`);
     } else if (peer.host !== host) {
+      if (peer.outbound?.ready) {
+        // Two hosts with one peer_id (two students kept the same default name): keep the one we
+        // are connected to, and say so once instead of flapping between them.
+        const clash = `${peerId}@${host}`;
+        if (!this.clashesLogged.has(clash)) {
+          if (this.clashesLogged.size >= 1_000) this.clashesLogged.clear();
+          this.clashesLogged.add(clash);
+          logger.warn(`peer_id ${peerId} is announced by ${host} too, while we are connected to it at ` +
+            `${peer.host}: two peers share one id; staying with ${peer.host}`);
+        }
+        return;
+      }
       logger.info(`peer ${peerId} moved from ${peer.host} to ${host} (${via})`);
       peer.host = host;
     } else if (peer.gone) {
