@@ -66,8 +66,10 @@ describe("p2pchat send, messages, peers and status", () => {
     const help = p2pchat(["--help"]);
     assert.equal(help.status, 0);
     for (const name of COMMANDS) assert.match(help.stdout, new RegExp(`^  ${name} +\\S`, "m"), name);
+    const helps = new Map<string, string>();
     for (const name of COMMANDS) {
       const own = p2pchat([name, "--help"]);
+      helps.set(name, own.stdout);
       assert.equal(own.status, 0, name);
       assert.equal(own.stderr, "");
       assert.match(own.stdout, new RegExp(`^Usage: p2pchat ${name}`), name);
@@ -75,8 +77,8 @@ describe("p2pchat send, messages, peers and status", () => {
         assert.ok(own.stdout.includes(flag), `${name} --help mentions ${flag}`);
       }
     }
-    assert.equal(p2pchat(["peers", "-h"]).stdout, p2pchat(["peers", "--help"]).stdout);
-    assert.match(p2pchat(["messages", "--help"]).stdout, /--follow/);
+    assert.equal(p2pchat(["peers", "-h"]).stdout, helps.get("peers"));
+    assert.match(helps.get("messages") ?? "", /--follow/);
   });
 
   it("send takes the text from its arguments or standard input, and answers with the message id", () => {
@@ -105,9 +107,10 @@ describe("p2pchat send, messages, peers and status", () => {
     assert.equal(continued.trim(), "druhý řádek");
     assert.equal(continued.indexOf("druhý"), line[0].indexOf("barvy"), "a second line is indented under the text");
 
-    const json = cli(["messages", "--json"]).stdout.trim().split("\n").map((l) => JSON.parse(l) as { message: string });
-    assert.ok(json.some((m) => m.message === evil), "--json keeps the text exactly");
-    assert.doesNotMatch(cli(["messages", "--json"]).stdout, /[\x1b\u202e]/);
+    const json = cli(["messages", "--json"]).stdout;
+    assert.doesNotMatch(json, /[\x1b\u202e]/);
+    const lines = json.trim().split("\n").map((l) => JSON.parse(l) as { message: string });
+    assert.ok(lines.some((m) => m.message === evil), "--json keeps the text exactly");
   });
 
   it("colours only on a terminal, and not there either with NO_COLOR", () => {
