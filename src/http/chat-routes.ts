@@ -40,7 +40,9 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
     const event: MessageEvent = { id: message.id, peer_id: message.peer_id, message: message.message };
     events.publish("message", event);
   };
-  const onPeer = (peer: PeerInfo) => events.publish("peer", peerView(peer, { port: config.port, now: now() }));
+  const onPeer = (peer: PeerInfo) => {
+    if (events.clientCount > 0) events.publish("peer", peerView(peer, { port: config.port, now: now() }));
+  };
   history.on("message", onMessage);
   peers.on("change", onPeer);
 
