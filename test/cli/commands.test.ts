@@ -39,7 +39,7 @@ describe("p2pchat send, messages, peers and status", () => {
   const cli = (args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) => p2pchat(args, { cwd: dir, ...options });
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "p2pchat-cli-"));
+    dir = mkdtempSync(join(tmpdir(), "p2pchat-commands-"));
     [host] = loopbackHosts(1) as [string];
     httpPort = await freePort();
     mkdirSync(join(dir, "config"));
