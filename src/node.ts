@@ -4,6 +4,7 @@ import type { Config } from "./config/types.js";
 import { Discovery } from "./discovery/discovery.js";
 import { History, type StoredMessage } from "./history/history.js";
 import { createHttpApi } from "./http/api.js";
+import { createChatRoutes, type ChatRoutes } from "./http/chat-routes.js";
 import type { Logger } from "./log/logger.js";
 import { PeerServer } from "./peers/server.js";
 import { PeerTable } from "./peers/peer-table.js";
@@ -20,6 +21,8 @@ export class ChatNode {
   private readonly server: PeerServer;
   private readonly discovery: Discovery;
   private readonly http: Server;
+  /** The chat page, /peers, /health and /events beside the protocol's endpoints. */
+  readonly chat: ChatRoutes;
   private stopped = false;
 
   constructor(readonly config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
@@ -35,12 +38,13 @@ export class ChatNode {
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
     });
     this.discovery.on("peer", (peerId, address, via) => this.peers.seen(peerId, address, via));
+    this.chat = createChatRoutes({ config, history: this.history, peers: this.peers, logger });
     this.http = createHttpApi({
       history: this.history,
       logger,
       send: (text) => this.send(text),
       maxMessageBytes: config.history.maxMessageBytes,
-    });
+    }, this.chat.routes);
   }
 
   /** Starts listening everywhere; resolves once UDP, TCP and HTTP all accept traffic. */
@@ -73,6 +77,7 @@ export class ChatNode {
     if (this.stopped) return;
     this.stopped = true;
     this.peers.stop();
+    this.chat.close();
     this.http.closeAllConnections();
     await Promise.all([
       this.discovery.stop(),

@@ -12,7 +12,8 @@ export const DAEMON_USAGE = `Run the peer: UDP discovery and TCP on 9876, HTTP A
 Flags override config/config.ini (or the file given with --config):
 ${DAEMON_FLAGS_HELP}
 
-HTTP API: GET /messages, GET /send?message=<text>  (e.g. curl http://127.0.0.1:8000/messages)`;
+HTTP API: GET /messages, GET /send?message=<text>  (e.g. curl http://127.0.0.1:8000/messages);
+the chat page at http://127.0.0.1:8000/, and GET /peers, /health, /events, POST /send.`;
 
 /** Graceful stop must not hang on a peer that does not let go. */
 const SHUTDOWN_DEADLINE_MS = 4_000;
