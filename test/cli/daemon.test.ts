@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -23,8 +23,9 @@ describe("the p2pchat command", () => {
     assert.match(run(["--version"]).stdout, /^\d+\.\d+\.\d+\n$/);
   });
 
-  it("stops with exit 78 and one line naming file, key, value and expectation on a bad config", () => {
+  it("stops with exit 78 and one line naming file, key, value and expectation on a bad config", (t) => {
     const dir = mkdtempSync(join(tmpdir(), "p2pchat-cli-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "config.ini");
     const cases: Array<[string, RegExp]> = [
       ["[NETWORK_INFO]\nport = 99999\n", /config\.ini: \[NETWORK_INFO\] port = "99999": expected an integer from 1 to 65535/],
@@ -45,11 +46,12 @@ describe("the p2pchat command", () => {
     assert.match(flag.stderr, /command line: --port = "0": expected an integer from 1 to 65535/);
   });
 
-  it("loads the seed's config/config.ini as it is from the working directory", async () => {
+  it("loads the seed's config/config.ini as it is from the working directory", async (t) => {
     const dir = mkdtempSync(join(tmpdir(), "p2pchat-seed-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const port = await freePort();
     const httpPort = await freePort();
-    spawnSync("mkdir", ["-p", join(dir, "config")]);
+    mkdirSync(join(dir, "config"));
     // The seed's file, with only the port and broadcast address pointed at this machine's loopback.
     writeFileSync(join(dir, "config/config.ini"),
       `[NETWORK_INFO]\nport = ${port}\nbroadcast_address = 127.0.0.1\npeer_id = cesar-peer\n`);
