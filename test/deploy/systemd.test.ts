@@ -131,7 +131,7 @@ describe("the chat service under a real systemd (systemd-nspawn)", { timeout: 10
     const console = box.consoleOutput();
     await box.destroy();
     fs.writeFileSync(path.join(ARTIFACTS, "console.log"), console);
-    process.stderr.write(`# container shutdown and cleanup: ${Math.round(performance.now() - stopping)} ms\n`);
+    process.stderr.write(`container shutdown and cleanup: ${Math.round(performance.now() - stopping)} ms\n`);
   });
 
   it("boots a container with systemd", (t: TestContext) => {
