@@ -1,7 +1,10 @@
 // The container harness's own logic that needs no container (booting one: systemd.test.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { hostDebianSource } from "./nspawn.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hostDebianSource, librariesMissingIn } from "./nspawn.js";
 
 describe("the container's Debian source", () => {
   const osRelease = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n';
@@ -27,5 +30,17 @@ describe("the container's Debian source", () => {
     assert.deepEqual(hostDebianSource({ osRelease, sources }), { suite: "bookworm", mirror: "http://one.invalid/debian" });
     assert.throws(() => hostDebianSource({ osRelease, sources: [] }), /no apt source for "bookworm"/);
     assert.throws(() => hostDebianSource({ osRelease: "ID=arch\n", sources }), /no VERSION_CODENAME/);
+  });
+});
+
+describe("the libraries of the host's node", () => {
+  it("are all found in a root that has them, and all listed for one that has none", (t) => {
+    if (process.platform !== "linux") return t.skip("ldd is Linux's");
+    assert.deepEqual(librariesMissingIn("/", process.execPath), []);
+    const empty = mkdtempSync(join(tmpdir(), "p2pchat-noroot-"));
+    t.after(() => rmSync(empty, { recursive: true, force: true }));
+    const missing = librariesMissingIn(empty, process.execPath);
+    assert.ok(missing.some((library) => /\/libc\.so\.6$/.test(library)), missing.join(" "));
+    assert.ok(missing.every((library) => library.startsWith("/")));
   });
 });

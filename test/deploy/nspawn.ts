@@ -154,6 +154,7 @@ export interface Rootfs {
  * directory that is renamed into place only when complete.
  */
 export async function ensureRootfs(logFile: string): Promise<Rootfs> {
+  installExitHandlers(); // an interrupted build is removed too
   const started = Date.now();
   const { suite, mirror } = hostDebianSource({
     osRelease: fs.readFileSync("/etc/os-release", "utf8"),
@@ -207,6 +208,18 @@ function removeStaleBuilds(): void {
 }
 
 const liveBuilds = new Set<string>();
+
+/**
+ * The shared libraries `binary` loads (as ldd lists them on the host) that `rootfs` lacks: bind
+ * these read-only next to the binary. Node from NodeSource needs only libc and libstdc++, which
+ * minbase has; Debian's own nodejs package would bring libnode, libuv, ICU and OpenSSL here.
+ */
+export function librariesMissingIn(rootfs: string, binary: string): string[] {
+  const ldd = spawnSync("ldd", [binary], { encoding: "utf8" });
+  if (ldd.status !== 0) return []; // static, or not ELF: nothing to bring
+  const libraries = [...ldd.stdout.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => m[1]!);
+  return libraries.filter((library) => !fs.existsSync(path.join(rootfs, library)));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Containers

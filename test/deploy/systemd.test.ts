@@ -11,7 +11,7 @@ import { after, before, describe, it, type TestContext } from "node:test";
 import { performance } from "node:perf_hooks";
 import { LAYOUT } from "../../src/service/install.js";
 import { waitFor } from "../support/wait.js";
-import { bootContainer, ensureRootfs, requireSystemdContainer, systemdContainerAvailable, type Container } from "./nspawn.js";
+import { bootContainer, ensureRootfs, librariesMissingIn, requireSystemdContainer, systemdContainerAvailable, type Container } from "./nspawn.js";
 
 const REPO = process.cwd();
 /** Where the checkout appears inside the container (read-only). */
@@ -109,12 +109,14 @@ describe("the chat service under a real systemd (systemd-nspawn)", { timeout: 10
     const rootfs = await ensureRootfs(path.join(ARTIFACTS, "debootstrap.log"));
     timings[rootfs.built ? "rootfs built (cold)" : "rootfs from cache (warm)"] = rootfs.ms;
     const booting = performance.now();
+    const node = fs.realpathSync(process.execPath);
     box = await bootContainer({
       rootfs: rootfs.path,
       binds: [
-        // The host's node as the system node of the container; its libraries come with the
-        // container's Debian, which is the host's release.
-        { host: fs.realpathSync(process.execPath), at: NODE },
+        // The host's node as the system node of the container, with whatever libraries of its
+        // the container's Debian (the host's own release) does not have.
+        { host: node, at: NODE },
+        ...librariesMissingIn(rootfs.path, node).map((library) => ({ host: library })),
         { host: REPO, at: SOURCE },
       ],
     });
