@@ -151,7 +151,7 @@ describe("the daemon as a service", () => {
     assert.equal(await d.exited, 0);
   });
 
-  it("SIGHUP applies live settings, names the ones that need a restart, and keeps running on a bad file", async () => {
+  it("SIGHUP applies live settings, names the ones that need a restart, and keeps running on a bad file", async (t) => {
     const d = await startDaemon();
     await listening(d);
     for (const text of ["one", "two", "three"]) assert.equal((await httpGet(d, `/send?message=${text}`)).status, 200);
@@ -165,7 +165,7 @@ describe("the daemon as a service", () => {
     const udp = createSocket({ type: "udp4", reuseAddr: true });
     udp.on("message", (data) => hellos.push(data.toString()));
     await new Promise<void>((resolve) => udp.bind({ address: listen, port: d.port }, resolve));
-    after(() => udp.close());
+    t.after(() => udp.close());
 
     writeFileSync(d.configFile, configText(d,
       `\n[HISTORY]\nlimit = 2\n\n[LOG]\nlevel = debug\n`)
