@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { applyReload, type ReloadPlan } from "./config/reload.js";
 import type { Config } from "./config/types.js";
 import { Discovery } from "./discovery/discovery.js";
 import { History, type StoredMessage } from "./history/history.js";
@@ -43,7 +44,7 @@ export class ChatNode {
       history: this.history,
       logger,
       send: (text) => this.send(text),
-      maxMessageBytes: config.history.maxMessageBytes,
+      maxMessageBytes: () => config.history.maxMessageBytes,
     }, this.chat.routes);
   }
 
@@ -67,6 +68,20 @@ export class ChatNode {
     const count = this.peers.broadcast(message);
     this.logger.info(`message ${message.id} sent to ${count} peer${count === 1 ? "" : "s"} (${text.length} chars)`);
     return message;
+  }
+
+  /**
+   * Takes over what can change while running from a re-read config (SIGHUP). `this.config` is the
+   * object the peer table and the server read at each use, so updating it is most of the work.
+   */
+  reconfigure(next: Config): ReloadPlan {
+    const plan = applyReload(this.config, next);
+    this.history.setLimit(this.config.history.limit);
+    this.discovery.retune({
+      broadcastAddress: this.config.broadcastAddress,
+      intervalMs: this.config.discovery.intervalMs,
+    });
+    return plan;
   }
 
   get httpAddress(): AddressInfo {

@@ -13,6 +13,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   messages: async () => (await import("./messages.js")).command,
   peers: async () => (await import("./peers.js")).command,
   status: async () => (await import("./status.js")).command,
+  "install-service": () => import("./install-service.js"),
 };
 
 async function usage(): Promise<string> {

@@ -73,6 +73,20 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     });
   }
 
+  /**
+   * New broadcast address or interval (config reload). The next hello goes to the new address;
+   * a new interval starts counting now.
+   */
+  retune(settings: { broadcastAddress: string; intervalMs: number }): void {
+    this.options.broadcastAddress = settings.broadcastAddress;
+    if (settings.intervalMs === this.options.intervalMs) return;
+    this.options.intervalMs = settings.intervalMs;
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = setInterval(() => this.announce(), this.options.intervalMs);
+    }
+  }
+
   /** Broadcasts our hello now. */
   announce(): void {
     this.send(this.hello, this.options.port, this.options.broadcastAddress);

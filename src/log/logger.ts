@@ -12,6 +12,11 @@ export interface Logger {
   enabled(level: LogLevel): boolean;
 }
 
+/** A logger whose level can be changed while it runs (config reload). */
+export interface AdjustableLogger extends Logger {
+  setLevel(level: LogLevel): void;
+}
+
 export interface LoggerOptions {
   level: LogLevel;
   /** Lines go here; stderr by default, which journald captures like stdout. */
@@ -27,11 +32,11 @@ export function underJournald(env: NodeJS.ProcessEnv = process.env): boolean {
   return typeof env.JOURNAL_STREAM === "string" && env.JOURNAL_STREAM.length > 0;
 }
 
-export function createLogger(options: LoggerOptions): Logger {
+export function createLogger(options: LoggerOptions): AdjustableLogger {
   const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
   const journald = options.journald ?? underJournald();
   const prefix = options.prefix ? `${options.prefix}: ` : "";
-  const threshold = RANK[options.level];
+  let threshold = RANK[options.level];
 
   const emit = (level: LogLevel, message: string): void => {
     if (RANK[level] > threshold) return;
@@ -48,5 +53,8 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (m) => emit("info", m),
     debug: (m) => emit("debug", m),
     enabled: (level) => RANK[level] <= threshold,
+    setLevel: (level) => {
+      threshold = RANK[level];
+    },
   };
 }
