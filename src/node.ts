@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { applyReload, type ReloadPlan } from "./config/reload.js";
 import type { Config } from "./config/types.js";
 import { Discovery } from "./discovery/discovery.js";
+import { reachesOwnServer } from "./discovery/local-address.js";
 import { History, type StoredMessage } from "./history/history.js";
 import { createHttpApi } from "./http/api.js";
 import { createChatRoutes, type ChatRoutes } from "./http/chat-routes.js";
@@ -28,7 +29,13 @@ export class ChatNode {
 
   constructor(readonly config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
     this.history = new History(config.history.limit);
-    this.peers = new PeerTable({ config, history: this.history, logger });
+    const bindAddress = options.bindAddress ?? "0.0.0.0";
+    this.peers = new PeerTable({
+      config,
+      history: this.history,
+      logger,
+      isOwnAddress: (address) => reachesOwnServer(address, bindAddress),
+    });
     this.server = new PeerServer({ config, history: this.history, peers: this.peers, logger });
     this.discovery = new Discovery({
       peerId: config.peerId,

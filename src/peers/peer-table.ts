@@ -71,6 +71,8 @@ export interface PeerTableOptions {
   config: Config;
   history: History;
   logger: Logger;
+  /** True for an address at which a peer would be our own server (see local-address.ts). */
+  isOwnAddress?: (address: string) => boolean;
   now?: () => number;
 }
 
@@ -95,6 +97,10 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   seen(peerId: string, host: string, via: SeenVia): void {
     if (this.stopped || peerId === this.options.config.peerId) return;
     const { logger } = this.options;
+    if (this.options.isOwnAddress?.(host)) {
+      logger.debug(`not connecting to ${peerId}: ${host} is this host, where our own server listens`);
+      return;
+    }
     let peer = this.peers.get(peerId);
     if (!peer) {
       const refusal = this.makeRoom(host);

@@ -156,6 +156,13 @@ describe("outbound connections", () => {
     assert.ok(logs.has(/peer twin moved from .* to /));
   });
 
+  it("never connects to itself when another program on its own address says hello", async () => {
+    const { node, logs, nodeHost } = await setup({});
+    node.peers.seen("local-tool", nodeHost, "udp-hello");
+    assert.deepEqual(node.peers.list(), []);
+    assert.ok(logs.has(/not connecting to local-tool: .* is this host/));
+  });
+
   it("stops retrying a peer that no longer announces itself", async () => {
     const { node, logs, peerHost } = await setup({}, { peerTimeoutMs: 300 });
     node.peers.seen("vanished", peerHost, "udp-hello");
