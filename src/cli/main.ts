@@ -8,7 +8,9 @@ interface Subcommand {
 }
 
 /** Loaded on demand, so `p2pchat` (the daemon) loads nothing it does not use. */
-const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {};
+const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
+  probe: async () => (await import("./probe.js")).probe,
+};
 
 function usage(): string {
   const names = Object.keys(SUBCOMMANDS);
