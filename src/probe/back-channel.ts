@@ -42,7 +42,7 @@ export class BackChannel {
       server.on("connection", (socket) => channel.accept(socket));
       server.once("error", (err: NodeJS.ErrnoException) => {
         resolve(err.code === "EADDRINUSE"
-          ? `TCP port ${port} is in use on this host (a peer running here?), so the probe cannot see the target connect back`
+          ? `TCP port ${port} is in use on this host (a peer running here?): the probe cannot listen there to see the target connect back`
           : `cannot listen on TCP ${address}:${port}: ${err.code ?? err.message}`);
       });
       server.listen({ host: address, port, exclusive: true }, () => {

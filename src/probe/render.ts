@@ -35,7 +35,7 @@ export function renderText(report: ProbeReport): string {
   out.push(`p2pchat probe of ${target.host}${target.address !== target.host ? ` (${target.address})` : ""}` +
     ` port ${target.port}, HTTP ${target.http}` + (target.peerId ? `: peer ${JSON.stringify(target.peerId)}` : ""));
   out.push(`  probe peer_id ${JSON.stringify(probe.peerId)}, UDP from port ${probe.udpPort ?? "?"}, ` +
-    `back connections: ${probe.listening}; ${probe.stress ? "with --stress" : "gentle"}, ` +
+    `listening for its connection back on ${probe.listening}; ${probe.stress ? "with --stress" : "gentle"}, ` +
     `waits up to ${probe.timeoutMs} ms; took ${(report.durationMs / 1000).toFixed(1)} s`);
   if (report.unreachable) out.push(`  TARGET UNREACHABLE: ${report.unreachable}`);
   out.push("  legend: > sent by the probe, < received from the target; FLAG: a check outside the protocol's rules failed");

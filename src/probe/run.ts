@@ -77,7 +77,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     probe: {
       peerId: options.peerId,
       udpPort,
-      listening: ctx.backUnavailable ?? `TCP ${options.bindAddress}:${options.port}`,
+      listening: ctx.backUnavailable === undefined ? `TCP ${options.bindAddress}:${options.port}` : "nothing (port taken)",
       stress: options.stress,
       timeoutMs: options.timeoutMs,
     },

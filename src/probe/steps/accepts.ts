@@ -79,7 +79,7 @@ export async function expectAccepted(
   }
   if (n > 3 && acked > 3) check.note(connection.label, `(${acked} acks in all)`);
   const history = await ctx.pollHistory((h) => messages.every((m) => h.entries.has(m.id)));
-  const noAck = n === 1 ? `not acked (${missing})` : `${acked} of ${n} acked, then ${missing}`;
+  const noAck = n === 1 ? `not acked: ${missing}` : `${acked} of ${n} acked, then ${missing}`;
   if (typeof history === "string") {
     check.fail(`${noAck}; the history could not be read to see whether it was taken: ${history}`);
     return;

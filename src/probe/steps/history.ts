@@ -48,7 +48,7 @@ export function checkHistoryShapes(ctx: ProbeContext): void {
   else if (entries === 0) check.na("every history it sent was empty: there was no entry to check");
   else {
     if (largest) check.received(largest.label, largest.bytes);
-    check.pass(`${ctx.helloHistories.length} hello replies, ${entries} entries in all, each an id of 13+ digits with {peer_id, message}`);
+    check.pass(`every entry of its ${ctx.helloHistories.length} hello replies (${entries} in all) is an id of 13+ digits with {peer_id, message}`);
   }
 
   const limit = ctx.check("history-limit");
