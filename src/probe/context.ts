@@ -59,6 +59,8 @@ export class ProbeContext {
   firstHelloAt: number | undefined;
   /** Why the target cannot be probed over TCP at all. */
   unreachable: string | undefined;
+  /** The first hello was answered {"status":"ok",...}: the checks that build on a session can run. */
+  helloAnswered = false;
   /** Learnt from new-message-ack: false once an ack did not come, so later waits for acks are short. */
   acksWork: boolean | undefined;
   /** Whether GET /messages answered at all; `why` not. */

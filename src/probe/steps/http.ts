@@ -35,11 +35,13 @@ export async function checkHttpMessages(ctx: ProbeContext): Promise<void> {
   const bare = ctx.check("http-bare-history");
   if (outcome.status !== 200) {
     check.fail(`answered HTTP ${outcome.status}, not 200`);
+    bare.na("GET /messages did not answer a history");
     return;
   }
   const parsed = parseJson(outcome.text);
   if (!parsed.ok) {
     check.fail("the answer is not JSON");
+    bare.na("GET /messages did not answer a history");
     return;
   }
   const { history, wrapped } = unwrapHttpHistory(parsed.value);
@@ -53,7 +55,7 @@ export async function checkHttpMessages(ctx: ProbeContext): Promise<void> {
     bare.pass("the bare history object");
   }
   if (shape.problems.length > 0) {
-    bare.na("the answer is not a history");
+    bare.na("GET /messages did not answer a history");
     check.fail(`not a history as §4 says: ${shape.problems.slice(0, 3).join("; ")}` +
       (shape.problems.length > 3 ? `; and ${shape.problems.length - 3} more` : ""));
     return;

@@ -31,6 +31,7 @@ export async function probeSession(ctx: ProbeContext): Promise<SentMessage | und
     ack.na("no hello was answered ok, so there is no session to send on");
     return undefined;
   }
+  ctx.helloAnswered = true;
   ctx.noteHelloReply(connection, reply);
   const { messages } = reply.value;
   if (typeof messages !== "object" || messages === null || Array.isArray(messages)) {
