@@ -14,6 +14,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   peers: async () => (await import("./peers.js")).command,
   status: async () => (await import("./status.js")).command,
   "install-service": () => import("./install-service.js"),
+  probe: async () => (await import("./probe.js")).probe,
 };
 
 async function usage(): Promise<string> {
