@@ -45,28 +45,35 @@ export async function runDaemon(argv: string[]): Promise<void> {
   );
 
   const node = new ChatNode(config, logger);
-  try {
-    await node.start();
-  } catch (err) {
-    exit(1, `cannot start: ${(err as Error).message}`, logger);
-  }
-  logger.info(`listening: UDP and TCP on ${config.port}, HTTP on ${config.http.bind}:${config.http.port}`);
-  // Only now, with every socket listening, may `systemctl start chat` return.
-  void tellSystemd(["READY=1", `STATUS=${status(config)}`], logger);
+  const starting = node.start();
 
+  // Handlers first: a SIGTERM that arrives while we start (a test, or systemd stopping a service
+  // that is slow to come up) must still shut down cleanly, not kill us by its default action.
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: shutting down`);
     setTimeout(() => exit(1, `shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms`, logger), SHUTDOWN_DEADLINE_MS).unref();
-    node.stop().then(() => process.exit(0), (err: Error) => exit(1, `shutdown failed: ${err.message}`, logger));
+    starting.catch(() => {})
+      .then(() => node.stop())
+      .then(() => process.exit(0), (err: Error) => exit(1, `shutdown failed: ${err.message}`, logger));
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGHUP", () => {
     if (!stopping) reload(argv, node, logger);
   });
+
+  try {
+    await starting;
+  } catch (err) {
+    exit(1, `cannot start: ${(err as Error).message}`, logger);
+  }
+  if (stopping) return;
+  logger.info(`listening: UDP and TCP on ${config.port}, HTTP on ${config.http.bind}:${config.http.port}`);
+  // Only now, with every socket listening, may `systemctl start chat` return.
+  void tellSystemd(["READY=1", `STATUS=${status(config)}`], logger);
 }
 
 /**
