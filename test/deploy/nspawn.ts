@@ -21,6 +21,7 @@ import * as path from "node:path";
 import type { TestContext } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { onAnyExit } from "../support/on-any-exit.js";
 
 export const CACHE_DIR = process.env.P2PCHAT_ROOTFS_CACHE ?? "/var/cache/p2pchat-test";
 const RUNS_DIR = "/var/tmp";
@@ -603,17 +604,7 @@ function installExitHandlers(): void {
     for (const run of [...live]) run.destroySync();
     for (const build of liveBuilds) removeTree(build);
   };
-  process.on("exit", cleanAll);
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const handler = () => {
-      cleanAll();
-      if (process.listenerCount(sig) === 1) {
-        process.removeListener(sig, handler);
-        process.kill(process.pid, sig);
-      }
-    };
-    process.on(sig, handler);
-  }
+  onAnyExit(cleanAll);
   startReaper();
 }
 
