@@ -103,8 +103,10 @@ async function checkHistoryLimit(ctx: ProbeContext): Promise<void> {
     return;
   }
   after.record(check);
-  // What §3 keeps: the newest 100 of what it had and what came (others' chat may add to it).
-  const union = [...new Set([...before.entries.keys(), ...messages.map((m) => m.id)])].sort(compareMessageIds);
+  // What §3 keeps: the newest 100 of what it had and what came, ours and, on a live LAN, other
+  // peers' chat that arrived meanwhile (which shows up in the history read afterwards).
+  const union = [...new Set([...before.entries.keys(), ...messages.map((m) => m.id), ...after.entries.keys()])]
+    .sort(compareMessageIds);
   const kept = new Set(union.slice(-HISTORY_LIMIT));
   const ours = messages.map((m) => m.id);
   const lost = ours.filter((id) => kept.has(id) && !after.entries.has(id));
