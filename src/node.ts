@@ -5,6 +5,7 @@ import type { Config } from "./config/types.js";
 import { Discovery } from "./discovery/discovery.js";
 import { reachesOwnServer } from "./discovery/local-address.js";
 import { History, type StoredMessage } from "./history/history.js";
+import { HistoryFile } from "./history/history-file.js";
 import { createHttpApi } from "./http/api.js";
 import { createChatRoutes, type ChatRoutes } from "./http/chat-routes.js";
 import type { Logger } from "./log/logger.js";
@@ -25,6 +26,8 @@ export class ChatNode {
   private readonly http: Server;
   /** The chat page, /peers, /health and /events beside the protocol's endpoints. */
   readonly chat: ChatRoutes;
+  /** [HISTORY] file: the history kept across restarts, if configured. */
+  private readonly historyFile: HistoryFile | undefined;
   private stopped = false;
 
   constructor(readonly config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
@@ -46,6 +49,9 @@ export class ChatNode {
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
     });
     this.discovery.on("peer", (peerId, address, via) => this.peers.seen(peerId, address, via));
+    this.historyFile = config.history.file
+      ? new HistoryFile(config.history.file, this.history, logger, config.history.maxMessageBytes)
+      : undefined;
     this.chat = createChatRoutes({ config, history: this.history, peers: this.peers, logger });
     this.http = createHttpApi({
       history: this.history,
@@ -59,6 +65,9 @@ export class ChatNode {
   async start(): Promise<void> {
     const bind = this.options.bindAddress ?? "0.0.0.0";
     try {
+      // The saved history first: the first peer to say hello gets it back in our answer.
+      this.historyFile?.load();
+      this.historyFile?.watch();
       // TCP and HTTP first, so that peers answering our first broadcast find us listening.
       await this.server.listen(bind, this.config.port);
       await listenHttp(this.http, this.config.http.bind, this.config.http.port);
@@ -105,6 +114,7 @@ export class ChatNode {
       this.discovery.stop(),
       this.server.close(),
       new Promise<void>((resolve) => this.http.close(() => resolve())),
+      this.historyFile?.close(),
     ]);
   }
 }

@@ -20,6 +20,8 @@ interface Setting {
 const SETTINGS: readonly Setting[] = [
   // Our identity and sockets: other peers know us by them, and the sockets are bound at start.
   { name: "[NETWORK_INFO] peer_id", get: (c) => c.peerId },
+  // Read once at start; switching files while running would fork the history.
+  { name: "[HISTORY] file", get: (c) => c.history.file },
   { name: "[NETWORK_INFO] port", get: (c) => c.port },
   { name: "[HTTP] port", get: (c) => c.http.port },
   { name: "[HTTP] bind", get: (c) => c.http.bind },

@@ -76,4 +76,47 @@ describe("the p2pchat command", () => {
       child.kill("SIGKILL");
     }
   });
+
+  it("keeps its history in --history-file across a clean stop and across kill -9", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "p2pchat-persist-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const [host] = loopbackHosts(1) as [string];
+    const port = await freePort();
+    const httpPort = await freePort();
+    const base = `http://${host}:${httpPort}`;
+    const start = () => {
+      const child = spawn(process.execPath, [CLI, "--peer-id", "keeper", "--port", String(port), "--broadcast", host,
+        "--http-bind", host, "--http-port", String(httpPort), "--history-file", join(dir, "history.json")],
+      { stdio: ["ignore", "ignore", "pipe"] });
+      let output = "";
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      t.after(() => child.kill("SIGKILL"));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      return { child, exited, output: () => output };
+    };
+    const texts = async () => Object.values((await (await fetch(`${base}/messages`)).json()) as Record<string, { message: string }>)
+      .map((m) => m.message);
+    const up = (d: ReturnType<typeof start>) => waitFor(() => d.output().includes("listening"), { timeoutMs: 10_000, what: "listening" });
+
+    const first = start();
+    await up(first);
+    await fetch(`${base}/send?message=before+a+clean+stop`);
+    first.child.kill("SIGTERM");
+    assert.equal(await first.exited, 0);
+
+    const second = start();
+    await up(second);
+    assert.match(second.output(), /history: 1 messages loaded from/);
+    assert.deepEqual(await texts(), ["before a clean stop"]);
+    await fetch(`${base}/send?message=before+kill+-9`);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the write follows a change within 200 ms
+    second.child.kill("SIGKILL");
+    await second.exited;
+
+    const third = start();
+    await up(third);
+    assert.deepEqual(await texts(), ["before a clean stop", "before kill -9"]);
+    third.child.kill("SIGTERM");
+    assert.equal(await third.exited, 0);
+  });
 });

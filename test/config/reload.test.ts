@@ -20,7 +20,7 @@ function everythingChanged(): Config {
       peerTimeoutMs: c.discovery.peerTimeoutMs + 1000,
       maxPeers: c.discovery.maxPeers + 1,
     },
-    history: { limit: c.history.limit + 1, maxMessageBytes: c.history.maxMessageBytes + 1 },
+    history: { limit: c.history.limit + 1, maxMessageBytes: c.history.maxMessageBytes + 1, file: "elsewhere.json" },
     tcp: Object.fromEntries(Object.entries(c.tcp).map(([k, v]) => [k, v + 1000])) as unknown as Config["tcp"],
     log: { level: c.log.level === "info" ? "debug" : "info" },
   };
@@ -39,7 +39,7 @@ describe("config reload", () => {
     const next = everythingChanged();
     const plan = applyReload(running, next);
     assert.deepEqual(plan.needRestart.map((c) => c.name).sort(), [
-      "[HTTP] bind", "[HTTP] port", "[NETWORK_INFO] peer_id", "[NETWORK_INFO] port", "[TCP] retry_max", "[TCP] retry_min",
+      "[HISTORY] file", "[HTTP] bind", "[HTTP] port", "[NETWORK_INFO] peer_id", "[NETWORK_INFO] port", "[TCP] retry_max", "[TCP] retry_min",
     ]);
     const before = base();
     // Kept until a restart:
@@ -48,10 +48,11 @@ describe("config reload", () => {
     assert.deepEqual(running.http, before.http);
     assert.equal(running.tcp.retryMinMs, before.tcp.retryMinMs);
     assert.equal(running.tcp.retryMaxMs, before.tcp.retryMaxMs);
+    assert.equal(running.history.file, before.history.file);
     // Taken over:
     assert.equal(running.broadcastAddress, next.broadcastAddress);
     assert.deepEqual(running.discovery, next.discovery);
-    assert.deepEqual(running.history, next.history);
+    assert.deepEqual(running.history, { ...next.history, file: before.history.file });
     assert.deepEqual(running.log, next.log);
     assert.equal(running.tcp.ackTimeoutMs, next.tcp.ackTimeoutMs);
     assert.equal(running.tcp.maxFrameBytes, next.tcp.maxFrameBytes);

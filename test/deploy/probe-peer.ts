@@ -9,6 +9,9 @@
 //     HTTP: GET /messages answers a history. TCP: a new_message before hello gets the protocol's
 //     error answer (PROTOCOL.md §2). UDP: the port is taken (a bind without SO_REUSEADDR fails),
 //     and the daemon's own hello broadcast to 127.255.255.255 arrives, carrying its peer_id.
+//     It also lists the texts of the history, to see what survived a restart.
+//   probe-peer.js send <address> <http port> <text>
+//     GET /send?message=<text>; prints the answer.
 //   probe-peer.js hold <address> <port>
 //     a TCP connection, answered as above and then held; prints {"held":true}, and
 //     {"closed":true,...} when the daemon closes it.
@@ -84,11 +87,18 @@ async function check(address: string, port: number, httpPort: number): Promise<v
   process.stdout.write(JSON.stringify({
     http: response.status,
     httpIsHistory: typeof history === "object" && history !== null && !Array.isArray(history),
+    texts: Object.values(history as Record<string, { message?: unknown }>).map((m) => m.message),
     tcp: answer,
     udpTaken,
     hello,
   }) + "\n");
   process.exit(0);
+}
+
+async function send(address: string, httpPort: number, text: string): Promise<void> {
+  const response = await within("HTTP answer", fetch(`http://${address}:${httpPort}/send?message=${encodeURIComponent(text)}`));
+  process.stdout.write(JSON.stringify(await response.json()) + "\n");
+  process.exit(response.ok ? 0 : 1);
 }
 
 async function hold(address: string, port: number): Promise<void> {
@@ -105,6 +115,7 @@ async function hold(address: string, port: number): Promise<void> {
 
 const [mode, address = "127.0.0.1", port = "9876", httpPort = "8000"] = process.argv.slice(2);
 const run = mode === "check" ? check(address, Number(port), Number(httpPort))
+  : mode === "send" ? send(address, Number(port), httpPort)
   : mode === "hold" ? hold(address, Number(port))
-  : Promise.reject(new Error(`unknown mode ${JSON.stringify(mode)}: check or hold`));
+  : Promise.reject(new Error(`unknown mode ${JSON.stringify(mode)}: check, send or hold`));
 run.catch((error: unknown) => fail((error as Error).message));

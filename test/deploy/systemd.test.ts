@@ -85,7 +85,7 @@ async function installService(...flags: string[]) {
   return container().exec(NODE, [`${SOURCE}/dist/src/cli/main.js`, "install-service", ...flags], { mayFail: true, timeoutMs: 60_000 });
 }
 
-async function probe(): Promise<{ http: number; httpIsHistory: boolean; tcp: Record<string, unknown>; udpTaken: boolean; hello: Record<string, unknown> }> {
+async function probe(): Promise<{ http: number; httpIsHistory: boolean; texts: unknown[]; tcp: Record<string, unknown>; udpTaken: boolean; hello: Record<string, unknown> }> {
   const { stdout } = await container().execInNetwork(process.execPath, [PROBE, "check", "127.0.0.1", "9876", "8000"]);
   return JSON.parse(stdout) as Awaited<ReturnType<typeof probe>>;
 }
@@ -242,8 +242,11 @@ describe("the chat service under a real systemd (systemd-nspawn)", { timeout: 10
     writeConfig(TEST_CONFIG);
   });
 
-  it("is restarted by systemd after SIGKILL", async (t) => {
+  it("is restarted by systemd after SIGKILL, with its history from /var/lib/p2pchat", async (t) => {
     if (!requireSystemdContainer(t)) return;
+    await container().execInNetwork(process.execPath, [PROBE, "send", "127.0.0.1", "8000", "kept across SIGKILL"]);
+    // The history file is written within 200 ms of a change.
+    await new Promise((resolve) => setTimeout(resolve, 600));
     const before = await show("MainPID", "NRestarts");
     const killed = performance.now();
     // dash's own kill: the minimal Debian has no kill(1).
@@ -255,6 +258,7 @@ describe("the chat service under a real systemd (systemd-nspawn)", { timeout: 10
     t.diagnostic(`SIGKILL to active again: ${Math.round(performance.now() - killed)} ms (RestartSec=1)`);
     assert.equal(Number(after.NRestarts), Number(before.NRestarts) + 1);
     await assertServing("after the restart");
+    assert.ok((await probe()).texts.includes("kept across SIGKILL"), "the history survived the restart");
   });
 
   it("systemctl stop closes connections and exits 0 within 5 s: inactive, not failed", async (t) => {

@@ -73,7 +73,13 @@ describe("deploy/chat.service", () => {
 
   it("runs what the installer installs, as its user, the way the daemon expects", () => {
     const unit = settings(TEMPLATE);
-    assert.deepEqual(unit.get("ExecStart"), [`${UNIT_NODE} ${LAYOUT.appDir}/dist/src/cli/main.js --config ${LAYOUT.configFile}`]);
+    assert.deepEqual(unit.get("ExecStart"), [
+      `${UNIT_NODE} ${LAYOUT.appDir}/dist/src/cli/main.js --config ${LAYOUT.configFile} --history-file /var/lib/p2pchat/history.json`,
+    ]);
+    // The history file's directory: made by systemd for the service user, writable under ProtectSystem=strict.
+    assert.deepEqual(unit.get("StateDirectory"), ["p2pchat"]);
+    // One descriptor per connection: [TCP] max_connections (2048) in, one out per peer.
+    assert.ok(Number(unit.get("LimitNOFILE")?.[0]) >= 4096);
     assert.deepEqual(unit.get("User"), [LAYOUT.user]);
     assert.deepEqual(unit.get("Type"), ["notify"]);
     // systemd-notify is a child of the main process (src/cli/systemd-notify.ts).
