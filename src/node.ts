@@ -1,9 +1,13 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { applyReload, type ReloadPlan } from "./config/reload.js";
 import type { Config } from "./config/types.js";
 import { Discovery } from "./discovery/discovery.js";
+import { reachesOwnServer } from "./discovery/local-address.js";
 import { History, type StoredMessage } from "./history/history.js";
+import { HistoryFile } from "./history/history-file.js";
 import { createHttpApi } from "./http/api.js";
+import { createChatRoutes, type ChatRoutes } from "./http/chat-routes.js";
 import type { Logger } from "./log/logger.js";
 import { PeerServer } from "./peers/server.js";
 import { PeerTable } from "./peers/peer-table.js";
@@ -20,11 +24,21 @@ export class ChatNode {
   private readonly server: PeerServer;
   private readonly discovery: Discovery;
   private readonly http: Server;
+  /** The chat page, /peers, /health and /events beside the protocol's endpoints. */
+  readonly chat: ChatRoutes;
+  /** [HISTORY] file: the history kept across restarts, if configured. */
+  private readonly historyFile: HistoryFile | undefined;
   private stopped = false;
 
   constructor(readonly config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
     this.history = new History(config.history.limit);
-    this.peers = new PeerTable({ config, history: this.history, logger });
+    const bindAddress = options.bindAddress ?? "0.0.0.0";
+    this.peers = new PeerTable({
+      config,
+      history: this.history,
+      logger,
+      isOwnAddress: (address) => reachesOwnServer(address, bindAddress),
+    });
     this.server = new PeerServer({ config, history: this.history, peers: this.peers, logger });
     this.discovery = new Discovery({
       peerId: config.peerId,
@@ -35,18 +49,25 @@ export class ChatNode {
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
     });
     this.discovery.on("peer", (peerId, address, via) => this.peers.seen(peerId, address, via));
+    this.historyFile = config.history.file
+      ? new HistoryFile(config.history.file, this.history, logger, config.history.maxMessageBytes)
+      : undefined;
+    this.chat = createChatRoutes({ config, history: this.history, peers: this.peers, logger });
     this.http = createHttpApi({
       history: this.history,
       logger,
       send: (text) => this.send(text),
-      maxMessageBytes: config.history.maxMessageBytes,
-    });
+      maxMessageBytes: () => config.history.maxMessageBytes,
+    }, this.chat.routes);
   }
 
   /** Starts listening everywhere; resolves once UDP, TCP and HTTP all accept traffic. */
   async start(): Promise<void> {
     const bind = this.options.bindAddress ?? "0.0.0.0";
     try {
+      // The saved history first: the first peer to say hello gets it back in our answer.
+      this.historyFile?.load();
+      this.historyFile?.watch();
       // TCP and HTTP first, so that peers answering our first broadcast find us listening.
       await this.server.listen(bind, this.config.port);
       await listenHttp(this.http, this.config.http.bind, this.config.http.port);
@@ -65,6 +86,20 @@ export class ChatNode {
     return message;
   }
 
+  /**
+   * Takes over what can change while running from a re-read config (SIGHUP). `this.config` is the
+   * object the peer table and the server read at each use, so updating it is most of the work.
+   */
+  reconfigure(next: Config): ReloadPlan {
+    const plan = applyReload(this.config, next);
+    this.history.setLimit(this.config.history.limit);
+    this.discovery.retune({
+      broadcastAddress: this.config.broadcastAddress,
+      intervalMs: this.config.discovery.intervalMs,
+    });
+    return plan;
+  }
+
   get httpAddress(): AddressInfo {
     return this.http.address() as AddressInfo;
   }
@@ -73,11 +108,13 @@ export class ChatNode {
     if (this.stopped) return;
     this.stopped = true;
     this.peers.stop();
+    this.chat.close();
     this.http.closeAllConnections();
     await Promise.all([
       this.discovery.stop(),
       this.server.close(),
       new Promise<void>((resolve) => this.http.close(() => resolve())),
+      this.historyFile?.close(),
     ]);
   }
 }

@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
+import { describeChange } from "../config/reload.js";
 import { ConfigError, DAEMON_FLAGS_HELP, EX_CONFIG, EX_USAGE, loadConfig, UsageError } from "../config/load.js";
-import { createLogger } from "../log/logger.js";
+import type { Config } from "../config/types.js";
+import { createLogger, underJournald, type Logger } from "../log/logger.js";
 import { ChatNode } from "../node.js";
+import { notifySystemd, underSystemdNotify } from "./systemd-notify.js";
 
 export const VERSION = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -12,12 +15,18 @@ export const DAEMON_USAGE = `Run the peer: UDP discovery and TCP on 9876, HTTP A
 Flags override config/config.ini (or the file given with --config):
 ${DAEMON_FLAGS_HELP}
 
-HTTP API: GET /messages, GET /send?message=<text>  (e.g. curl http://127.0.0.1:8000/messages)`;
+HTTP API: GET /messages, GET /send?message=<text>  (e.g. curl http://127.0.0.1:8000/messages);
+the chat page at http://127.0.0.1:8000/, and GET /peers, /health, /events, POST /send.
 
-/** Graceful stop must not hang on a peer that does not let go. */
+Signals: SIGTERM or SIGINT stops the peer (exit 0); SIGHUP re-reads the config file.`;
+
+/** Graceful stop must not hang on a peer that does not let go; systemd's TimeoutStopSec is longer. */
 const SHUTDOWN_DEADLINE_MS = 4_000;
 
-/** Runs the peer until SIGTERM or SIGINT; exits the process on a config or start-up error. */
+/**
+ * Runs the peer until SIGTERM or SIGINT; exits the process on a config or start-up error. Under
+ * systemd it reports readiness once UDP, TCP and HTTP all listen, and SIGHUP reloads the config.
+ */
 export async function runDaemon(argv: string[]): Promise<void> {
   let loaded;
   try {
@@ -36,28 +45,77 @@ export async function runDaemon(argv: string[]): Promise<void> {
   );
 
   const node = new ChatNode(config, logger);
-  try {
-    await node.start();
-  } catch (err) {
-    exit(1, `cannot start: ${(err as Error).message}`, logger);
-  }
-  logger.info(`listening: UDP and TCP on ${config.port}, HTTP on ${config.http.bind}:${config.http.port}`);
+  const starting = node.start();
 
+  // Handlers first: a SIGTERM that arrives while we start (a test, or systemd stopping a service
+  // that is slow to come up) must still shut down cleanly, not kill us by its default action.
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: shutting down`);
     setTimeout(() => exit(1, `shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms`, logger), SHUTDOWN_DEADLINE_MS).unref();
-    node.stop().then(() => process.exit(0), (err: Error) => exit(1, `shutdown failed: ${err.message}`, logger));
+    starting.catch(() => {})
+      .then(() => node.stop())
+      .then(() => process.exit(0), (err: Error) => exit(1, `shutdown failed: ${err.message}`, logger));
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGHUP", () => {
+    if (!stopping) reload(argv, node, logger);
+  });
+
+  try {
+    await starting;
+  } catch (err) {
+    exit(1, `cannot start: ${(err as Error).message}`, logger);
+  }
+  if (stopping) return;
+  logger.info(`listening: UDP and TCP on ${config.port}, HTTP on ${config.http.bind}:${config.http.port}`);
+  // Only now, with every socket listening, may `systemctl start chat` return.
+  void tellSystemd(["READY=1", `STATUS=${status(config)}`], logger);
 }
 
-function exit(code: number, line: string, logger?: ReturnType<typeof createLogger>): never {
-  if (logger) logger.error(line);
-  else process.stderr.write(line + "\n");
+/**
+ * SIGHUP: reads the config again, with the same flags, and applies what can change while running
+ * (config/reload.ts). A config that does not load is reported in one line and changes nothing.
+ */
+function reload(argv: string[], node: ChatNode, logger: ReturnType<typeof createLogger>): void {
+  let next: Config;
+  try {
+    next = loadConfig(argv).config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    logger.error(`SIGHUP: config not reloaded, running on as before: ${err.message}`);
+    return;
+  }
+  const plan = node.reconfigure(next);
+  logger.setLevel(node.config.log.level);
+  const applied = plan.applied.map(describeChange);
+  const waiting = plan.needRestart.map(describeChange);
+  logger.info(`SIGHUP: config reloaded: ${applied.length ? `applied ${applied.join(", ")}` : "nothing to apply"}`);
+  if (waiting.length) {
+    logger.warn(`SIGHUP: restart to apply ${waiting.join(", ")} (running on the old values until then)`);
+  }
+  void tellSystemd([`STATUS=${status(node.config)}`], logger);
+}
+
+function status(config: Config): string {
+  return `peer ${JSON.stringify(config.peerId)}: UDP/TCP ${config.port}, broadcast ${config.broadcastAddress}, ` +
+    `HTTP ${config.http.bind}:${config.http.port}`;
+}
+
+async function tellSystemd(assignments: string[], logger: Logger): Promise<void> {
+  if (!underSystemdNotify()) return;
+  const outcome = await notifySystemd(assignments);
+  if (outcome.sent) logger.debug(`told systemd ${assignments.join(" ")}`);
+  // Without READY=1 systemd stops a Type=notify service after its start timeout: say why.
+  else logger.error(`could not tell systemd ${assignments[0]}: ${outcome.reason}`);
+}
+
+/** Ends the process with one error line; under journald without a logger yet, with its priority. */
+function exit(code: number, text: string, logger?: Logger): never {
+  if (logger) logger.error(text);
+  else process.stderr.write(text.split("\n").map((line) => (underJournald() ? `<3>${line}` : line)).join("\n") + "\n");
   process.exit(code);
 }
-

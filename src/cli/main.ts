@@ -8,16 +8,28 @@ interface Subcommand {
 }
 
 /** Loaded on demand, so `p2pchat` (the daemon) loads nothing it does not use. */
-const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {};
+const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
+  send: async () => (await import("./send.js")).command,
+  messages: async () => (await import("./messages.js")).command,
+  peers: async () => (await import("./peers.js")).command,
+  status: async () => (await import("./status.js")).command,
+  "install-service": () => import("./install-service.js"),
+  probe: async () => (await import("./probe.js")).probe,
+};
 
-function usage(): string {
+async function usage(): Promise<string> {
   const names = Object.keys(SUBCOMMANDS);
+  const commands = await Promise.all(names.map(async (name) => {
+    const { summary } = await (SUBCOMMANDS[name] as () => Promise<Subcommand>)();
+    return `  ${name.padEnd(10)} ${summary}`;
+  }));
   return [
     `p2pchat ${VERSION}: a peer of the classroom LAN chat protocol`,
     "",
     "Usage: p2pchat [flags]              run the peer",
-    ...(names.length ? ["       p2pchat <command> [...]    see p2pchat <command> --help"] : []),
+    ...(names.length ? ["       p2pchat <command> [...]    talk to the running peer; see p2pchat <command> --help"] : []),
     "       p2pchat --help | --version",
+    ...(names.length ? ["", "Commands:", ...commands] : []),
     "",
     DAEMON_USAGE,
   ].join("\n");
@@ -31,7 +43,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(usage() + "\n");
+    process.stdout.write((await usage()) + "\n");
     return;
   }
   if (argv.includes("--version")) {

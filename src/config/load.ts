@@ -3,7 +3,7 @@
  * checked by one schema (schema.ts). Any mistake becomes one ConfigError line naming where the
  * value came from, the key, the value and what was expected; the caller exits EX_CONFIG.
  */
-import { readFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { getSystemErrorMap, parseArgs } from "node:util";
@@ -36,6 +36,7 @@ const FLAG_KEYS = {
   "http-port": ["HTTP", "port"],
   "http-bind": ["HTTP", "bind"],
   "log-level": ["LOG", "level"],
+  "history-file": ["HISTORY", "file"],
 } as const;
 
 const FLAG_OPTIONS = {
@@ -46,6 +47,7 @@ const FLAG_OPTIONS = {
   "http-port": { type: "string" },
   "http-bind": { type: "string" },
   "log-level": { type: "string" },
+  "history-file": { type: "string" },
 } as const;
 
 export const DAEMON_FLAGS_HELP = [
@@ -56,6 +58,7 @@ export const DAEMON_FLAGS_HELP = [
   "  --http-port N       HTTP API port (default: 8000)",
   "  --http-bind ADDR    HTTP API address (default: 127.0.0.1)",
   "  --log-level LEVEL   error, warn, info or debug (default: info)",
+  "  --history-file PATH keep the history in this file across restarts (default: memory only)",
   "  (--flag=value works as well as --flag value)",
 ].join("\n");
 
@@ -124,7 +127,25 @@ export function loadConfig(
     const issue = result.error.issues[0];
     throw issue ? toConfigError(issue, settings) : new ConfigError(fileName, "?", "", "valid settings");
   }
-  return { config: result.data, file: text === null ? null : filePath, chosen };
+  const config = result.data;
+  if (config.history.file !== "") config.history.file = checkHistoryFile(config.history.file, cwd, settings);
+  return { config, file: text === null ? null : filePath, chosen };
+}
+
+/**
+ * [HISTORY] file, made absolute (a reload then compares like with like), once its directory is
+ * known to take it: finding out only at the first message would be too late to say which key.
+ */
+function checkHistoryFile(file: string, cwd: string, settings: Settings): string {
+  const resolved = path.resolve(cwd, file);
+  try {
+    accessSync(path.dirname(resolved), fsConstants.W_OK);
+    return resolved;
+  } catch (err) {
+    const given = settings.given.get("HISTORY.file") ?? { origin: "default", name: "[HISTORY] file", value: file };
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError(given.origin, given.name, given.value, `a file in an existing, writable directory (${reason})`);
+  }
 }
 
 function parseFlags(argv: string[]) {

@@ -79,6 +79,12 @@ export const sectionsSchema = z.object({
   HISTORY: z.object({
     limit: setting(integer(1, 100_000), integerText(1, 100_000), "100"),
     max_message_bytes: setting(integer(1, BYTES_MAX), integerText(1, BYTES_MAX), "65536"),
+    // Empty: the history lives in memory only, as PROTOCOL.md §3 has it.
+    file: setting(
+      z.string().trim().max(4096).refine((s) => !/\p{Cc}/u.test(s) && !s.endsWith("/")),
+      "a file path (empty for memory only)",
+      "",
+    ),
   }),
   TCP: z.object({
     connect_timeout: setting(seconds(), SECONDS, "3"),
@@ -164,7 +170,7 @@ export const configSchema = sectionsSchema
       peerTimeoutMs: s.DISCOVERY.peer_timeout,
       maxPeers: s.DISCOVERY.max_peers,
     },
-    history: { limit: s.HISTORY.limit, maxMessageBytes: s.HISTORY.max_message_bytes },
+    history: { limit: s.HISTORY.limit, maxMessageBytes: s.HISTORY.max_message_bytes, file: s.HISTORY.file },
     tcp: {
       connectTimeoutMs: s.TCP.connect_timeout,
       helloTimeoutMs: s.TCP.hello_timeout,

@@ -25,6 +25,8 @@ export interface Config {
     limit: number;
     /** Longest message text, in UTF-8 bytes, taken from a peer or from HTTP. */
     maxMessageBytes: number;
+    /** Where the history is kept across restarts; "" keeps it in memory only. */
+    file: string;
   };
   tcp: {
     connectTimeoutMs: number;

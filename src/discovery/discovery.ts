@@ -1,10 +1,10 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
-import { networkInterfaces } from "node:os";
 import type { Logger } from "../log/logger.js";
 import { MAX_PEER_ID_LENGTH } from "../peers/commands.js";
 import { decodeDatagram } from "../protocol/decoder.js";
 import { encodeFrame } from "../protocol/encoder.js";
+import { isLocalAddress } from "./local-address.js";
 
 export interface DiscoveryOptions {
   peerId: string;
@@ -73,6 +73,20 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     });
   }
 
+  /**
+   * New broadcast address or interval (config reload). The next hello goes to the new address;
+   * a new interval starts counting now.
+   */
+  retune(settings: { broadcastAddress: string; intervalMs: number }): void {
+    this.options.broadcastAddress = settings.broadcastAddress;
+    if (settings.intervalMs === this.options.intervalMs) return;
+    this.options.intervalMs = settings.intervalMs;
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = setInterval(() => this.announce(), this.options.intervalMs);
+    }
+  }
+
   /** Broadcasts our hello now. */
   announce(): void {
     this.send(this.hello, this.options.port, this.options.broadcastAddress);
@@ -121,10 +135,4 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     if (isHello) this.send(this.answer, remote.port, remote.address);
     this.emit("peer", peerId, remote.address, isHello ? "udp-hello" : "udp-answer");
   }
-}
-
-function isLocalAddress(address: string): boolean {
-  if (address.startsWith("127.")) return true;
-  return Object.values(networkInterfaces()).some((list) =>
-    (list ?? []).some((info) => info.address === address));
 }

@@ -29,10 +29,21 @@ export class History extends EventEmitter<HistoryEvents> {
   private readonly order: string[] = [];
   private readonly clock: MessageIdClock;
 
-  constructor(readonly limit: number, now: () => number = Date.now) {
+  constructor(private cap: number, now: () => number = Date.now) {
     super();
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`history limit ${limit}`);
+    checkLimit(cap);
     this.clock = new MessageIdClock(now);
+  }
+
+  get limit(): number {
+    return this.cap;
+  }
+
+  /** A new cap (config reload): a smaller one drops the oldest messages at once. */
+  setLimit(limit: number): void {
+    checkLimit(limit);
+    this.cap = limit;
+    this.evictOverflow();
   }
 
   get size(): number {
@@ -57,10 +68,7 @@ export class History extends EventEmitter<HistoryEvents> {
     }
     this.byId.set(id, { peer_id: entry.peer_id, message: entry.message });
     this.order.splice(this.insertionIndex(id), 0, id);
-    while (this.order.length > this.limit) {
-      const evicted = this.order.shift();
-      if (evicted !== undefined) this.byId.delete(evicted);
-    }
+    this.evictOverflow();
     this.emit("message", { id, peer_id: entry.peer_id, message: entry.message });
     return "added";
   }
@@ -87,6 +95,12 @@ export class History extends EventEmitter<HistoryEvents> {
     return this.order.map((id) => ({ id, ...(this.byId.get(id) as ChatMessage) }));
   }
 
+  private evictOverflow(): void {
+    const excess = this.order.length - this.cap;
+    if (excess <= 0) return;
+    for (const evicted of this.order.splice(0, excess)) this.byId.delete(evicted);
+  }
+
   private insertionIndex(id: string): number {
     const last = this.order[this.order.length - 1];
     if (last === undefined || compareMessageIds(id, last) > 0) return this.order.length;
@@ -99,6 +113,10 @@ export class History extends EventEmitter<HistoryEvents> {
     }
     return lo;
   }
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`history limit ${limit}`);
 }
 
 export interface HistoryPayloadCheck {

@@ -9,8 +9,8 @@ export interface HttpApiOptions {
   logger: Logger;
   /** Stores a message as our own and sends it to every peer. */
   send(text: string): StoredMessage;
-  /** Longest message text, in UTF-8 bytes (PROTOCOL peers get the same limit). */
-  maxMessageBytes: number;
+  /** Longest message text, in UTF-8 bytes (PROTOCOL peers get the same limit); read per request, so a reload applies. */
+  maxMessageBytes(): number;
 }
 
 export type Method = "GET" | "HEAD" | "POST";
@@ -35,16 +35,14 @@ const MAX_HTTP_CONNECTIONS = 256;
  * says; what p2pchat adds lives beside them.
  */
 export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<string, Route> = {}): Server {
-  // Room for the longest message percent-encoded (3 bytes per byte) or JSON-escaped.
-  const maxBody = options.maxMessageBytes * 6 + 1024;
 
   const sendText = (response: ServerResponse, text: string | null | undefined, reply: (m: StoredMessage) => object) => {
     if (text === undefined || text === "") {
       json(response, 400, { status: "error", message: "missing message: use /send?message=<URL-encoded text>" });
     } else if (text === null) {
       json(response, 400, { status: "error", message: "message is not valid URL-encoded UTF-8" });
-    } else if (Buffer.byteLength(text) > options.maxMessageBytes) {
-      json(response, 413, { status: "error", message: `E_MESSAGE_TOO_LARGE: message over ${options.maxMessageBytes} bytes` });
+    } else if (Buffer.byteLength(text) > options.maxMessageBytes()) {
+      json(response, 413, { status: "error", message: `E_MESSAGE_TOO_LARGE: message over ${options.maxMessageBytes()} bytes` });
     } else {
       json(response, 200, reply(options.send(text)));
     }
@@ -59,7 +57,8 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
       GET: ({ url, response }) => sendText(response, queryParam(url.search, "message"), () => ({ status: "ok" })),
       // Not in the protocol: for scripts and the web page. The answer also names the new id.
       POST: async ({ request, url, response }) => {
-        const body = await readBody(request, maxBody);
+        // Room for the longest message percent-encoded (3 bytes per byte) or JSON-escaped.
+        const body = await readBody(request, options.maxMessageBytes() * 6 + 1024);
         if (!body.ok) {
           json(response, body.status, { status: "error", message: body.message });
           return;

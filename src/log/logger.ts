@@ -12,6 +12,11 @@ export interface Logger {
   enabled(level: LogLevel): boolean;
 }
 
+/** A logger whose level can be changed while it runs (config reload). */
+export interface AdjustableLogger extends Logger {
+  setLevel(level: LogLevel): void;
+}
+
 export interface LoggerOptions {
   level: LogLevel;
   /** Lines go here; stderr by default, which journald captures like stdout. */
@@ -50,11 +55,11 @@ function batchedStderr(): (line: string) => void {
 
 let stderrWriter: ((line: string) => void) | undefined;
 
-export function createLogger(options: LoggerOptions): Logger {
+export function createLogger(options: LoggerOptions): AdjustableLogger {
   const write = options.write ?? (stderrWriter ??= batchedStderr());
   const journald = options.journald ?? underJournald();
   const prefix = options.prefix ? `${options.prefix}: ` : "";
-  const threshold = RANK[options.level];
+  let threshold = RANK[options.level];
 
   const emit = (level: LogLevel, message: string): void => {
     if (RANK[level] > threshold) return;
@@ -71,5 +76,8 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (m) => emit("info", m),
     debug: (m) => emit("debug", m),
     enabled: (level) => RANK[level] <= threshold,
+    setLevel: (level) => {
+      threshold = RANK[level];
+    },
   };
 }

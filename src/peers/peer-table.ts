@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import type { Config } from "../config/types.js";
 import { checkHistoryPayload, type History, type StoredMessage } from "../history/history.js";
 import type { Logger } from "../log/logger.js";
@@ -16,7 +17,9 @@ interface PendingMessage {
 interface RemotePeer {
   id: string;
   host: string;
+  firstSeen: number;
   lastSeen: number;
+  lastSeenVia: SeenVia;
   outbound: OutboundConnection | undefined;
   inbound: Set<FramedSocket>;
   /** Our messages this peer has not acked yet, oldest first; they survive reconnects. */
@@ -37,7 +40,14 @@ export interface PeerInfo {
   address: string;
   outbound: "connected" | "connecting" | "down";
   inbound: number;
+  /** Remote addresses of the connections this peer opened to us (after their hello). */
+  inboundAddresses: string[];
+  firstSeen: number;
   lastSeen: number;
+  /** How the latest sign of life came: a UDP hello or answer, or a hello on a TCP connection. */
+  lastSeenVia: SeenVia;
+  /** Not heard from for peer_timeout after a connection ended: not retried until it announces itself. */
+  gone: boolean;
   queued: number;
   lastError: (CloseReason & { at: number }) | undefined;
 }
@@ -52,10 +62,17 @@ const ATTEMPTS_UNTIL_FIRST_ACK = 2;
 /** How often "table full" is said while a flood goes on. */
 const FULL_WARNING_INTERVAL_MS = 60_000;
 
+interface PeerTableEvents {
+  /** Something in this peer's PeerInfo changed (for the peers panel and GET /events). */
+  change: [PeerInfo];
+}
+
 export interface PeerTableOptions {
   config: Config;
   history: History;
   logger: Logger;
+  /** True for an address at which a peer would be our own server (see local-address.ts). */
+  isOwnAddress?: (address: string) => boolean;
   now?: () => number;
 }
 
@@ -64,13 +81,15 @@ export interface PeerTableOptions {
  * where a peer is; it owns the one outbound connection per peer, reconnects with backoff while the
  * peer keeps announcing itself, and carries our messages to each peer in order, each until acked.
  */
-export class PeerTable {
+export class PeerTable extends EventEmitter<PeerTableEvents> {
   private readonly peers = new Map<string, RemotePeer>();
   private readonly now: () => number;
   private stopped = false;
   private lastFullWarning = -Infinity;
+  private readonly clashesLogged = new Set<string>();
 
   constructor(private readonly options: PeerTableOptions) {
+    super();
     this.now = options.now ?? Date.now;
   }
 
@@ -78,6 +97,10 @@ export class PeerTable {
   seen(peerId: string, host: string, via: SeenVia): void {
     if (this.stopped || peerId === this.options.config.peerId) return;
     const { logger } = this.options;
+    if (this.options.isOwnAddress?.(host)) {
+      logger.debug(`not connecting to ${peerId}: ${host} is this host, where our own server listens`);
+      return;
+    }
     let peer = this.peers.get(peerId);
     if (!peer) {
       const refusal = this.makeRoom(host);
@@ -88,15 +111,31 @@ export class PeerTable {
         }
         return;
       }
-      peer = this.create(peerId, host);
+      peer = this.create(peerId, host, via);
       logger.info(`peer found: ${peerId} at ${host} (${via})`);
+    } else if (peer.host !== host && via === "tcp-hello") {
+      // A connection's source address need not be the address a peer announces from (a host
+      // with several addresses): a TCP hello proves the peer alive, not that it moved.
     } else if (peer.host !== host) {
+      if (peer.outbound?.ready) {
+        // Two hosts with one peer_id (two students kept the same default name): keep the one we
+        // are connected to, and say so once instead of flapping between them.
+        const clash = `${peerId}@${host}`;
+        if (!this.clashesLogged.has(clash)) {
+          if (this.clashesLogged.size >= 1_000) this.clashesLogged.clear();
+          this.clashesLogged.add(clash);
+          logger.warn(`peer_id ${peerId} is announced by ${host} too, while we are connected to it at ` +
+            `${peer.host}: two peers share one id; staying with ${peer.host}`);
+        }
+        return;
+      }
       logger.info(`peer ${peerId} moved from ${peer.host} to ${host} (${via})`);
       peer.host = host;
     } else if (peer.gone) {
       logger.info(`peer ${peerId} is back at ${host} (${via})`);
     }
     peer.lastSeen = this.now();
+    peer.lastSeenVia = via;
     if (peer.gone) {
       peer.gone = false;
       peer.retry.reset();
@@ -107,15 +146,19 @@ export class PeerTable {
       peer.retry.cancel();
       this.connect(peer);
     }
+    this.changed(peer);
   }
 
   attachInbound(peerId: string, connection: FramedSocket): void {
     const peer = this.peers.get(peerId);
-    peer?.inbound.add(connection);
+    if (!peer || peer.inbound.has(connection)) return;
+    peer.inbound.add(connection);
+    this.changed(peer);
   }
 
   detachInbound(peerId: string, connection: FramedSocket): void {
-    this.peers.get(peerId)?.inbound.delete(connection);
+    const peer = this.peers.get(peerId);
+    if (peer?.inbound.delete(connection)) this.changed(peer);
   }
 
   /** Queues one of our messages for every known peer; returns how many peers it is queued for. */
@@ -125,21 +168,34 @@ export class PeerTable {
       peer.queue.push({ message, attempts: 0 });
       // Older than the newest `limit` messages: the receiver would drop it as too old anyway.
       if (peer.queue.length > cap) peer.queue.shift();
+      this.changed(peer);
       void this.pump(peer);
     }
     return this.peers.size;
   }
 
   list(): PeerInfo[] {
-    return [...this.peers.values()].map((peer) => ({
+    return [...this.peers.values()].map((peer) => this.info(peer));
+  }
+
+  private info(peer: RemotePeer): PeerInfo {
+    return {
       peerId: peer.id,
       address: peer.host,
       outbound: peer.outbound?.ready ? "connected" : peer.outbound ? "connecting" : "down",
       inbound: peer.inbound.size,
+      inboundAddresses: [...peer.inbound].map((connection) => connection.remoteAddress),
+      firstSeen: peer.firstSeen,
       lastSeen: peer.lastSeen,
+      lastSeenVia: peer.lastSeenVia,
+      gone: peer.gone,
       queued: peer.queue.length,
       lastError: peer.lastError,
-    }));
+    };
+  }
+
+  private changed(peer: RemotePeer): void {
+    if (!this.stopped && this.listenerCount("change") > 0) this.emit("change", this.info(peer));
   }
 
   stop(): void {
@@ -179,12 +235,14 @@ export class PeerTable {
     return true;
   }
 
-  private create(peerId: string, host: string): RemotePeer {
+  private create(peerId: string, host: string, via: SeenVia): RemotePeer {
     const { tcp } = this.options.config;
     const peer: RemotePeer = {
       id: peerId,
       host,
+      firstSeen: this.now(),
       lastSeen: this.now(),
+      lastSeenVia: via,
       outbound: undefined,
       inbound: new Set(),
       queue: [],
@@ -221,6 +279,7 @@ export class PeerTable {
       peer.lastError = undefined;
       const merged = this.mergeHistory(peer, messages);
       logger.info(`connected to ${peer.id} at ${peer.host}: history of ${merged.total}, ${merged.added} new`);
+      this.changed(peer);
       void this.pump(peer);
     });
     connection.on("close", (reason) => this.onOutboundClosed(peer, connection, reason));
@@ -246,10 +305,14 @@ export class PeerTable {
       peer.gone = true;
       logger.info(`peer ${peer.id} not heard from for ${Math.round(silentFor / 1000)} s: ` +
         "not retrying until it announces itself again");
+      this.changed(peer);
       return;
     }
+    this.changed(peer);
     const delay = peer.retry.schedule(() => {
-      if (!this.stopped && !peer.outbound) this.connect(peer);
+      if (this.stopped || peer.outbound) return;
+      this.connect(peer);
+      this.changed(peer);
     });
     logger.debug(`reconnecting to ${peer.id} in ${delay} ms`);
   }
@@ -300,6 +363,7 @@ export class PeerTable {
           if (head.attempts >= allowed && peer.queue[0] === head) {
             peer.queue.shift();
             logger.warn(`message ${message.id} to ${peer.id} dropped after ${head.attempts} attempts without an ack`);
+            this.changed(peer);
           }
           return;
         }
@@ -309,6 +373,7 @@ export class PeerTable {
           peer.ackTimeoutMs = Math.max(config.tcp.ackTimeoutMs, Math.round(peer.ackTimeoutMs / 2));
         }
         if (peer.queue[0] === head) peer.queue.shift();
+        this.changed(peer);
         if (result.ok) logger.debug(`message ${message.id} acked by ${peer.id}`);
         else logger.warn(`message ${message.id} refused by ${peer.id}: ${result.message}`);
       }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -23,8 +23,9 @@ describe("the p2pchat command", () => {
     assert.match(run(["--version"]).stdout, /^\d+\.\d+\.\d+\n$/);
   });
 
-  it("stops with exit 78 and one line naming file, key, value and expectation on a bad config", () => {
+  it("stops with exit 78 and one line naming file, key, value and expectation on a bad config", (t) => {
     const dir = mkdtempSync(join(tmpdir(), "p2pchat-cli-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "config.ini");
     const cases: Array<[string, RegExp]> = [
       ["[NETWORK_INFO]\nport = 99999\n", /config\.ini: \[NETWORK_INFO\] port = "99999": expected an integer from 1 to 65535/],
@@ -45,11 +46,12 @@ describe("the p2pchat command", () => {
     assert.match(flag.stderr, /command line: --port = "0": expected an integer from 1 to 65535/);
   });
 
-  it("loads the seed's config/config.ini as it is from the working directory", async () => {
+  it("loads the seed's config/config.ini as it is from the working directory", async (t) => {
     const dir = mkdtempSync(join(tmpdir(), "p2pchat-seed-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const port = await freePort();
     const httpPort = await freePort();
-    spawnSync("mkdir", ["-p", join(dir, "config")]);
+    mkdirSync(join(dir, "config"));
     // The seed's file, with only the port and broadcast address pointed at this machine's loopback.
     writeFileSync(join(dir, "config/config.ini"),
       `[NETWORK_INFO]\nport = ${port}\nbroadcast_address = 127.0.0.1\npeer_id = cesar-peer\n`);
@@ -73,5 +75,48 @@ describe("the p2pchat command", () => {
     } finally {
       child.kill("SIGKILL");
     }
+  });
+
+  it("keeps its history in --history-file across a clean stop and across kill -9", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "p2pchat-persist-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const [host] = loopbackHosts(1) as [string];
+    const port = await freePort();
+    const httpPort = await freePort();
+    const base = `http://${host}:${httpPort}`;
+    const start = () => {
+      const child = spawn(process.execPath, [CLI, "--peer-id", "keeper", "--port", String(port), "--broadcast", host,
+        "--http-bind", host, "--http-port", String(httpPort), "--history-file", join(dir, "history.json")],
+      { stdio: ["ignore", "ignore", "pipe"] });
+      let output = "";
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      t.after(() => child.kill("SIGKILL"));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      return { child, exited, output: () => output };
+    };
+    const texts = async () => Object.values((await (await fetch(`${base}/messages`)).json()) as Record<string, { message: string }>)
+      .map((m) => m.message);
+    const up = (d: ReturnType<typeof start>) => waitFor(() => d.output().includes("listening"), { timeoutMs: 10_000, what: "listening" });
+
+    const first = start();
+    await up(first);
+    await fetch(`${base}/send?message=before+a+clean+stop`);
+    first.child.kill("SIGTERM");
+    assert.equal(await first.exited, 0);
+
+    const second = start();
+    await up(second);
+    assert.match(second.output(), /history: 1 messages loaded from/);
+    assert.deepEqual(await texts(), ["before a clean stop"]);
+    await fetch(`${base}/send?message=before+kill+-9`);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the write follows a change within 200 ms
+    second.child.kill("SIGKILL");
+    await second.exited;
+
+    const third = start();
+    await up(third);
+    assert.deepEqual(await texts(), ["before a clean stop", "before kill -9"]);
+    third.child.kill("SIGTERM");
+    assert.equal(await third.exited, 0);
   });
 });

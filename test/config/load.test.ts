@@ -65,7 +65,7 @@ const DEFAULTS: Config = {
   broadcastAddress: "198.18.0.255",
   http: { port: 8000, bind: "127.0.0.1" },
   discovery: { intervalMs: 5000, peerTimeoutMs: 15000, maxPeers: 1000 },
-  history: { limit: 100, maxMessageBytes: 65536 },
+  history: { limit: 100, maxMessageBytes: 65536, file: "" },
   tcp: {
     connectTimeoutMs: 3000,
     helloTimeoutMs: 5000,
@@ -135,6 +135,7 @@ max_peers = 50
 [HISTORY]
 limit = 7
 max_message_bytes = 900
+file = ${join(root, "history.json")}
 [TCP]
 connect_timeout = 1
 hello_timeout = 2
@@ -157,7 +158,7 @@ level = debug
       broadcastAddress: "198.19.7.255",
       http: { port: 18000, bind: "::" },
       discovery: { intervalMs: 500, peerTimeoutMs: 2250, maxPeers: 50 },
-      history: { limit: 7, maxMessageBytes: 900 },
+      history: { limit: 7, maxMessageBytes: 900, file: join(root, "history.json") },
       tcp: {
         connectTimeoutMs: 1000,
         helloTimeoutMs: 2000,
@@ -341,6 +342,19 @@ describe("loadConfig: mistakes", () => {
       assertConfigError(bad(`[NETWORK_INFO]\nbroadcast_address = ${value}\n`),
         { file: FILE, key: "[NETWORK_INFO] broadcast_address", value, expected: expectedOf("NETWORK_INFO", "broadcast_address") });
     }
+  });
+
+  it("makes [HISTORY] file absolute and refuses one whose directory cannot take it", () => {
+    const cwd = workdir("[HISTORY]\nfile = history.json\n");
+    assert.equal(loadConfig([], { cwd, system: fakeSystem() }).config.history.file, join(cwd, "history.json"));
+    assertConfigError(bad("[HISTORY]\nfile = no-such-dir/history.json\n"), {
+      file: FILE, key: "[HISTORY] file", value: "no-such-dir/history.json",
+      expected: "a file in an existing, writable directory (ENOENT)",
+    });
+    assertConfigError(() => load(["--history-file", "/nonexistent-dir/h.json"]), {
+      file: "command line", key: "--history-file", value: "/nonexistent-dir/h.json",
+      expected: "a file in an existing, writable directory (ENOENT)",
+    });
   });
 
   it("refuses an HTTP bind that is not an IP address", () => {

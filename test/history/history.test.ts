@@ -21,6 +21,19 @@ describe("History", () => {
     assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(history.toJSON()))), [1, 2, 3, 4, 5].map(id));
   });
 
+  it("takes a new limit while running: a smaller one drops the oldest at once", () => {
+    const history = new History(5);
+    for (const n of [1, 2, 3, 4, 5]) history.add(id(n), { peer_id: "a", message: "x" });
+    history.setLimit(2);
+    assert.equal(history.limit, 2);
+    assert.deepEqual(history.list().map((m) => m.id), [4, 5].map(id));
+    assert.equal(history.has(id(1)), false);
+    history.setLimit(3);
+    history.add(id(3), { peer_id: "a", message: "back" });
+    assert.deepEqual(history.list().map((m) => m.id), [3, 4, 5].map(id));
+    assert.throws(() => history.setLimit(0), RangeError);
+  });
+
   it("keeps only the newest `limit` messages by id and refuses older ones when full", () => {
     const history = new History(3);
     for (const n of [1, 2, 3, 4]) history.add(id(n), { peer_id: "a", message: "x" });

@@ -6,18 +6,10 @@ import * as fs from "node:fs";
 import { once } from "node:events";
 import { test } from "node:test";
 import { performance } from "node:perf_hooks";
-import { createLan, requireLan, withLan, type Lan, type LanHost } from "./netns.js";
+import { createLan, requireLan, running, withLan, type Lan, type LanHost } from "./netns.js";
+import { httpUp } from "./scenario.js";
 import { waitFor } from "../support/wait.js";
 
-/** Alive and not a zombie (a reparented zombie still answers kill(pid, 0)). */
-function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 interface Footprint {
   namespaces: string[];
@@ -59,13 +51,6 @@ function assertPresent(f: Footprint): void {
   for (const link of f.links) assert.ok(fs.existsSync(`/sys/class/net/${link}`), `link ${link} should exist`);
 }
 
-/** Waits until the host's HTTP API answers, i.e. the peer on it is up. */
-function httpUp(lan: Lan, host: LanHost): Promise<true> {
-  return waitFor(async () => (await lan.http(host, "/messages", { timeoutMs: 1000 })).status === 200, {
-    timeoutMs: 10_000,
-    what: `the HTTP API of ${host.name} (${host.address}) to answer`,
-  });
-}
 
 test("two reference peers find each other by broadcast, connect both ways and chat", async (t) => {
   if (!requireLan(t)) return;

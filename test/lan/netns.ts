@@ -24,6 +24,7 @@ import * as path from "node:path";
 import type { TestContext } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { onAnyExit } from "../support/on-any-exit.js";
 
 /** PROTOCOL.md "Identity and ports". */
 export const PEER_PORT = 9876;
@@ -225,7 +226,7 @@ function killHelpersSync(): void {
 
 /** Alive and not a zombie: our unreaped children stay zombies while we block, and the creator of
  *  a LAN that is a zombie will never clean up. */
-function running(pid: number): boolean {
+export function running(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
@@ -795,18 +796,7 @@ function installExitHandlers(): void {
     killHelpersSync();
     for (const lan of [...live]) lan.destroySync();
   };
-  process.on("exit", cleanAll);
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const handler = () => {
-      cleanAll();
-      // If nobody else (e.g. node's test runner) handles the signal, die of it as we would have.
-      if (process.listenerCount(sig) === 1) {
-        process.removeListener(sig, handler);
-        process.kill(process.pid, sig);
-      }
-    };
-    process.on(sig, handler);
-  }
+  onAnyExit(cleanAll);
   startReaper();
 }
 

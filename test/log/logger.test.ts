@@ -24,6 +24,18 @@ describe("logger", () => {
     assert.equal(logger.enabled("debug"), false);
   });
 
+  it("changes its level while running", () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: "info", journald: true, write: (l) => lines.push(l) });
+    logger.debug("hidden");
+    logger.setLevel("debug");
+    logger.debug("shown");
+    logger.setLevel("error");
+    logger.warn("hidden too");
+    assert.deepEqual(lines, ["<7>shown"]);
+    assert.equal(logger.enabled("warn"), false);
+  });
+
   it("keeps one event on one line, whatever a peer put in it", () => {
     const lines: string[] = [];
     createLogger({ level: "info", journald: true, write: (l) => lines.push(l) }).info("peer found: evil\n<3>forged\r\nline");

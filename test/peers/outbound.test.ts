@@ -135,6 +135,34 @@ describe("outbound connections", () => {
     await line(logs, /cannot connect to grumpy .*go away.*E_HELLO_REFUSED/, "the refused hello");
   });
 
+  it("stays with the connected host when a second host announces the same peer_id", async () => {
+    const { node, logs, peerHost, port } = await setup({});
+    const [, , twinHost] = loopbackHosts(3) as [string, string, string];
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("twin", peerHost, "udp-hello");
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    conn.send({ status: "ok", messages: {} });
+    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    node.peers.seen("twin", twinHost, "udp-hello");
+    node.peers.seen("twin", twinHost, "udp-hello");
+    assert.equal(node.peers.list()[0]?.address, peerHost);
+    assert.equal(logs.lines.filter((l) => /peer_id twin is announced by .* too/.test(l)).length, 1);
+    // Once that connection is gone, the peer_id is where it is announced now.
+    conn.close();
+    await waitFor(() => node.peers.list()[0]?.outbound !== "connected", { timeoutMs: 2_000, what: "disconnected" });
+    node.peers.seen("twin", twinHost, "udp-hello");
+    assert.equal(node.peers.list()[0]?.address, twinHost);
+    assert.ok(logs.has(/peer twin moved from .* to /));
+  });
+
+  it("never connects to itself when another program on its own address says hello", async () => {
+    const { node, logs, nodeHost } = await setup({});
+    node.peers.seen("local-tool", nodeHost, "udp-hello");
+    assert.deepEqual(node.peers.list(), []);
+    assert.ok(logs.has(/not connecting to local-tool: .* is this host/));
+  });
+
   it("stops retrying a peer that no longer announces itself", async () => {
     const { node, logs, peerHost } = await setup({}, { peerTimeoutMs: 300 });
     node.peers.seen("vanished", peerHost, "udp-hello");

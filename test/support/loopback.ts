@@ -48,7 +48,7 @@ export function testConfig(overrides: {
     broadcastAddress: overrides.broadcastAddress ?? "127.255.255.255",
     http: { port: 0, bind: "127.0.0.1" },
     discovery: { intervalMs: 60_000, peerTimeoutMs: 30_000, maxPeers: 1000, ...overrides.discovery },
-    history: { limit: overrides.historyLimit ?? 100, maxMessageBytes: 64 * 1024 },
+    history: { limit: overrides.historyLimit ?? 100, maxMessageBytes: 64 * 1024, file: "" },
     tcp: {
       connectTimeoutMs: 1_000,
       helloTimeoutMs: 1_000,

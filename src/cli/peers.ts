@@ -1,0 +1,86 @@
+import type { HealthAnswer, PeersAnswer, PeerView } from "../http/wire.js";
+import {
+  DAEMON_ADDRESS_HELP, DAEMON_ADDRESS_OPTIONS, DaemonClient, daemonUrl, EXIT_CODES_HELP, parseCommandLine,
+  runCommand, type CommandModule,
+} from "./client.js";
+import { ago, colourWanted, createStyle, safeJson, safeLine, table, truncate, wrap, type Style } from "./terminal.js";
+
+const HELP = `Usage: p2pchat peers [--json] [flags]
+
+Lists every peer the local daemon knows, and answers "why don't I see peer X?":
+  PEER        its peer_id
+  STATE       connected both ways (chat flows both ways); one way (our connection to it, or its
+              to us, is missing, so messages flow one way only); not connected
+  ADDRESS     where its TCP server is
+  LAST SEEN   its last sign of life (UDP hello or answer, or its hello on TCP)
+  PROBLEM     what is probably wrong, in plain words, and the last error
+A peer that is not listed at all has never been heard: see p2pchat status for where our hellos go.
+
+  --json              the daemon's GET /peers answer: {"peers":[{"peer_id", "address", "state",
+                      "outbound", "inbound", "last_seen", "last_error", "hint", ...}]}
+  -h, --help          this help
+
+${DAEMON_ADDRESS_HELP}
+
+${EXIT_CODES_HELP}`;
+
+const STATE: Record<PeerView["state"], string> = {
+  both: "connected both ways",
+  "outbound-only": "one way (we → it)",
+  "inbound-only": "one way (it → us)",
+  none: "not connected",
+};
+
+function stateCell(peer: PeerView, style: Style): string {
+  const text = STATE[peer.state];
+  return peer.state === "both" ? style.green(text) : peer.state === "none" ? style.red(text) : style.yellow(text);
+}
+
+function problem(peer: PeerView): string {
+  if (peer.state === "both") return peer.queued > 0 ? `${peer.queued} of our messages not acked yet` : "";
+  const parts = [peer.hint ?? peer.summary];
+  if (peer.last_error) parts.push(`(last error ${peer.last_error.code}: ${peer.last_error.message})`);
+  return safeLine(parts.join(" "));
+}
+
+export const command: CommandModule = {
+  summary: "list the peers, how they are connected, and what is wrong",
+  run: (argv) => runCommand(async () => {
+    const { values } = parseCommandLine("peers", argv, { ...DAEMON_ADDRESS_OPTIONS, json: { type: "boolean" } });
+    if (values.help) {
+      process.stdout.write(HELP + "\n");
+      return 0;
+    }
+    const client = new DaemonClient(daemonUrl(values));
+    const answer = await client.get<PeersAnswer>("/peers");
+    if (values.json) {
+      process.stdout.write(safeJson(answer, 2) + "\n");
+      return 0;
+    }
+    const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+    if (answer.peers.length === 0) {
+      const health = await client.get<HealthAnswer>("/health");
+      const text = `No peers heard yet. Every ${health.discovery_interval_s} s this peer broadcasts a hello to ` +
+        `${health.broadcast_address} on UDP ${health.port}; peers on the same LAN answer at once. If none does: ` +
+        `are they on this network, is that the LAN's broadcast address, and does a firewall let UDP and TCP ` +
+        `${health.port} through?`;
+      process.stdout.write(wrap(text, width ?? Infinity).join("\n") + "\n");
+      return 0;
+    }
+    process.stdout.write(peersTable(answer.peers, createStyle(colourWanted(process.stdout)), width) + "\n");
+    return 0;
+  }),
+};
+
+/** The peers as a table for people; the last column wraps to `width` when it is known. */
+export function peersTable(peers: PeerView[], style: Style, width?: number): string {
+  const rows = peers.map((peer) => [
+    truncate(safeLine(peer.peer_id), 24),
+    stateCell(peer, style),
+    safeLine(peer.address),
+    ago(peer.last_seen_ago_ms),
+    problem(peer),
+  ]);
+  const header = ["PEER", "STATE", "ADDRESS", "LAST SEEN", "PROBLEM"];
+  return table(header, rows, { style, ...(width ? { width } : {}) });
+}

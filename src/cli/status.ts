@@ -1,0 +1,56 @@
+import type { HealthAnswer } from "../http/wire.js";
+import {
+  DAEMON_ADDRESS_HELP, DAEMON_ADDRESS_OPTIONS, DaemonClient, daemonUrl, EXIT_CODES_HELP, parseCommandLine,
+  runCommand, type CommandModule,
+} from "./client.js";
+import { colourWanted, createStyle, duration, safeJson, safeLine, table } from "./terminal.js";
+
+const HELP = `Usage: p2pchat status [--json] [flags]
+
+Says whether the local daemon is running, and how: its peer_id, version, uptime, addresses,
+how many messages it holds and how its peers are connected. Exit code 0 when it runs, 69 when
+it does not: usable in scripts as 'p2pchat status >/dev/null && ...'.
+
+  --json              the daemon's GET /health answer: {"status":"ok","peer_id":...,"uptime_s":...,
+                      "messages":...,"peers":{"known":...,"both":...,"one_way":...,"not_connected":...}}
+  -h, --help          this help
+
+${DAEMON_ADDRESS_HELP}
+
+${EXIT_CODES_HELP}`;
+
+export const command: CommandModule = {
+  summary: "is the daemon running, as whom, and how are its peers",
+  run: (argv) => runCommand(async () => {
+    const { values } = parseCommandLine("status", argv, { ...DAEMON_ADDRESS_OPTIONS, json: { type: "boolean" } });
+    if (values.help) {
+      process.stdout.write(HELP + "\n");
+      return 0;
+    }
+    const client = new DaemonClient(daemonUrl(values));
+    const health = await client.get<HealthAnswer>("/health");
+    if (values.json) {
+      process.stdout.write(safeJson(health, 2) + "\n");
+      return 0;
+    }
+    const style = createStyle(colourWanted(process.stdout));
+    const { peers } = health;
+    const problems = peers.one_way + peers.not_connected;
+    const peerLine = peers.known === 0
+      ? "none heard yet (see p2pchat peers)"
+      : `${peers.known} known: ${peers.both} connected both ways, ${peers.one_way} one way, ${peers.not_connected} not connected` +
+        (problems > 0 ? " (p2pchat peers says why)" : "");
+    const lines = [
+      `p2pchat ${safeLine(health.version)} is ${style.green("running")} as ${style.bold(safeLine(health.peer_id))} ` +
+        `(up ${duration(health.uptime_s)})`,
+      table(undefined, [
+        ["  chat page", `${client.origin}/`],
+        ["  protocol", `UDP and TCP ${health.port}; hellos to ${safeLine(health.broadcast_address)} every ${health.discovery_interval_s} s`],
+        ["  messages", `${health.messages} (keeps the newest ${health.history_limit})`],
+        ["  peers", problems > 0 ? style.yellow(peerLine) : peerLine],
+      ]),
+    ];
+    process.stdout.write(lines.join("\n") + "\n");
+    return 0;
+  }),
+};

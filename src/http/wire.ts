@@ -1,0 +1,73 @@
+/**
+ * The JSON that p2pchat's own HTTP endpoints answer (GET /peers, /health, /events), in one place
+ * for the daemon, the web page (web/app.ts) and the CLI. Types only, no imports: the page's build
+ * (web/tsconfig.json, DOM lib) compiles this file too. Names are snake_case like the protocol's.
+ */
+
+/** One chat message as GET /events sends it; GET /messages keeps the protocol's id-keyed object. */
+export interface MessageEvent {
+  id: string;
+  peer_id: string;
+  message: string;
+}
+
+/** Both connections of a pair (PROTOCOL.md §2); see src/peers/diagnosis.ts. */
+export type LinkState = "both" | "outbound-only" | "inbound-only" | "none";
+
+export interface PeerView {
+  peer_id: string;
+  /** Where its TCP server is, as discovery or its hello told us. */
+  address: string;
+  state: LinkState;
+  /** A few words on `state`, e.g. "connected both ways". */
+  summary: string;
+  /** Our connection to it (it carries our messages). */
+  outbound: "connected" | "connecting" | "down";
+  /** How many connections it has open to us (they carry its messages). */
+  inbound: number;
+  inbound_addresses: string[];
+  /** ISO 8601 times. */
+  first_seen: string;
+  last_seen: string;
+  /** Milliseconds between the last sign of life and this answer: no need to trust clocks to agree. */
+  last_seen_ago_ms: number;
+  last_seen_via: "udp-hello" | "udp-answer" | "tcp-hello";
+  /** Not heard from for peer_timeout: not retried until it announces itself again. */
+  gone: boolean;
+  /** Our messages it has not acked yet. */
+  queued: number;
+  last_error: { code: string; message: string; at: string } | null;
+  /** What is probably wrong and what to check, in plain words; null when all is well. */
+  hint: string | null;
+}
+
+export interface PeersAnswer {
+  peers: PeerView[];
+}
+
+export interface HealthAnswer {
+  status: "ok";
+  peer_id: string;
+  version: string;
+  started_at: string;
+  uptime_s: number;
+  /** UDP discovery and TCP port (PROTOCOL.md "Identity and ports"). */
+  port: number;
+  broadcast_address: string;
+  discovery_interval_s: number;
+  http: { bind: string; port: number };
+  messages: number;
+  history_limit: number;
+  peers: { known: number; both: number; one_way: number; not_connected: number };
+  event_clients: number;
+}
+
+export interface SendAnswer {
+  status: "ok";
+  message_id: string;
+}
+
+export interface ErrorAnswer {
+  status: "error";
+  message: string;
+}

@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { networkInterfaces } from "node:os";
+import { describe, it } from "node:test";
+import { isLocalAddress, reachesOwnServer } from "../../src/discovery/local-address.js";
+
+describe("local addresses", () => {
+  it("knows loopback and this host's interface addresses, and nothing else", () => {
+    assert.equal(isLocalAddress("127.0.0.1"), true);
+    assert.equal(isLocalAddress("127.44.3.2"), true);
+    const own = Object.values(networkInterfaces()).flat().find((i) => i?.family === "IPv4" && !i.internal);
+    if (own) assert.equal(isLocalAddress(own.address), true);
+    assert.equal(isLocalAddress("198.19.254.77"), false);
+  });
+
+  it("a server on 0.0.0.0 is reached at any local address, one on an address only there", () => {
+    assert.equal(reachesOwnServer("127.0.0.1", "0.0.0.0"), true);
+    assert.equal(reachesOwnServer("198.19.254.77", "0.0.0.0"), false);
+    assert.equal(reachesOwnServer("127.0.0.5", "127.0.0.5"), true);
+    assert.equal(reachesOwnServer("127.0.0.6", "127.0.0.5"), false);
+  });
+});
