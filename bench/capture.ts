@@ -98,13 +98,6 @@ export class Capture {
     return () => this.listeners.delete(listener);
   }
 
-  /** Events from now on, until `stop` is called, in a list of their own. */
-  record(): { events: WireEvent[]; stop: () => void } {
-    const events: WireEvent[] = [];
-    const stop = this.onEvent((e) => events.push(e));
-    return { events, stop };
-  }
-
   /** Stops tcpdump (it flushes what it holds) and returns everything seen and the loss counts. */
   async stop(): Promise<CaptureResult> {
     this.child.kill("SIGINT");

@@ -68,7 +68,7 @@ function ensureTcpdump(): void {
 }
 
 /** Notes written by hand about a run (bench/analysis.md), appended to its report if present. */
-export function readAnalysis(dir: string): string | undefined {
+function readAnalysis(dir: string): string | undefined {
   try {
     return fs.readFileSync(path.join(dir, "analysis.md"), "utf8");
   } catch {

@@ -51,17 +51,6 @@ export function cpuMs(pid: number): number {
   }
 }
 
-/** User and system CPU time so far, in ms (NaN if gone). */
-export function cpuSplitMs(pid: number): { user: number; system: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { user: (Number(fields[11]) * 1000) / clockTicks(), system: (Number(fields[12]) * 1000) / clockTicks() };
-  } catch {
-    return { user: NaN, system: NaN };
-  }
-}
-
 /** Threads of the process (the reference peer runs one per socket). */
 export function threads(pid: number): number {
   try {

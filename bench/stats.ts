@@ -55,13 +55,3 @@ export function round(value: number): number {
   if (magnitude >= 1) return Math.round(value * 100) / 100;
   return Math.round(value * 1000) / 1000;
 }
-
-/** How many times better `ours` is than `theirs`, for a figure where lower is better. */
-export function timesBetterLower(ours: number, theirs: number): number {
-  return theirs / ours;
-}
-
-/** How many times better `ours` is than `theirs`, for a figure where higher is better. */
-export function timesBetterHigher(ours: number, theirs: number): number {
-  return ours / theirs;
-}
