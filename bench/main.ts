@@ -105,6 +105,15 @@ async function main(): Promise<void> {
     profileInto(path.resolve(values.profile));
   }
 
+  // Interrupted: exit through 'exit', whose handlers remove the LANs (test/lan/netns.ts), stop
+  // tcpdump and the floor's servers, and put the kernel limits back.
+  const signals = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+  for (const [signal, number] of Object.entries(signals)) {
+    process.on(signal, () => {
+      log(`${signal}: stopping and cleaning up`);
+      process.exit(128 + number);
+    });
+  }
   const limits = raiseNeighbourLimits();
   for (const change of limits.changes) log(`raised for this run (restored at the end): ${change}`);
   const started = new Date();

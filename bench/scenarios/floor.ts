@@ -36,10 +36,18 @@ while True:
     conn, _ = server.accept()
     threading.Thread(target=serve, args=(conn,), daemon=True).start()`;
 
+/** Servers still running, killed if the benchmark exits early (they run outside the LANs). */
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 export async function runFloor(runtime: "node" | "python", options: { messages: number; gapMs: number }): Promise<FloorResult> {
   const child: ChildProcess = runtime === "node"
     ? spawn(process.execPath, ["-e", NODE_SERVER], { stdio: ["ignore", "pipe", "inherit"] })
     : spawn("python3", ["-c", PYTHON_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
