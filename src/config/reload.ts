@@ -58,7 +58,7 @@ const SETTINGS: readonly Setting[] = [
   },
   // Read when a connection is opened or accepted: connections made after the reload use them.
   ...(["connectTimeoutMs", "helloTimeoutMs", "ackTimeoutMs", "maxFrameBytes", "maxHelloReplyBytes", "maxSendAttempts",
-    "introTimeoutMs", "maxWriteBufferBytes", "maxConnections", "maxConnectionsPerAddress"] as const)
+    "maxQueuedMessages", "introTimeoutMs", "maxWriteBufferBytes", "maxConnections", "maxConnectionsPerAddress"] as const)
     .map((key): Setting => ({
       name: `[TCP] ${iniName(key)}`,
       get: (c) => c.tcp[key],

@@ -37,6 +37,8 @@ export interface Config {
     maxFrameBytes: number;
     maxHelloReplyBytes: number;
     maxSendAttempts: number;
+    /** Our messages waiting for one peer's ack; beyond it the oldest is dropped (and logged). */
+    maxQueuedMessages: number;
     /** An accepted connection that has not said hello by then is closed. */
     introTimeoutMs: number;
     /** Unsent bytes held for a peer that does not read before its connection is dropped. */

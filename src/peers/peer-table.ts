@@ -31,6 +31,8 @@ interface RemotePeer {
   lastError: (CloseReason & { at: number }) | undefined;
   /** The ack wait for this peer: it grows while acks time out, so a slow peer still gets through. */
   ackTimeoutMs: number;
+  /** When "queue full" was last said for this peer. */
+  lastQueueWarning: number;
   /** This peer has acked a message at some point, so a missing ack means slow, not "never acks". */
   everAcked: boolean;
 }
@@ -163,11 +165,19 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
 
   /** Queues one of our messages for every known peer; returns how many peers it is queued for. */
   broadcast(message: StoredMessage): number {
-    const cap = this.options.config.history.limit;
+    const cap = this.options.config.tcp.maxQueuedMessages;
     for (const peer of this.peers.values()) {
       peer.queue.push({ message, attempts: 0 });
-      // Older than the newest `limit` messages: the receiver would drop it as too old anyway.
-      if (peer.queue.length > cap) peer.queue.shift();
+      // A peer that acks slower than we send, or not at all, must not grow our memory without end.
+      // The dropped message may still reach it in a hello answer, while in our history.
+      if (peer.queue.length > cap) {
+        const dropped = peer.queue.shift();
+        if (this.now() - peer.lastQueueWarning >= FULL_WARNING_INTERVAL_MS) {
+          peer.lastQueueWarning = this.now();
+          this.options.logger.warn(`${peer.id} is ${cap} messages behind ([TCP] max_queued_messages): ` +
+            `dropped message ${dropped?.message.id} for it, and so on, said once a minute`);
+        }
+      }
       this.changed(peer);
       void this.pump(peer);
     }
@@ -251,6 +261,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
       gone: false,
       lastError: undefined,
       ackTimeoutMs: tcp.ackTimeoutMs,
+      lastQueueWarning: -Infinity,
       everAcked: false,
     };
     this.peers.set(peerId, peer);

@@ -75,6 +75,7 @@ const DEFAULTS: Config = {
     maxFrameBytes: 1048576,
     maxHelloReplyBytes: 67108864,
     maxSendAttempts: 5,
+    maxQueuedMessages: 1000,
     introTimeoutMs: 10000,
     maxWriteBufferBytes: 16777216,
     maxConnections: 2048,
@@ -145,6 +146,7 @@ retry_max = 86400
 max_frame_bytes = 1000
 max_hello_reply_bytes = 2000
 max_send_attempts = 9
+max_queued_messages = 77
 intro_timeout = 4
 max_write_buffer_bytes = 5000
 max_connections = 40
@@ -168,6 +170,7 @@ level = debug
         maxFrameBytes: 1000,
         maxHelloReplyBytes: 2000,
         maxSendAttempts: 9,
+        maxQueuedMessages: 77,
         introTimeoutMs: 4000,
         maxWriteBufferBytes: 5000,
         maxConnections: 40,

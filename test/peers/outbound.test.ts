@@ -110,6 +110,24 @@ describe("outbound connections", () => {
     assert.equal((await conn.frame(1)).message_id, message.id);
   });
 
+  it("keeps at most max_queued_messages for a peer that is behind, drops the oldest and says so once", async () => {
+    const { node, logs, peerHost, port } = await setup({ maxQueuedMessages: 3 });
+    node.peers.seen("behind", peerHost, "udp-hello");
+    await waitFor(() => node.peers.list()[0]?.lastError, { timeoutMs: 2_000, what: "a refused connection" });
+    const sent = ["m1", "m2", "m3", "m4", "m5"].map((text) => node.send(text));
+    assert.equal(node.peers.list()[0]?.queued, 3);
+    assert.equal(logs.lines.filter((l) => /behind is 3 messages behind .* dropped message/.test(l)).length, 1);
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("behind", peerHost, "udp-hello");
+    const conn = await peer.connection(0, 3_000);
+    await conn.frame(0);
+    conn.send({ status: "ok", messages: {} });
+    for (const [i, expected] of sent.slice(2).entries()) {
+      assert.equal((await conn.frame(i + 1)).message_id, expected.id);
+      conn.send({ status: "ok" });
+    }
+  });
+
   it("drops a message the peer refuses instead of sending it forever", async () => {
     const { node, logs, peerHost, port } = await setup({});
     const peer = await scripted(peerHost, port);

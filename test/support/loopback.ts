@@ -58,6 +58,7 @@ export function testConfig(overrides: {
       maxFrameBytes: 1024 * 1024,
       maxHelloReplyBytes: 16 * 1024 * 1024,
       maxSendAttempts: 5,
+      maxQueuedMessages: 1000,
       introTimeoutMs: 10_000,
       maxWriteBufferBytes: 16 * 1024 * 1024,
       maxConnections: 2048,
