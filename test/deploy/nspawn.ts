@@ -20,8 +20,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { TestContext } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { onAnyExit } from "../support/on-any-exit.js";
+import { reapIfAsked, running, startReaper } from "../support/reaper.js";
 
 export const CACHE_DIR = process.env.P2PCHAT_ROOTFS_CACHE ?? "/var/cache/p2pchat-test";
 const RUNS_DIR = "/var/tmp";
@@ -573,14 +573,6 @@ function removeTree(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** Containers, overlays and cgroups left by test processes that died. */
 export function removeStale(): void {
@@ -605,37 +597,7 @@ function installExitHandlers(): void {
     for (const build of liveBuilds) removeTree(build);
   };
   onAnyExit(cleanAll);
-  startReaper();
+  startReaper(import.meta.url);
 }
 
-/**
- * SIGKILL (a CI timeout, the OOM killer) runs no handler, and a container left behind keeps
- * running for good. A small detached watcher holds a pipe from us; when it closes, however we
- * died, it removes what we left.
- */
-function startReaper(): void {
-  try {
-    const reaper = spawn(process.execPath, [fileURLToPath(import.meta.url), "--reap", String(process.pid)], {
-      stdio: ["pipe", "ignore", "ignore"],
-      detached: true,
-    });
-    reaper.on("error", () => undefined);
-    reaper.stdin?.on("error", () => undefined);
-    reaper.unref();
-    (reaper.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  } catch {
-    // then the next run's removeStale() cleans up
-  }
-}
-
-async function reap(owner: number): Promise<void> {
-  process.stdin.resume();
-  await new Promise((resolve) => process.stdin.once("close", resolve).once("end", resolve));
-  for (let i = 0; i < 100 && running(owner); i++) await delay(20);
-  if (!running(owner)) removeStale();
-  process.exit(0);
-}
-
-if (process.argv[2] === "--reap" && process.argv[1] === fileURLToPath(import.meta.url)) {
-  await reap(Number(process.argv[3]));
-}
+await reapIfAsked(import.meta.url, removeStale);

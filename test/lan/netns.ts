@@ -25,6 +25,9 @@ import type { TestContext } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { onAnyExit } from "../support/on-any-exit.js";
+import { reapIfAsked, running, startReaper } from "../support/reaper.js";
+
+export { running };
 
 /** PROTOCOL.md "Identity and ports". */
 export const PEER_PORT = 9876;
@@ -224,16 +227,6 @@ function killHelpersSync(): void {
   while (pids.some(running) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 2);
 }
 
-/** Alive and not a zombie: our unreaped children stay zombies while we block, and the creator of
- *  a LAN that is a zombie will never clean up. */
-export function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** Runs a command (optionally feeding stdin) and rejects with its stderr if it fails. */
 function run(command: string, args: string[], input?: string): Promise<RunResult> {
@@ -797,43 +790,15 @@ function installExitHandlers(): void {
     for (const lan of [...live]) lan.destroySync();
   };
   onAnyExit(cleanAll);
-  startReaper();
+  startLanReaper();
 }
 
-/**
- * Some deaths run no handler at all: SIGKILL (a CI timeout, the OOM killer), or node's test runner
- * failing inside its own uncaughtException handler (exit code 7, e.g. once its stdout pipe is
- * closed by `| head`). For those, a small watcher process in its own session holds a pipe from us;
- * when the pipe closes (we are gone, however we died) it removes whatever we left behind.
- */
-function startReaper(): void {
+function startLanReaper(): void {
   if (process.env.P2PCHAT_LAN_REAPER === "0") return; // lets the harness test the fallback
-  try {
-    const reaper = spawnChild(process.execPath, [fileURLToPath(import.meta.url), "--reap", String(process.pid)], {
-      stdio: ["pipe", "ignore", "ignore"],
-      detached: true,
-    });
-    reaper.on("error", () => undefined); // then only the next createLan() cleans up
-    reaper.stdin?.on("error", () => undefined);
-    reaper.unref();
-    (reaper.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  } catch {
-    // as above
-  }
+  startReaper(import.meta.url);
 }
 
-async function reap(owner: number): Promise<void> {
-  process.stdin.resume();
-  await new Promise((resolve) => process.stdin.once("close", resolve).once("end", resolve));
-  // The pipe closes as the owner exits; give it a moment to become a zombie or disappear.
-  for (let i = 0; i < 100 && running(owner); i++) await delay(20);
-  if (!running(owner)) removeStale();
-  process.exit(0);
-}
-
-if (process.argv[2] === "--reap" && process.argv[1] === fileURLToPath(import.meta.url)) {
-  await reap(Number(process.argv[3]));
-}
+await reapIfAsked(import.meta.url, removeStale);
 
 /** Creates a LAN of `hosts` namespaces (198.18.X.1 .. .N) on a fresh bridge. */
 export async function createLan(opts: { hosts: number }): Promise<Lan> {
