@@ -19,9 +19,10 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
 
 async function usage(): Promise<string> {
   const names = Object.keys(SUBCOMMANDS);
+  const width = Math.max(...names.map((name) => name.length));
   const commands = await Promise.all(names.map(async (name) => {
     const { summary } = await (SUBCOMMANDS[name] as () => Promise<Subcommand>)();
-    return `  ${name.padEnd(10)} ${summary}`;
+    return `  ${name.padEnd(width)} ${summary}`;
   }));
   return [
     `p2pchat ${VERSION}: a peer of the classroom LAN chat protocol`,
