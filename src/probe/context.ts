@@ -128,14 +128,19 @@ export class ProbeContext {
     return connection;
   }
 
-  /** A new connection on which hello was answered ok; or why there is none. */
-  async session(check?: Check): Promise<TargetConnection | string> {
-    let connection: TargetConnection;
+  /** A new connection, or the one-line reason there is none. */
+  async tryConnect(): Promise<TargetConnection | string> {
     try {
-      connection = await this.connect();
+      return await this.connect();
     } catch (err) {
       return (err as Error).message;
     }
+  }
+
+  /** A new connection on which hello was answered ok; or why there is none. */
+  async session(check?: Check): Promise<TargetConnection | string> {
+    const connection = await this.tryConnect();
+    if (typeof connection === "string") return connection;
     const reply = await connection.request(this.helloFrame(), this.timeoutMs, check);
     this.saidHello();
     if (reply.kind === "frame" && reply.value.status === "ok") {
@@ -216,12 +221,8 @@ export class ProbeContext {
 
   private async sessionForHistory(lines: Array<(check: Check) => void>):
     Promise<{ connection: TargetConnection; messages: unknown } | string> {
-    let connection: TargetConnection;
-    try {
-      connection = await this.connect();
-    } catch (err) {
-      return (err as Error).message;
-    }
+    const connection = await this.tryConnect();
+    if (typeof connection === "string") return connection;
     const hello = this.helloFrame();
     const reply = await connection.request(hello, this.timeoutMs);
     lines.push((check) => check.sent(connection.label, hello));

@@ -15,11 +15,9 @@ export async function expectHelloAnswers(
   count: number,
   passDetail: string,
 ): Promise<void> {
-  let connection: TargetConnection;
-  try {
-    connection = await ctx.connect();
-  } catch (err) {
-    check.na((err as Error).message);
+  const connection = await ctx.tryConnect();
+  if (typeof connection === "string") {
+    check.na(connection);
     return;
   }
   await send(connection);

@@ -24,11 +24,9 @@ function judgeErrorReply(check: Check, reply: Reply): string | undefined {
 
 export async function checkBeforeHello(ctx: ProbeContext): Promise<void> {
   const check = ctx.check("before-hello-refused");
-  let connection: TargetConnection;
-  try {
-    connection = await ctx.connect();
-  } catch (err) {
-    check.na((err as Error).message);
+  const connection = await ctx.tryConnect();
+  if (typeof connection === "string") {
+    check.na(connection);
     return;
   }
   const id = ctx.clock.next();

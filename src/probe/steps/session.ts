@@ -1,7 +1,6 @@
 // PROTOCOL.md §2: connect, say hello, get the whole history back; send a new_message, get an ack;
 // the receiver stores it under the peer_id the connection introduced itself with.
 import { describeReply, type ProbeContext } from "../context.js";
-import type { TargetConnection } from "../target-connection.js";
 
 export interface SentMessage {
   id: string;
@@ -14,11 +13,9 @@ export interface SentMessage {
  */
 export async function probeSession(ctx: ProbeContext): Promise<SentMessage | undefined> {
   const hello = ctx.check("tcp-hello");
-  let connection: TargetConnection;
-  try {
-    connection = await ctx.connect();
-  } catch (err) {
-    ctx.unreachable = (err as Error).message;
+  const connection = await ctx.tryConnect();
+  if (typeof connection === "string") {
+    ctx.unreachable = connection;
     hello.fail(ctx.unreachable);
     return undefined;
   }
