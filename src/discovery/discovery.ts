@@ -1,5 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
+import { errorText } from "../log/error-text.js";
 import type { Logger } from "../log/logger.js";
 import { MAX_PEER_ID_LENGTH } from "../peers/commands.js";
 import { decodeDatagram } from "../protocol/decoder.js";
@@ -23,6 +24,10 @@ interface DiscoveryEvents {
 
 const MAX_DATAGRAM_BYTES = 65_536;
 
+function isUsablePort(port: number): boolean {
+  return Number.isInteger(port) && port >= 1 && port <= 65_535;
+}
+
 /**
  * UDP discovery (PROTOCOL.md §1): broadcast a hello at start and every interval, answer every
  * hello, and report each peer heard. Answers leave from the same socket, bound to the protocol
@@ -35,13 +40,15 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   private readonly answer: Buffer;
   private lastSendError: string | undefined;
   private readonly impostorsLogged = new Set<string>();
+  /** Datagrams whose handling threw; only the first is logged. */
+  private faults = 0;
 
   constructor(private readonly options: DiscoveryOptions) {
     super();
     this.hello = encodeFrame({ command: "hello", peer_id: options.peerId });
     this.answer = encodeFrame({ status: "ok", peer_id: options.peerId });
     this.socket = createSocket({ type: "udp4", reuseAddr: true });
-    this.socket.on("message", (data, remote) => this.onDatagram(data, remote));
+    this.socket.on("message", (data, remote) => this.receive(data, remote));
     this.socket.on("error", (err) => options.logger.warn(`UDP socket error: ${err.message}`));
   }
 
@@ -93,6 +100,16 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   }
 
   private send(data: Buffer, port: number, address: string): void {
+    try {
+      this.trySend(data, port, address);
+    } catch (err) {
+      // dgram throws synchronously for what it cannot even try (a bad port, an address it cannot
+      // parse); the source of a datagram is whatever its sender forged, so this is input, not a bug.
+      this.options.logger.debug(`UDP send to ${address}:${port} refused: ${errorText(err)}`);
+    }
+  }
+
+  private trySend(data: Buffer, port: number, address: string): void {
     this.socket.send(data, port, address, (err) => {
       // A link that is down fails every send: say so once, and once when it works again.
       const problem = err ? `${(err as NodeJS.ErrnoException).code ?? err.message}` : undefined;
@@ -102,6 +119,19 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       }
       this.lastSendError = problem;
     });
+  }
+
+  /**
+   * The boundary between the network and our code: a datagram is anyone's bytes, and whatever
+   * goes wrong with one (a bug included) costs that datagram, never the process. One datagram
+   * sent to the broadcast address reaches every peer on the LAN at once.
+   */
+  private receive(data: Buffer, remote: RemoteInfo): void {
+    try {
+      this.onDatagram(data, remote);
+    } catch (err) {
+      if (this.faults++ === 0) this.options.logger.error(`handling a datagram from ${remote.address}:${remote.port} failed: ${errorText(err)}`);
+    }
   }
 
   private onDatagram(data: Buffer, remote: RemoteInfo): void {
@@ -132,7 +162,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       }
       return;
     }
-    if (isHello) this.send(this.answer, remote.port, remote.address);
+    // A raw socket can send from port 0, which cannot be answered (dgram would throw); the hello
+    // still tells us where the peer's TCP server is, since that is always the protocol port.
+    if (isHello && isUsablePort(remote.port)) this.send(this.answer, remote.port, remote.address);
     this.emit("peer", peerId, remote.address, isHello ? "udp-hello" : "udp-answer");
   }
 }

@@ -19,6 +19,9 @@ interface FramedSocketEvents {
   frame: [Record<string, unknown>];
   badFrame: [FrameError];
   close: [CloseReason];
+  /** A frame handler threw: the frame was answered with E_INTERNAL and the connection goes on.
+   *  Reported for the first such frame of a connection only, so a peer cannot flood the log. */
+  fault: [unknown];
 }
 
 const DEFAULT_MAX_BUFFERED_WRITE = 64 * 1024 * 1024;
@@ -30,6 +33,7 @@ const DEFAULT_MAX_BUFFERED_WRITE = 64 * 1024 * 1024;
 export class FramedSocket extends EventEmitter<FramedSocketEvents> {
   readonly decoder: FrameDecoder;
   private closedWith: CloseReason | undefined;
+  private faults = 0;
   private readonly maxBufferedWrite: number;
 
   constructor(readonly socket: Socket, options: FramedSocketOptions) {
@@ -85,13 +89,27 @@ export class FramedSocket extends EventEmitter<FramedSocketEvents> {
     for (const decoded of this.decoder.push(chunk)) {
       if (this.closed) return;
       if (decoded.ok) {
-        this.emit("frame", decoded.value);
+        this.deliver(decoded.value);
       } else if (decoded.error.code === "E_FRAME_TOO_LARGE") {
         this.sendError(`${decoded.error.code}: ${decoded.error.message}`);
         this.close({ code: decoded.error.code, message: decoded.error.message });
       } else {
         this.emit("badFrame", decoded.error);
       }
+    }
+  }
+
+  /**
+   * Hands one frame to its handler. This is the boundary between a peer's bytes and our code: a
+   * handler that throws (a bug, or input nobody foresaw) must cost that frame, never the process
+   * or the other frames of the read, so the peer gets an error reply and the connection goes on.
+   */
+  private deliver(frame: Record<string, unknown>): void {
+    try {
+      this.emit("frame", frame);
+    } catch (err) {
+      this.sendError("E_INTERNAL: the frame could not be handled");
+      if (this.faults++ === 0) this.emit("fault", err);
     }
   }
 }

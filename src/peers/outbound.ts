@@ -3,6 +3,7 @@ import { connect } from "node:net";
 import type { History } from "../history/history.js";
 import type { Logger } from "../log/logger.js";
 import { handleCommand } from "./commands.js";
+import { errorText } from "../log/error-text.js";
 import { FramedSocket, type CloseReason } from "./framed-socket.js";
 
 export interface OutboundOptions {
@@ -59,6 +60,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> {
     this.framed.on("close", (reason) => this.onClose(reason));
     this.framed.on("frame", (frame) => this.onFrame(frame));
     this.framed.on("badFrame", (err) => this.framed.sendError(`${err.code}: ${err.message}`));
+    this.framed.on("fault", (err) => options.logger.error(`handling a frame from ${options.peerId} failed: ${errorText(err)}`));
     this.armPhaseTimer(options.connectTimeoutMs, "E_CONNECT_TIMEOUT", "no TCP connection");
     socket.once("connect", () => {
       this.phase = "hello";
@@ -126,9 +128,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> {
       const { resolve, timer } = this.inFlight;
       clearTimeout(timer);
       this.inFlight = undefined;
-      resolve(frame.status === "ok"
-        ? { ok: true }
-        : { ok: false, message: typeof frame.message === "string" ? frame.message : JSON.stringify(frame) });
+      resolve(frame.status === "ok" ? { ok: true } : { ok: false, message: describeRefusal(frame) });
     }
     // Any other status frame is unsolicited: ignored, never answered.
   }
@@ -137,7 +137,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> {
     if (this.phaseTimer) clearTimeout(this.phaseTimer);
     this.phaseTimer = undefined;
     if (frame.status !== "ok") {
-      const why = typeof frame.message === "string" ? frame.message : JSON.stringify(frame).slice(0, 200);
+      const why = describeRefusal(frame);
       this.close({ code: "E_HELLO_REFUSED", message: `hello refused: ${why}` });
       return;
     }
@@ -158,4 +158,22 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> {
     }
     this.emit("close", reason);
   }
+}
+
+const MAX_REASON_CHARS = 200;
+
+/**
+ * The words of a peer's refusal, for our log and the peers view: its `message` if it sent one,
+ * else the frame itself, cut short. The frame is whatever the peer chose to send, so this must
+ * neither throw nor copy a huge value.
+ */
+function describeRefusal(frame: Record<string, unknown>): string {
+  if (typeof frame.message === "string") return frame.message.slice(0, MAX_REASON_CHARS);
+  let text: string;
+  try {
+    text = JSON.stringify(frame);
+  } catch {
+    text = `a reply with fields ${Object.keys(frame).slice(0, 8).join(", ")}`;
+  }
+  return text.length > MAX_REASON_CHARS ? text.slice(0, MAX_REASON_CHARS - 1) + "…" : text;
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { Config } from "../config/types.js";
 import type { History } from "../history/history.js";
+import { errorText } from "../log/error-text.js";
 import type { Logger } from "../log/logger.js";
 import { encodeFrame } from "../protocol/encoder.js";
 import { handleCommand, type CommandContext } from "./commands.js";
@@ -135,6 +136,7 @@ export class PeerServer {
       if (reply) connection.send(reply);
       else logger.debug(`ignored a status frame from ${remotePeerId ?? address}`);
     });
+    connection.on("fault", (err) => logger.error(`handling a frame from ${remotePeerId ?? address} failed: ${errorText(err)}`));
     connection.on("badFrame", (error) => {
       logger.debug(`bad frame from ${remotePeerId ?? address}: ${error.code} ${error.message}`);
       connection.sendError(`${error.code}: ${error.message}`);

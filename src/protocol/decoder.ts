@@ -10,7 +10,7 @@
 // every byte of a multi-byte UTF-8 sequence is >= 0x80, so a split character can never be mistaken
 // for structure; the bytes are only decoded as text once the whole frame is known.
 
-export type FrameErrorCode = "E_INVALID_JSON" | "E_NOT_OBJECT" | "E_INVALID_UTF8" | "E_FRAME_TOO_LARGE";
+export type FrameErrorCode = "E_INVALID_JSON" | "E_NOT_OBJECT" | "E_INVALID_UTF8" | "E_FRAME_TOO_LARGE" | "E_TOO_DEEP";
 
 export interface FrameError {
   code: FrameErrorCode;
@@ -26,6 +26,15 @@ export interface FrameDecoderOptions {
 }
 
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+
+/**
+ * Deepest nesting of objects and arrays a frame may have. The protocol's deepest frame, a hello
+ * reply, is 3 levels deep; unknown extra fields get room to spare. The limit exists because
+ * everything that walks a parsed value recursively (JSON.stringify first of all) overflows the
+ * stack at a few thousand levels, and 10 KB of `[` is enough to reach that: such a frame is
+ * refused here, before it is parsed, so nothing downstream ever sees it.
+ */
+export const MAX_FRAME_DEPTH = 32;
 
 const MAX_MESSAGE_CHARS = 200;
 
@@ -73,6 +82,32 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+function tooDeep(): DecodedFrame {
+  return error("E_TOO_DEEP", `frame nested deeper than ${MAX_FRAME_DEPTH} levels`);
+}
+
+/** The deepest nesting of brackets outside strings in `bytes` (for datagrams, scanned whole). */
+function nestingDepth(bytes: Uint8Array): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  let escaped = false;
+  for (const b of bytes) {
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (b === BACKSLASH) escaped = true;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) {
+      inString = true;
+    } else if (b === LBRACE || b === LBRACKET) {
+      if (++depth > deepest) deepest = depth;
+    } else if (b === RBRACE || b === RBRACKET) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
 /** Decode one complete frame's bytes: UTF-8, then JSON, then "must be an object". */
 function parseFrame(bytes: Uint8Array): DecodedFrame {
   let text: string;
@@ -107,6 +142,8 @@ export class FrameDecoder {
   #failed = false;
   // Scanner state of a Value, kept across chunks.
   #depth = 0;
+  /** The frame in progress went deeper than MAX_FRAME_DEPTH: it is scanned to its end, not parsed. */
+  #tooDeep = false;
   #inString = false;
   #escaped = false;
   // Bytes of the frame (or garbage run) in progress from earlier chunks. Kept as a list and joined
@@ -150,6 +187,7 @@ export class FrameDecoder {
           // An array is scanned like an object so that all of it becomes one E_NOT_OBJECT error.
           this.#mode = Mode.Value;
           this.#depth = 0;
+          this.#tooDeep = false;
           this.#inString = false;
           this.#escaped = false;
         } else {
@@ -166,6 +204,7 @@ export class FrameDecoder {
 
       if (this.#mode === Mode.Value) {
         let depth = this.#depth;
+        let deep = this.#tooDeep;
         let inString = this.#inString;
         let escaped = this.#escaped;
         let end = -1; // index of the closing bracket
@@ -185,7 +224,7 @@ export class FrameDecoder {
           } else if (b === QUOTE) {
             inString = true;
           } else if (b === LBRACE || b === LBRACKET) {
-            depth++;
+            if (++depth > MAX_FRAME_DEPTH) deep = true;
           } else if (b === RBRACE || b === RBRACKET) {
             // Mismatched pairs like `{]` are left for JSON.parse to reject.
             if (--depth === 0) {
@@ -195,13 +234,19 @@ export class FrameDecoder {
           }
         }
         this.#depth = depth;
+        this.#tooDeep = deep;
         this.#inString = inString;
         this.#escaped = escaped;
 
         if (end >= 0) {
           // Yield at once, without waiting for a terminator: a hello sent without one must be
           // answered immediately (PROTOCOL.md "What real peers do").
-          out.push(parseFrame(this.#take(buf, start, end + 1)));
+          if (deep) {
+            this.#release();
+            out.push(tooDeep());
+          } else {
+            out.push(parseFrame(this.#take(buf, start, end + 1)));
+          }
           i = end + 1;
           this.#mode = Mode.Idle;
         } else if (broken) {
@@ -299,6 +344,8 @@ export function decodeDatagram(data: Uint8Array, maxBytes: number = DEFAULT_MAX_
   while (from < to && isWhitespace(data[from]!)) from++;
   while (to > from && isWhitespace(data[to - 1]!)) to--;
   if (from === to) return error("E_INVALID_JSON", "invalid JSON: empty datagram");
+  const frame = data.subarray(from, to);
+  if (nestingDepth(frame) > MAX_FRAME_DEPTH) return tooDeep();
   // Two glued objects or trailing junk make JSON.parse fail, which is the error we want.
-  return parseFrame(data.subarray(from, to));
+  return parseFrame(frame);
 }

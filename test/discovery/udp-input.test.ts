@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import type { ChatNode } from "../../src/node.js";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { startLoopbackNode } from "../support/loopback-node.js";
+import { canSendRaw, sendRawUdp } from "../support/raw-udp.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 /** PROTOCOL.md "What real peers do": anything but a good hello or answer over UDP is ignored. */
@@ -46,6 +47,7 @@ describe("UDP input", () => {
     ["a status that is not ok", JSON.stringify({ status: "error", peer_id: "x" })],
     ["two objects", '{"command":"hello","peer_id":"a"}{"command":"hello","peer_id":"b"}'],
     ["truncated JSON", '{"command":"hello","peer_id":"tr'],
+    ["5,000 levels of nesting", `{"command":"hello","peer_id":"deep","x":${"[".repeat(5_000)}${"]".repeat(5_000)}}`],
   ];
 
   for (const [what, data] of bad) {
@@ -62,6 +64,16 @@ describe("UDP input", () => {
   it("still answers a good hello after all that", async () => {
     await send(JSON.stringify({ command: "hello", peer_id: "good" }));
     await waitFor(() => replies.includes('{"status":"ok","peer_id":"node"}\n'), { timeoutMs: 2_000, what: "the answer" });
+  });
+
+  it("survives a hello from source port 0, which cannot be answered, and still learns the peer", async (t) => {
+    if (!canSendRaw()) return t.skip("raw sockets need root");
+    await sendRawUdp({ from: probeHost, fromPort: 0, to: nodeHost, toPort: port, payload: JSON.stringify({ command: "hello", peer_id: "portless" }) });
+    await waitFor(() => node.peers.list().some((p) => p.peerId === "portless"), { timeoutMs: 2_000, what: "the peer from port 0" });
+    // Still alive and answering.
+    const before = replies.length;
+    await send(JSON.stringify({ command: "hello", peer_id: "after-port-0" }));
+    await waitFor(() => replies.length > before, { timeoutMs: 2_000, what: "an answer after the port-0 hello" });
   });
 
   it("ignores a hello carrying our own peer_id", async () => {

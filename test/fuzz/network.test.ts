@@ -11,6 +11,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { freePort, loopbackHosts } from "../support/loopback.js";
+import { canSendRaw, sendRawUdp } from "../support/raw-udp.js";
 import { connectScripted } from "../support/scripted-peer.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -37,8 +38,15 @@ function mutatedFrame(): Buffer {
   }
   return bytes;
 }
+/** A complete, well-formed object nested far deeper than any frame of the protocol. */
+function deepFrame(): Buffer {
+  const levels = randomInt(33, 20_000);
+  const [open, close] = pick([["[", "]"], ['{"a":', "}"]]);
+  return Buffer.from(`{"command":"hello","peer_id":"deep","x":${open!.repeat(levels)}${open === "[" ? "" : "0"}${close!.repeat(levels)}}\n`);
+}
 function randomInput(): Buffer {
-  switch (randomInt(6)) {
+  switch (randomInt(7)) {
+    case 6: return deepFrame();
     case 0: return randomBytes(randomInt(1, 2048));
     case 1: return Buffer.from("{".repeat(randomInt(1, 5000)));
     case 2: return Buffer.from(`{"command":"new_message","message_id":"${randomInt(1e9)}${randomInt(1e9)}","message":"${"x".repeat(randomInt(70_000))}"}\n`);
@@ -66,7 +74,7 @@ test(`network fuzz: ${SECONDS} s of junk at UDP, TCP and HTTP while valid reques
   const base = `http://${target}:${httpPort}`;
   await waitFor(async () => (await fetch(`${base}/messages`).catch(() => undefined))?.ok, { timeoutMs: 10_000, what: "the daemon up" });
 
-  const counts = { udp: 0, tcpConnections: 0, tcpChunks: 0, http: 0, rawHttp: 0, checks: 0, checkFailures: [] as string[] };
+  const counts = { udp: 0, rawUdp: 0, tcpConnections: 0, tcpChunks: 0, http: 0, rawHttp: 0, checks: 0, checkFailures: [] as string[] };
   const rss: number[] = [];
   const deadline = Date.now() + SECONDS * 1000;
   const running = () => Date.now() < deadline;
@@ -80,6 +88,23 @@ test(`network fuzz: ${SECONDS} s of junk at UDP, TCP and HTTP while valid reques
       await new Promise((resolve) => udp.send(data, port, target, resolve));
       counts.udp++;
       if (counts.udp % 20 === 0) await sleep(1);
+    }
+  };
+
+  // Forged datagrams: absurd source ports (0 cannot be answered) and source addresses that are not
+  // the sender's, all on loopback. A raw socket needs root; without it this part is left out.
+  const fuzzRawUdp = async () => {
+    if (!canSendRaw()) return;
+    while (running()) {
+      const hello = Buffer.from(JSON.stringify({ command: "hello", peer_id: `forged-${randomInt(1000)}` }));
+      await sendRawUdp({
+        from: pick([fuzzer, checker, target, "127.0.0.1", `127.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`]),
+        fromPort: pick([0, 0, 1, 65_535, port, randomInt(65_536)]),
+        to: target, toPort: port,
+        payload: pick([hello, hello, deepFrame(), mutatedFrame(), randomInput()]).subarray(0, 60_000),
+      });
+      counts.rawUdp++;
+      await sleep(20);
     }
   };
 
@@ -159,7 +184,7 @@ test(`network fuzz: ${SECONDS} s of junk at UDP, TCP and HTTP while valid reques
     }
   };
 
-  await Promise.all([fuzzUdp(), fuzzTcp(), fuzzTcp(), fuzzHttp(), check()]);
+  await Promise.all([fuzzUdp(), fuzzRawUdp(), fuzzTcp(), fuzzTcp(), fuzzHttp(), check()]);
 
   const alive = child.exitCode === null;
   const maxRss = Math.max(...rss);

@@ -153,6 +153,40 @@ describe("outbound connections", () => {
     await line(logs, /cannot connect to grumpy .*go away.*E_HELLO_REFUSED/, "the refused hello");
   });
 
+  // 10 KB of nesting used to overflow the stack in JSON.stringify on this side and kill the process.
+  const deepReply = `{"status":"ok","messages":${"[".repeat(5_000)}${"]".repeat(5_000)}}\n`;
+
+  it("answers a hello reply nested 5,000 levels deep with E_TOO_DEEP and takes the next good one", async () => {
+    const { node, peerHost, port } = await setup({});
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("deep", peerHost, "udp-hello");
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    conn.send(deepReply);
+    const reply = await conn.frame(1);
+    assert.equal(reply.status, "error");
+    assert.match(String(reply.message), /^E_TOO_DEEP/);
+    conn.send({ status: "ok", messages: { "1707243010934": { peer_id: "deep", message: "shallow" } } });
+    await waitFor(() => node.history.get("1707243010934"), { timeoutMs: 2_000, what: "the good reply merged" });
+  });
+
+  it("answers an ack nested 5,000 levels deep with E_TOO_DEEP and goes on", async () => {
+    const { node, peerHost, port } = await setup({ ackTimeoutMs: 2_000 });
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("deep-ack", peerHost, "udp-hello");
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    conn.send({ status: "ok", messages: {} });
+    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    node.send("one");
+    await conn.frame(1);
+    conn.send(deepReply);
+    assert.match(String((await conn.frame(2)).message), /^E_TOO_DEEP/);
+    conn.send({ status: "ok" });
+    node.send("two");
+    assert.equal((await conn.frame(3)).message, "two");
+  });
+
   it("stays with the connected host when a second host announces the same peer_id", async () => {
     const { node, logs, peerHost, port } = await setup({});
     const [, , twinHost] = loopbackHosts(3) as [string, string, string];

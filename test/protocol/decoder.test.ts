@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   FrameDecoder,
+  MAX_FRAME_DEPTH,
   decodeDatagram,
   type DecodedFrame,
   type FrameDecoderOptions,
@@ -443,6 +444,39 @@ describe("FrameDecoder: maxFrameBytes (DESIGN.md: every limit has a test that cr
     assert.equal((frame.value.x as string).length, 5 * 1024 * 1024 - 8);
     // Quadratic re-scanning or re-concatenation would take minutes here, not a second.
     assert.ok(performance.now() - started < 3000, "took too long");
+  });
+});
+
+describe("FrameDecoder: nesting depth (a deep frame would overflow the stack of whatever walks it)", () => {
+  const nested = (levels: number): string => "{\"a\":".repeat(levels - 1) + "{}" + "}".repeat(levels - 1);
+
+  it(`accepts ${MAX_FRAME_DEPTH} levels, refuses ${MAX_FRAME_DEPTH + 1} with E_TOO_DEEP, and goes on`, () => {
+    const input = bytes(nested(MAX_FRAME_DEPTH) + "\n" + nested(MAX_FRAME_DEPTH + 1) + "\n" + JSON.stringify(hello) + "\n");
+    const run = assertSplitInvariant(input);
+    assert.deepEqual(outcomes(run.frames).slice(1), ["E_TOO_DEEP", hello]);
+    assert.equal(typeof outcomes(run.frames)[0], "object");
+  });
+
+  it("counts brackets inside strings as text, not nesting", () => {
+    const frame = { command: "hello", peer_id: "[".repeat(MAX_FRAME_DEPTH * 4) };
+    assert.deepEqual(outcomes(decodeWhole(JSON.stringify(frame))), [frame]);
+  });
+
+  it("refuses 100,000 levels of arrays inside an object quickly, holding nothing afterwards", () => {
+    const deep = `{"status":"ok","messages":${"[".repeat(100_000)}${"]".repeat(100_000)}}\n{"status":"ok"}\n`;
+    const started = performance.now();
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < deep.length; i += 4096) chunks.push(bytes(deep.slice(i, i + 4096)));
+    const run = feed(chunks);
+    assert.deepEqual(outcomes(run.frames), ["E_TOO_DEEP", ack]);
+    assert.equal(run.bufferedBytes, 0);
+    assert.ok(performance.now() - started < 500, "took too long");
+  });
+
+  it("applies to datagrams too", () => {
+    const result = decodeDatagram(bytes(`{"command":"hello","peer_id":"x","extra":${"[".repeat(5_000)}${"]".repeat(5_000)}}`));
+    assert.equal(result.ok ? "ok" : result.error.code, "E_TOO_DEEP");
+    assert.ok(decodeDatagram(bytes(nested(MAX_FRAME_DEPTH))).ok);
   });
 });
 
