@@ -11,6 +11,7 @@ udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload  # check
 ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, socket.IPPROTO_UDP, 0,
                  socket.inet_aton(src), socket.inet_aton(dst))
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)  # IPPROTO_RAW: we write the IP header
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)  # the destination may be a broadcast address
 s.sendto(ip + udp, (dst, 0))
 `;
 

@@ -1,0 +1,124 @@
+// "One bad peer must not break the room": a hostile classmate on a LAN of namespaces, beside a
+// second p2pchat and a reference peer. After each attack the room must keep chatting: both
+// p2pchat processes alive and under the RSS bound, and messages sent by the others after the
+// attack stored and shown on every p2pchat within 1 s. Each test has its own LAN.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { describe, it } from "node:test";
+import { createLan, repoRoot, requireLan, type Lan, type LanHost, type LanProcess } from "./netns.js";
+import { historyOf, httpUp, send, waitForEverywhere, waitForMesh } from "./scenario.js";
+import { sendRawUdp } from "../support/raw-udp.js";
+import { sleep, waitFor } from "../support/wait.js";
+
+const RSS_LIMIT_MB = 200;
+/** "stored and shown on every p2pchat within 1 s" */
+const DELIVERY_MS = 1_000;
+
+interface Room {
+  lan: Lan;
+  /** The p2pchat under attack, a second p2pchat, and a reference peer. */
+  attacked: LanHost;
+  second: LanHost;
+  reference: LanHost;
+  p2pchats: Array<{ host: LanHost; process: LanProcess; exited: () => boolean }>;
+  /** Hosts left for the attackers. */
+  spare: LanHost[];
+}
+
+/** A fresh LAN with the room on it, fully meshed, removed afterwards whatever happens. */
+async function inRoom(t: Parameters<typeof requireLan>[0], attackers: number, body: (room: Room) => Promise<void>): Promise<void> {
+  if (!requireLan(t)) return;
+  const lan = await createLan({ hosts: 3 + attackers });
+  try {
+    const [attacked, second, reference, ...spare] = lan.hosts as [LanHost, LanHost, LanHost, ...LanHost[]];
+    const p2pchats = [[attacked, "ours1"], [second, "ours2"]].map(([host, peerId]) => {
+      const process = lan.spawnP2pchat(host as LanHost, { peerId: peerId as string });
+      let dead = false;
+      void process.exited.then(() => (dead = true));
+      return { host: host as LanHost, process, exited: () => dead };
+    });
+    lan.spawnRefpeer(reference, { peerId: "ref" });
+    const started = performance.now();
+    await Promise.all([attacked, second, reference].map((h) => httpUp(lan, h)));
+    await waitForMesh(lan, [attacked, second, reference], started, 20_000);
+    await body({ lan, attacked, second, reference, p2pchats, spare });
+  } finally {
+    await lan.destroy();
+  }
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : Infinity;
+}
+
+/** The room keeps chatting: every participant's new message reaches every p2pchat within 1 s. */
+async function assertRoomChats(t: { diagnostic(message: string): void }, room: Room, label: string): Promise<void> {
+  const { lan, attacked, second, reference, p2pchats } = room;
+  for (const { host, process, exited } of p2pchats) {
+    assert.equal(exited(), false, `p2pchat on ${host.name} exited:\n${process.output().slice(-3_000)}`);
+  }
+  const senders: Array<[LanHost, string]> = [[second, "ours2"], [reference, "ref"], [attacked, "ours1"]];
+  for (const [host, peerId] of senders) {
+    const text = `${label}: still chatting, says ${peerId}`;
+    const sent = performance.now();
+    await send(lan, host, text);
+    await waitForEverywhere(lan, p2pchats.map((p) => p.host), text, peerId, DELIVERY_MS);
+    t.diagnostic(`${label}: ${peerId}'s message on every p2pchat ${(performance.now() - sent).toFixed(0)} ms after /send`);
+  }
+  for (const { host, process } of p2pchats) {
+    const rss = rssMb(process.pid);
+    assert.ok(rss < RSS_LIMIT_MB, `p2pchat on ${host.name}: RSS ${rss.toFixed(0)} MB`);
+    t.diagnostic(`${label}: p2pchat on ${host.name} RSS ${rss.toFixed(0)} MB`);
+  }
+}
+
+function spawnHostile(lan: Lan, host: LanHost, attack: string, peerId = `hostile-${attack}`): LanProcess {
+  const script = path.join(repoRoot, "dist", "test", "support", "hostile-peer.js");
+  return lan.spawn(host, process.execPath, [script, "--peer-id", peerId, "--broadcast", lan.broadcast, "--attack", attack], {
+    name: `${host.name}-hostile-${attack}`,
+  });
+}
+
+/** Waits until `host` has an outbound connection to `to` (it has found and dialled it). */
+function dialled(lan: Lan, host: LanHost, to: LanHost): Promise<true> {
+  return waitFor(async () => (await lan.tcpConnections(host)).outbound.includes(to.address), {
+    timeoutMs: 10_000, what: `${host.name} to dial ${to.name}`,
+  });
+}
+
+describe("one bad peer must not break the room", { concurrency: true }, () => {
+  it("case 1: a peer answers our hello, or acks our message, with JSON nested 5,000 levels deep", async (t) => {
+    await inRoom(t, 2, async (room) => {
+      const [deepReply, deepAck] = room.spare as [LanHost, LanHost];
+      spawnHostile(room.lan, deepReply, "deep-reply");
+      spawnHostile(room.lan, deepAck, "deep-ack");
+      for (const { host } of room.p2pchats) {
+        await dialled(room.lan, host, deepReply);
+        await dialled(room.lan, host, deepAck);
+      }
+      // Our messages go to the deep-ack peer too, and its ack is the attack.
+      await send(room.lan, room.attacked, "a message the hostile peer acks with 5,000 brackets");
+      await sleep(500);
+      await assertRoomChats(t, room, "case 1");
+    });
+  });
+
+  it("case 2: one UDP hello from source port 0, with a forged source address, sent to the broadcast address", async (t) => {
+    await inRoom(t, 1, async (room) => {
+      const [attacker] = room.spare as [LanHost];
+      // An address on the LAN that no host has: the answer, if any were sent, would go nowhere.
+      const forged = room.lan.broadcast.replace(/\.255$/, ".200");
+      await sendRawUdp({
+        netns: attacker.ns, from: forged, fromPort: 0, to: room.lan.broadcast, toPort: 9876,
+        payload: JSON.stringify({ command: "hello", peer_id: "portless" }),
+      });
+      await sleep(500);
+      await assertRoomChats(t, room, "case 2");
+      const history = await historyOf(room.lan, room.attacked);
+      assert.ok(Object.values(history).some((m) => m.message === "case 2: still chatting, says ref"));
+    });
+  });
+});
