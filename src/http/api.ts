@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { History, StoredMessage } from "../history/history.js";
 import type { Logger } from "../log/logger.js";
+import { HttpAdmission, type HttpAdmissionOptions } from "./admission.js";
 import { crossSiteRefusal } from "./guard.js";
 import { readBody, json, queryParam } from "./io.js";
 
@@ -11,6 +12,8 @@ export interface HttpApiOptions {
   send(text: string): StoredMessage;
   /** Longest message text, in UTF-8 bytes (PROTOCOL peers get the same limit); read per request, so a reload applies. */
   maxMessageBytes(): number;
+  /** Connection shares per host (admission.ts); the defaults suit a user's machine. */
+  admission?: Partial<HttpAdmissionOptions>;
 }
 
 export type Method = "GET" | "HEAD" | "POST";
@@ -27,8 +30,12 @@ export type Route = Partial<Record<Exclude<Method, "HEAD">, (context: RouteConte
 /** The routes whose requests change state: they are refused to other sites' pages (guard.ts). */
 const STATE_CHANGING = new Set(["/send"]);
 
-/** HTTP connections at once: the API is for one user's tools and page, not a crowd. */
-const MAX_HTTP_CONNECTIONS = 256;
+/** Room in the request line and headers beyond a GET /send's percent-encoded message. */
+const HEADER_ROOM = 8 * 1024;
+/** Node's own default: what every request but a long GET /send needs at most. */
+const MIN_HEADER_BYTES = 16 * 1024;
+/** How often refused connections are summed up in the log while they go on. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /**
  * The HTTP API. The protocol's own endpoints (PROTOCOL.md §4) answer exactly as the protocol
@@ -74,7 +81,14 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
     ...extraRoutes,
   };
 
-  const server = createServer((request, response) => {
+  // PROTOCOL.md §4: GET /send carries the message in the URL, percent-encoded (3 bytes per byte),
+  // so the request line may be far longer than Node's 16 KiB default allows (it answers 431).
+  // The parser's limit is fixed when the server is made: a reload that raises
+  // max_message_bytes applies to GET /send after a restart (POST /send at once).
+  const maxHeaderSize = Math.max(MIN_HEADER_BYTES, options.maxMessageBytes() * 3 + HEADER_ROOM);
+  // Stuck requests are checked for every 2 s, not Node's 30 s, so that headersTimeout and
+  // requestTimeout free a slow client's connection close to when they say.
+  const server = createServer({ maxHeaderSize, connectionsCheckingInterval: 2_000 }, (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
     const method = request.method === "HEAD" ? "GET" : request.method;
@@ -103,8 +117,24 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
       else response.destroy();
     });
   });
-  // Slow or stuck clients must not hold the API: bounded count, bounded time to send a request.
-  server.maxConnections = MAX_HTTP_CONNECTIONS;
+  // Slow or stuck clients must not hold the API: a bounded share of connections per host, and
+  // bounded time to send a request.
+  const admission = new HttpAdmission(options.admission);
+  let lastRefusalLog = -Infinity;
+  let refusedSinceLog = 0;
+  server.on("connection", (socket) => {
+    if (admission.admit(socket)) return;
+    const from = socket.remoteAddress ?? "unknown";
+    socket.destroy();
+    refusedSinceLog++;
+    const now = Date.now();
+    if (now - lastRefusalLog >= REFUSAL_LOG_INTERVAL_MS) {
+      options.logger.warn(`refused ${refusedSinceLog} HTTP connection${refusedSinceLog === 1 ? "" : "s"} ` +
+        `(latest from ${from}): too many open from one host or from the LAN`);
+      lastRefusalLog = now;
+      refusedSinceLog = 0;
+    }
+  });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   return server;

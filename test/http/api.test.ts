@@ -47,15 +47,24 @@ describe("HTTP API", () => {
     assert.equal(node.history.size, before);
   });
 
-  it("answers a message over max_message_bytes with 413 and a URL over 16 KB with 431", async () => {
+  it("GET /send carries a message up to max_message_bytes, percent-encoded, and answers 413 beyond it", async () => {
     const before = node.history.size;
-    const tooLong = await fetch(`${base}/send?message=${"x".repeat(64 * 1024 + 1)}`);
-    assert.equal(tooLong.status, 431, "the URL alone is over Node's 16 KB header limit");
+    // 64 KiB of 2-byte characters, each percent-encoded as 6 URL bytes: a 196 KB request line.
+    const longest = "ř".repeat(32 * 1024);
+    assert.deepEqual((await get(`/send?message=${encodeURIComponent(longest)}`)).body, { status: "ok" });
+    assert.equal(Object.values(node.history.toJSON()).at(-1)?.message, longest);
+    const tooLong = await get(`/send?message=${"x".repeat(64 * 1024 + 1)}`);
+    assert.equal(tooLong.status, 413);
+    assert.match(String(tooLong.body.message), /^E_MESSAGE_TOO_LARGE/);
     const form = await get("/send", { method: "POST", body: new URLSearchParams({ message: "x".repeat(64 * 1024 + 1) }) });
     assert.equal(form.status, 413);
     assert.match(String(form.body.message), /^E_MESSAGE_TOO_LARGE/);
     assert.equal((await get("/send", { method: "POST", body: new URLSearchParams({ message: "x".repeat(64 * 1024) }) })).status, 200);
-    assert.equal(node.history.size, before + 1);
+    assert.equal(node.history.size, before + 2);
+  });
+
+  it("still answers 431 for a request line far beyond any message", async () => {
+    assert.equal((await fetch(`${base}/send?message=${"x".repeat(400 * 1024)}`)).status, 431);
   });
 
   it("answers unknown paths with 404 and other methods with 405", async () => {
