@@ -3,91 +3,12 @@
 // p2pchat processes alive and under the RSS bound, and messages sent by the others after the
 // attack stored and shown on every p2pchat within 1 s. Each test has its own LAN.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { describe, it } from "node:test";
-import { createLan, repoRoot, requireLan, type Lan, type LanHost, type LanProcess } from "./netns.js";
-import { historyOf, httpUp, send, waitForEverywhere, waitForMesh } from "./scenario.js";
+import type { Lan, LanHost } from "./netns.js";
+import { assertRoomChats, dialled, inRoom, spawnHostile } from "./room.js";
+import { historyOf, send, waitForEverywhere } from "./scenario.js";
 import { sendRawUdp } from "../support/raw-udp.js";
 import { sleep, waitFor } from "../support/wait.js";
-
-const RSS_LIMIT_MB = 200;
-/** "stored and shown on every p2pchat within 1 s" */
-const DELIVERY_MS = 1_000;
-
-interface Room {
-  lan: Lan;
-  /** The p2pchat under attack, a second p2pchat, and a reference peer. */
-  attacked: LanHost;
-  second: LanHost;
-  reference: LanHost;
-  p2pchats: Array<{ host: LanHost; process: LanProcess; exited: () => boolean }>;
-  /** Hosts left for the attackers. */
-  spare: LanHost[];
-}
-
-/** A fresh LAN with the room on it, fully meshed, removed afterwards whatever happens. */
-async function inRoom(t: Parameters<typeof requireLan>[0], attackers: number, body: (room: Room) => Promise<void>): Promise<void> {
-  if (!requireLan(t)) return;
-  const lan = await createLan({ hosts: 3 + attackers });
-  try {
-    const [attacked, second, reference, ...spare] = lan.hosts as [LanHost, LanHost, LanHost, ...LanHost[]];
-    const p2pchats = [[attacked, "ours1"], [second, "ours2"]].map(([host, peerId]) => {
-      const process = lan.spawnP2pchat(host as LanHost, { peerId: peerId as string });
-      let dead = false;
-      void process.exited.then(() => (dead = true));
-      return { host: host as LanHost, process, exited: () => dead };
-    });
-    lan.spawnRefpeer(reference, { peerId: "ref" });
-    const started = performance.now();
-    await Promise.all([attacked, second, reference].map((h) => httpUp(lan, h)));
-    await waitForMesh(lan, [attacked, second, reference], started, 20_000);
-    await body({ lan, attacked, second, reference, p2pchats, spare });
-  } finally {
-    await lan.destroy();
-  }
-}
-
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : Infinity;
-}
-
-/** The room keeps chatting: every participant's new message reaches every p2pchat within 1 s. */
-async function assertRoomChats(t: { diagnostic(message: string): void }, room: Room, label: string): Promise<void> {
-  const { lan, attacked, second, reference, p2pchats } = room;
-  for (const { host, process, exited } of p2pchats) {
-    assert.equal(exited(), false, `p2pchat on ${host.name} exited:\n${process.output().slice(-3_000)}`);
-  }
-  const senders: Array<[LanHost, string]> = [[second, "ours2"], [reference, "ref"], [attacked, "ours1"]];
-  for (const [host, peerId] of senders) {
-    const text = `${label}: still chatting, says ${peerId}`;
-    const sent = performance.now();
-    await send(lan, host, text);
-    await waitForEverywhere(lan, p2pchats.map((p) => p.host), text, peerId, DELIVERY_MS);
-    t.diagnostic(`${label}: ${peerId}'s message on every p2pchat ${(performance.now() - sent).toFixed(0)} ms after /send`);
-  }
-  for (const { host, process } of p2pchats) {
-    const rss = rssMb(process.pid);
-    assert.ok(rss < RSS_LIMIT_MB, `p2pchat on ${host.name}: RSS ${rss.toFixed(0)} MB`);
-    t.diagnostic(`${label}: p2pchat on ${host.name} RSS ${rss.toFixed(0)} MB`);
-  }
-}
-
-function spawnHostile(lan: Lan, host: LanHost, attack: string, peerId = `hostile-${attack}`): LanProcess {
-  const script = path.join(repoRoot, "dist", "test", "support", "hostile-peer.js");
-  return lan.spawn(host, process.execPath, [script, "--peer-id", peerId, "--broadcast", lan.broadcast, "--attack", attack], {
-    name: `${host.name}-hostile-${attack}`,
-  });
-}
-
-/** Waits until `host` has an outbound connection to `to` (it has found and dialled it). */
-function dialled(lan: Lan, host: LanHost, to: LanHost): Promise<true> {
-  return waitFor(async () => (await lan.tcpConnections(host)).outbound.includes(to.address), {
-    timeoutMs: 10_000, what: `${host.name} to dial ${to.name}`,
-  });
-}
 
 /** Opens `count` HTTP connections to host:8000 and keeps each mid-request, a header line now and then. */
 const SLOWLORIS = `

@@ -46,3 +46,35 @@ export function sendRawUdp(datagram: RawDatagram): Promise<void> {
 export function canSendRaw(): boolean {
   return process.getuid?.() === 0;
 }
+
+const SEND_MANY = `
+import json, socket, struct, sys
+dst, dport = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+for line in sys.stdin:
+    d = json.loads(line)
+    payload = bytes.fromhex(d["payload"])
+    udp = struct.pack("!HHHH", d["fromPort"], dport, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, socket.IPPROTO_UDP, 0,
+                     socket.inet_aton(d["from"]), socket.inet_aton(dst))
+    s.sendto(ip + udp, (dst, 0))
+`;
+
+/** Sends many forged datagrams to one destination from one python process (one per datagram is slow). */
+export function sendRawUdpMany(
+  target: { to: string; toPort: number; netns?: string },
+  datagrams: Array<{ from: string; fromPort: number; payload: Buffer | string }>,
+): Promise<void> {
+  const args = ["-c", SEND_MANY, target.to, String(target.toPort)];
+  const child = target.netns
+    ? spawn("ip", ["netns", "exec", target.netns, "python3", ...args], { stdio: ["pipe", "ignore", "pipe"] })
+    : spawn("python3", args, { stdio: ["pipe", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(datagrams.map((d) => JSON.stringify({ from: d.from, fromPort: d.fromPort, payload: Buffer.from(d.payload).toString("hex") })).join("\n") + "\n");
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`raw UDP send failed: ${stderr.trim()}`))));
+  });
+}

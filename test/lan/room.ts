@@ -1,0 +1,106 @@
+// The room of the hostile-classmate tests: a p2pchat under attack, a second p2pchat and a
+// reference peer on a LAN of namespaces, spare hosts for the attackers, and the one check every
+// case ends with: the room keeps chatting.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { createLan, repoRoot, requireLan, type Lan, type LanHost, type LanProcess } from "./netns.js";
+import { httpUp, send, waitForEverywhere, waitForMesh } from "./scenario.js";
+import { waitFor } from "../support/wait.js";
+
+export const RSS_LIMIT_MB = 200;
+/** "stored and shown on every p2pchat within 1 s" */
+export const DELIVERY_MS = 1_000;
+
+export interface Room {
+  lan: Lan;
+  /** The p2pchat under attack, a second p2pchat, and a reference peer. */
+  attacked: LanHost;
+  second: LanHost;
+  reference: LanHost;
+  p2pchats: Array<{ host: LanHost; process: LanProcess; exited: () => boolean }>;
+  /** The reference peer's process (a test that restarts it puts the new one here). */
+  refpeer: LanProcess;
+  /** Hosts left for the attackers. */
+  spare: LanHost[];
+}
+
+/** A fresh LAN with the room on it, fully meshed, removed afterwards whatever happens. */
+export async function inRoom(
+  t: Parameters<typeof requireLan>[0], attackers: number, body: (room: Room) => Promise<void>,
+  options: { p2pchatArgs?: (lan: Lan) => string[] } = {},
+): Promise<void> {
+  if (!requireLan(t)) return;
+  const lan = await createLan({ hosts: 3 + attackers });
+  try {
+    const [attacked, second, reference, ...spare] = lan.hosts as [LanHost, LanHost, LanHost, ...LanHost[]];
+    const p2pchats = [[attacked, "ours1"], [second, "ours2"]].map(([host, peerId]) => {
+      const process = lan.spawnP2pchat(host as LanHost, { peerId: peerId as string, args: options.p2pchatArgs?.(lan) ?? [] });
+      let dead = false;
+      void process.exited.then(() => (dead = true));
+      return { host: host as LanHost, process, exited: () => dead };
+    });
+    const refpeer = lan.spawnRefpeer(reference, { peerId: "ref" });
+    const started = performance.now();
+    await Promise.all([attacked, second, reference].map((h) => httpUp(lan, h)));
+    await waitForMesh(lan, [attacked, second, reference], started, 20_000);
+    await body({ lan, attacked, second, reference, p2pchats, refpeer, spare });
+  } finally {
+    await lan.destroy();
+  }
+}
+
+export function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : Infinity;
+}
+
+/** The room keeps chatting: every participant's new message reaches every p2pchat within 1 s. */
+export async function assertRoomChats(t: { diagnostic(message: string): void }, room: Room, label: string): Promise<void> {
+  const { lan, attacked, second, reference, p2pchats } = room;
+  for (const { host, process, exited } of p2pchats) {
+    assert.equal(exited(), false, `p2pchat on ${host.name} exited:\n${process.output().slice(-3_000)}`);
+  }
+  const senders: Array<[LanHost, string]> = [[second, "ours2"], [reference, "ref"], [attacked, "ours1"]];
+  for (const [host, peerId] of senders) {
+    const text = `${label}: still chatting, says ${peerId}`;
+    const sent = performance.now();
+    await send(lan, host, text);
+    await waitForEverywhere(lan, p2pchats.map((p) => p.host), text, peerId, DELIVERY_MS);
+    t.diagnostic(`${label}: ${peerId}'s message on every p2pchat ${(performance.now() - sent).toFixed(0)} ms after /send`);
+  }
+  for (const { host, process } of p2pchats) {
+    const rss = rssMb(process.pid);
+    assert.ok(rss < RSS_LIMIT_MB, `p2pchat on ${host.name}: RSS ${rss.toFixed(0)} MB`);
+    t.diagnostic(`${label}: p2pchat on ${host.name} RSS ${rss.toFixed(0)} MB`);
+  }
+}
+
+export function spawnHostile(lan: Lan, host: LanHost, attack: string, opts: { peerId?: string; args?: string[] } = {}): LanProcess {
+  const script = path.join(repoRoot, "dist", "test", "support", "hostile-peer.js");
+  const peerId = opts.peerId ?? `hostile-${attack}`;
+  return lan.spawn(host, process.execPath, [script, "--peer-id", peerId, "--broadcast", lan.broadcast, "--attack", attack, ...(opts.args ?? [])], {
+    name: `${host.name}-hostile-${attack}`,
+  });
+}
+
+/** The hostile peer's last tally of the replies `from` gave to its messages. */
+export function tallyFrom(hostile: LanProcess, from: LanHost): { ok: number; error: number } | undefined {
+  const lines = hostile.output().split("\n").filter((line) => line.startsWith(`tally ${from.address} `));
+  const match = /ok=(\d+) error=(\d+)/.exec(lines.at(-1) ?? "");
+  return match ? { ok: Number(match[1]), error: Number(match[2]) } : undefined;
+}
+
+/** Lines the process has written so far. */
+export function lineCount(process: LanProcess): number {
+  return process.output().split("\n").length;
+}
+
+/** Waits until `host` has an outbound connection to `to` (it has found and dialled it). */
+export function dialled(lan: Lan, host: LanHost, to: LanHost): Promise<true> {
+  return waitFor(async () => (await lan.tcpConnections(host)).outbound.includes(to.address), {
+    timeoutMs: 10_000, what: `${host.name} to dial ${to.name}`,
+  });
+}
+
