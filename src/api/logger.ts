@@ -15,7 +15,8 @@ export function adaptLogger(logger: ChatLogger | undefined): Logger {
   // that throws must not take the node down with it: logging happens inside socket handlers.
   const call = (method: keyof ChatLogger) => (message: string): void => {
     try {
-      logger[method](message);
+      // One event, one line, as the daemon's logger has it: text from a peer forges no lines.
+      logger[method](message.replace(/[\r\n]+/g, " "));
     } catch {
       // nowhere left to report it
     }

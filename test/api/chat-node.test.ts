@@ -150,6 +150,12 @@ describe("createChatNode on loopback", () => {
     assert.deepEqual(a.messages(), []);
   });
 
+  it("stop() before start() is fine, and the node is then stopped", async () => {
+    const { a } = await pair();
+    await a.stop();
+    await assert.rejects(a.start(), { message: /has been stopped/ });
+  });
+
   it("stop() during start() waits for the start, then closes everything", async () => {
     const { a, hostA } = await pair();
     const starting = a.start();
