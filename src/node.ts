@@ -15,6 +15,8 @@ import { PeerTable } from "./peers/peer-table.js";
 export interface ChatNodeOptions {
   /** Address of the UDP and TCP sockets; only 0.0.0.0 receives broadcasts, tests bind 127.x. */
   bindAddress?: string;
+  /** false: no HTTP server is created at all (a library user talks to the node in-process). */
+  http?: boolean;
 }
 
 /** One running peer: discovery, the peer table, the TCP server and the HTTP API, wired together. */
@@ -23,7 +25,8 @@ export class ChatNode {
   readonly peers: PeerTable;
   private readonly server: PeerServer;
   private readonly discovery: Discovery;
-  private readonly http: Server;
+  /** undefined when the options say `http: false`. */
+  private readonly http: Server | undefined;
   /** The chat page, /peers, /health and /events beside the protocol's endpoints. */
   readonly chat: ChatRoutes;
   /** [HISTORY] file: the history kept across restarts, if configured. */
@@ -53,7 +56,7 @@ export class ChatNode {
       ? new HistoryFile(config.history.file, this.history, logger, config.history.maxMessageBytes)
       : undefined;
     this.chat = createChatRoutes({ config, history: this.history, peers: this.peers, logger });
-    this.http = createHttpApi({
+    this.http = options.http === false ? undefined : createHttpApi({
       history: this.history,
       logger,
       send: (text) => this.send(text),
@@ -70,7 +73,7 @@ export class ChatNode {
       this.historyFile?.watch();
       // TCP and HTTP first, so that peers answering our first broadcast find us listening.
       await this.server.listen(bind, this.config.port);
-      await listenHttp(this.http, this.config.http.bind, this.config.http.port);
+      if (this.http) await listenHttp(this.http, this.config.http.bind, this.config.http.port);
       await this.discovery.start();
     } catch (err) {
       await this.stop();
@@ -101,6 +104,7 @@ export class ChatNode {
   }
 
   get httpAddress(): AddressInfo {
+    if (!this.http) throw new Error("this node runs no HTTP server (http: false)");
     return this.http.address() as AddressInfo;
   }
 
@@ -109,11 +113,11 @@ export class ChatNode {
     this.stopped = true;
     this.peers.stop();
     this.chat.close();
-    this.http.closeAllConnections();
+    this.http?.closeAllConnections();
     await Promise.all([
       this.discovery.stop(),
       this.server.close(),
-      new Promise<void>((resolve) => this.http.close(() => resolve())),
+      this.http && new Promise<void>((resolve) => this.http?.close(() => resolve())),
       this.historyFile?.close(),
     ]);
   }
