@@ -12,7 +12,7 @@ import path from "node:path";
  * behind rather than of what ships, so that a runtime asset added later (a web page, say) is
  * installed without anyone remembering to add it here.
  */
-const DEVELOPMENT_ONLY = new Set(["src", "test", "scripts", "bench", "node_modules", "test-artifacts", "tsconfig.json"]);
+const DEVELOPMENT_ONLY = new Set(["src", "test", "scripts", "bench", "examples", "node_modules", "test-artifacts", "tsconfig.json", "tsconfig.types.json"]);
 
 /** Inside the copied directories: compiled tests, tsc's build cache, a developer's own config. */
 const DEVELOPMENT_FILES = new Set([path.join("dist", "test"), path.join("dist", ".tsbuildinfo"), path.join("config", "config.ini")]);
