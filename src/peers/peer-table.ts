@@ -2,8 +2,7 @@ import { EventEmitter } from "node:events";
 import type { StoredMessage } from "../history/history.js";
 import { LogThrottle } from "../log/throttle.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
-import { Peer, PEER_DEFAULTS, type PeerCollaborators, type PeerInfo, type PeerSettings, type SeenVia } from "./peer.js";
-import type { InboundConnection } from "./server.js";
+import { Peer, PEER_DEFAULTS, type InboundConnection, type PeerCollaborators, type PeerInfo, type PeerSettings, type SeenVia } from "./peer.js";
 
 export type { PeerInfo, SeenVia } from "./peer.js";
 

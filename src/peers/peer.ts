@@ -6,7 +6,14 @@ import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import type { CloseReason } from "./framed-socket.js";
 import type { Connect, OutboundLike } from "./outbound.js";
 import { RetryTimer, systemTimers, type Timers } from "./retry-timer.js";
-import type { InboundConnection } from "./server.js";
+
+/**
+ * A connection this peer opened to us, as far as a Peer cares: where it comes from. The server
+ * owns and drives it (server.ts); the Peer only counts it and shows its address.
+ */
+export interface InboundConnection {
+  readonly remoteAddress: string;
+}
 
 /** How we learnt that a peer is there. */
 export type SeenVia = "udp-hello" | "udp-answer" | "tcp-hello";

@@ -10,7 +10,7 @@ import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { handleCommand, type CommandContext } from "./commands.js";
 import { FramedSocket, type CloseReason } from "./framed-socket.js";
 
-/** An accepted connection as others see it: where it comes from. The server alone drives it. */
+/** An accepted connection as others see it (the peer table): where it comes from. The server alone drives it. */
 export interface InboundConnection {
   readonly remoteAddress: string;
 }
