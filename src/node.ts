@@ -2,15 +2,19 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { applyReload, type ReloadPlan } from "./config/reload.js";
 import type { Config } from "./config/types.js";
-import { Discovery } from "./discovery/discovery.js";
+import { Discovery, type DiscoverySettings } from "./discovery/discovery.js";
 import { reachesOwnServer } from "./discovery/local-address.js";
 import { History, type StoredMessage } from "./history/history.js";
 import { HistoryFile } from "./history/history-file.js";
+import { MessageIntake } from "./history/intake.js";
 import { createHttpApi } from "./http/api.js";
-import { createChatRoutes, type ChatRoutes } from "./http/chat-routes.js";
+import { createChatRoutes, type ChatRoutes, type ChatSettings } from "./http/chat-routes.js";
 import type { Logger } from "./log/logger.js";
-import { PeerServer } from "./peers/server.js";
-import { PeerTable } from "./peers/peer-table.js";
+import { handleCommand } from "./peers/commands.js";
+import { OutboundConnection, type ConnectTarget, type OutboundSettings } from "./peers/outbound.js";
+import { PeerServer, type PeerServerSettings } from "./peers/server.js";
+import { PeerTable, type PeerTableSettings } from "./peers/peer-table.js";
+import { Stats } from "./stats/stats.js";
 
 export interface ChatNodeOptions {
   /** Address of the UDP and TCP sockets; only 0.0.0.0 receives broadcasts, tests bind 127.x. */
@@ -19,49 +23,81 @@ export interface ChatNodeOptions {
   http?: boolean;
 }
 
-/** One running peer: discovery, the peer table, the TCP server and the HTTP API, wired together. */
+/**
+ * One running peer: discovery, the peer table, the TCP server, the history and the HTTP API,
+ * wired together here and nowhere else. Data flows one way (README "Architecture"): discovery
+ * and the server report what they heard, the peer table decides, the history intake stores; each
+ * part gets its own slice of the config, and a reload hands each part its new slice.
+ */
 export class ChatNode {
+  /** Read access and "message" events; every write goes through the intake. */
   readonly history: History;
   readonly peers: PeerTable;
+  /** Frames, messages, refusals and drops, in total and per peer (GET /stats). */
+  readonly stats = new Stats();
+  /** The chat page, /peers, /health, /stats and /events beside the protocol's endpoints. */
+  readonly chat: ChatRoutes;
+  private readonly intake: MessageIntake;
   private readonly server: PeerServer;
   private readonly discovery: Discovery;
   /** undefined when the options say `http: false`. */
   private readonly http: Server | undefined;
-  /** The chat page, /peers, /health and /events beside the protocol's endpoints. */
-  readonly chat: ChatRoutes;
   /** [HISTORY] file: the history kept across restarts, if configured. */
   private readonly historyFile: HistoryFile | undefined;
+  /** Our own copy: nobody else holds it, and only reconfigure() changes it. */
+  private readonly running: Config;
   private stopped = false;
 
-  constructor(readonly config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
-    this.history = new History(config.history.limit);
+  constructor(config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
+    const running = (this.running = structuredClone(config));
     const bindAddress = options.bindAddress ?? "0.0.0.0";
+    const stats = this.stats;
+
+    this.history = new History(running.history.limit);
+    this.intake = new MessageIntake(this.history, logger, stats, { maxMessageBytes: running.history.maxMessageBytes });
+    const snapshot = () => this.history.toJSON();
+    const store = this.intake.receive.bind(this.intake);
+
     this.peers = new PeerTable({
-      config,
-      history: this.history,
+      connect: (target) => this.connect(target),
       logger,
+      stats,
       isOwnAddress: (address) => reachesOwnServer(address, bindAddress),
+    }, peerTableSettings(running));
+    this.peers.on("history", (peerId, messages) => this.intake.receiveHistory(peerId, messages));
+
+    this.server = new PeerServer({ logger, snapshot, store, stats }, serverSettings(running));
+    this.server.on("introduced", (peerId, address, connection) => {
+      // A hello is a sign of life too: connect back if we have no connection to it yet.
+      this.peers.seen(peerId, address, "tcp-hello");
+      this.peers.attachInbound(peerId, connection);
     });
-    this.server = new PeerServer({ config, history: this.history, peers: this.peers, logger });
+    this.server.on("departed", (peerId, connection) => this.peers.detachInbound(peerId, connection));
+
     this.discovery = new Discovery({
-      peerId: config.peerId,
-      port: config.port,
-      broadcastAddress: config.broadcastAddress,
-      intervalMs: config.discovery.intervalMs,
+      peerId: running.peerId,
+      port: running.port,
       logger,
-      ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+      bindAddress,
+      ...discoverySettings(running),
     });
     this.discovery.on("peer", (peerId, address, via) => this.peers.seen(peerId, address, via));
-    this.historyFile = config.history.file
-      ? new HistoryFile(config.history.file, this.history, logger, config.history.maxMessageBytes)
+
+    this.historyFile = running.history.file
+      ? new HistoryFile(running.history.file, this.history, (saved) => this.intake.restore(saved), logger)
       : undefined;
-    this.chat = createChatRoutes({ config, history: this.history, peers: this.peers, logger });
+    this.chat = createChatRoutes({ settings: chatSettings(running), history: this.history, peers: this.peers, stats, logger });
     this.http = options.http === false ? undefined : createHttpApi({
       history: this.history,
       logger,
       send: (text) => this.send(text),
-      maxMessageBytes: () => config.history.maxMessageBytes,
+      maxMessageBytes: () => this.running.history.maxMessageBytes,
     }, this.chat.routes);
+  }
+
+  /** The settings the node runs on (after reloads), for reading. */
+  get config(): Readonly<Config> {
+    return this.running;
   }
 
   /** Starts listening everywhere; resolves once UDP, TCP and HTTP all accept traffic. */
@@ -72,8 +108,8 @@ export class ChatNode {
       this.historyFile?.load();
       this.historyFile?.watch();
       // TCP and HTTP first, so that peers answering our first broadcast find us listening.
-      await this.server.listen(bind, this.config.port);
-      if (this.http) await listenHttp(this.http, this.config.http.bind, this.config.http.port);
+      await this.server.listen(bind, this.running.port);
+      if (this.http) await listenHttp(this.http, this.running.http.bind, this.running.http.port);
       await this.discovery.start();
     } catch (err) {
       await this.stop();
@@ -83,23 +119,27 @@ export class ChatNode {
 
   /** Our own new message: stored, then queued to every known peer (PROTOCOL.md §4 /send). */
   send(text: string): StoredMessage {
-    const message = this.history.addOwn(this.config.peerId, text);
+    const message = this.intake.own(this.running.peerId, text);
     const count = this.peers.broadcast(message);
     this.logger.info(`message ${message.id} sent to ${count} peer${count === 1 ? "" : "s"} (${text.length} chars)`);
     return message;
   }
 
   /**
-   * Takes over what can change while running from a re-read config (SIGHUP). `this.config` is the
-   * object the peer table and the server read at each use, so updating it is most of the work.
+   * Takes over what can change while running from a re-read config (SIGHUP): config/reload.ts
+   * decides what applies, and each part gets its new slice through its own reconfigure().
    */
   reconfigure(next: Config): ReloadPlan {
-    const plan = applyReload(this.config, next);
-    this.history.setLimit(this.config.history.limit);
-    this.discovery.retune({
-      broadcastAddress: this.config.broadcastAddress,
-      intervalMs: this.config.discovery.intervalMs,
-    });
+    const plan = applyReload(this.running, next);
+    const running = this.running;
+    this.history.reconfigure({ limit: running.history.limit });
+    this.intake.reconfigure({ maxMessageBytes: running.history.maxMessageBytes });
+    const { ownPeerId: _table, ...table } = peerTableSettings(running);
+    this.peers.reconfigure(table);
+    const { ownPeerId: _server, ...server } = serverSettings(running);
+    this.server.reconfigure(server);
+    this.discovery.reconfigure(discoverySettings(running));
+    this.chat.reconfigure(chatSettings(running));
     return plan;
   }
 
@@ -121,6 +161,86 @@ export class ChatNode {
       this.historyFile?.close(),
     ]);
   }
+
+  /**
+   * The peer table's way to open a connection: settings as they are now, counted under the peer's
+   * id, and commands the peer sends on it answered as the server answers them (PROTOCOL.md §2).
+   */
+  private connect(target: ConnectTarget): OutboundConnection {
+    const { stats } = this;
+    const connection = new OutboundConnection({
+      ...outboundSettings(this.running),
+      ...target,
+      logger: this.logger,
+      counter: {
+        frameIn: () => stats.count("framesIn", target.peerId),
+        frameOut: () => stats.count("framesOut", target.peerId),
+        refused: (code) => stats.countReason("refused", code, target.peerId),
+      },
+    });
+    connection.on("command", (frame, respond) => respond(handleCommand(frame, {
+      remotePeerId: target.peerId,
+      maxMessageBytes: this.running.history.maxMessageBytes,
+      // This connection's peer is the one we connected to, whatever it says in a hello here.
+      introduce: () => {},
+      snapshot: () => this.history.toJSON(),
+      store: (id, entry) => this.intake.receive(id, entry),
+    })));
+    return connection;
+  }
+}
+
+// Each part's slice of the config: the only places that read a whole Config, beside src/config/.
+
+function peerTableSettings(config: Config): Omit<PeerTableSettings, "maxIdsPerAddress"> {
+  return {
+    ownPeerId: config.peerId,
+    ackTimeoutMs: config.tcp.ackTimeoutMs,
+    maxSendAttempts: config.tcp.maxSendAttempts,
+    maxQueuedMessages: config.tcp.maxQueuedMessages,
+    peerTimeoutMs: config.discovery.peerTimeoutMs,
+    retryMinMs: config.tcp.retryMinMs,
+    retryMaxMs: config.tcp.retryMaxMs,
+    maxPeers: config.discovery.maxPeers,
+  };
+}
+
+function serverSettings(config: Config): PeerServerSettings {
+  return {
+    ownPeerId: config.peerId,
+    maxFrameBytes: config.tcp.maxFrameBytes,
+    maxWriteBufferBytes: config.tcp.maxWriteBufferBytes,
+    maxMessageBytes: config.history.maxMessageBytes,
+    introTimeoutMs: config.tcp.introTimeoutMs,
+    maxConnections: config.tcp.maxConnections,
+    maxConnectionsPerAddress: config.tcp.maxConnectionsPerAddress,
+  };
+}
+
+function outboundSettings(config: Config): OutboundSettings {
+  return {
+    ownPeerId: config.peerId,
+    port: config.port,
+    connectTimeoutMs: config.tcp.connectTimeoutMs,
+    helloTimeoutMs: config.tcp.helloTimeoutMs,
+    maxFrameBytes: config.tcp.maxFrameBytes,
+    maxHelloReplyBytes: config.tcp.maxHelloReplyBytes,
+    maxWriteBufferBytes: config.tcp.maxWriteBufferBytes,
+  };
+}
+
+function discoverySettings(config: Config): DiscoverySettings {
+  return { broadcastAddress: config.broadcastAddress, intervalMs: config.discovery.intervalMs };
+}
+
+function chatSettings(config: Config): ChatSettings {
+  return {
+    peerId: config.peerId,
+    port: config.port,
+    broadcastAddress: config.broadcastAddress,
+    discoveryIntervalMs: config.discovery.intervalMs,
+    http: { bind: config.http.bind, port: config.http.port },
+  };
 }
 
 function listenHttp(server: Server, host: string, port: number): Promise<void> {

@@ -9,13 +9,25 @@ import { isLocalAddress } from "./local-address.js";
 
 export interface DiscoveryOptions {
   peerId: string;
+  /** The protocol port (PROTOCOL.md "Identity and ports"); 0 in tests picks a free one. */
   port: number;
   broadcastAddress: string;
   intervalMs: number;
   logger: Logger;
   /** Where the socket listens; 0.0.0.0 is the only address that also receives broadcasts. */
-  bindAddress?: string;
+  bindAddress: string;
 }
+
+/** What may change while discovery runs (config reload). */
+export type DiscoverySettings = Pick<DiscoveryOptions, "broadcastAddress" | "intervalMs">;
+
+/** PROTOCOL.md §1: port 9876, a hello every 5 seconds. */
+const DEFAULTS: Omit<DiscoveryOptions, "peerId" | "logger"> = {
+  port: 9876,
+  broadcastAddress: "255.255.255.255",
+  intervalMs: 5_000,
+  bindAddress: "0.0.0.0",
+};
 
 interface DiscoveryEvents {
   /** A peer said hello or answered ours: its TCP server is at `address` (PROTOCOL.md §1). */
@@ -42,20 +54,22 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   private readonly impostorsLogged = new Set<string>();
   /** Datagrams whose handling threw; only the first is logged. */
   private faults = 0;
+  private readonly options: DiscoveryOptions;
 
-  constructor(private readonly options: DiscoveryOptions) {
+  constructor(options: Partial<DiscoveryOptions> & Pick<DiscoveryOptions, "peerId" | "logger">) {
     super();
-    this.hello = encodeFrame({ command: "hello", peer_id: options.peerId });
-    this.answer = encodeFrame({ status: "ok", peer_id: options.peerId });
+    this.options = { ...DEFAULTS, ...options };
+    this.hello = encodeFrame({ command: "hello", peer_id: this.options.peerId });
+    this.answer = encodeFrame({ status: "ok", peer_id: this.options.peerId });
     this.socket = createSocket({ type: "udp4", reuseAddr: true });
     this.socket.on("message", (data, remote) => this.receive(data, remote));
-    this.socket.on("error", (err) => options.logger.warn(`UDP socket error: ${err.message}`));
+    this.socket.on("error", (err) => this.options.logger.warn(`UDP socket error: ${err.message}`));
   }
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.socket.once("error", reject);
-      this.socket.bind({ port: this.options.port, address: this.options.bindAddress ?? "0.0.0.0" }, () => {
+      this.socket.bind({ port: this.options.port, address: this.options.bindAddress }, () => {
         this.socket.off("error", reject);
         this.socket.setBroadcast(true);
         this.announce();
@@ -84,9 +98,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
    * New broadcast address or interval (config reload). The next hello goes to the new address;
    * a new interval starts counting now.
    */
-  retune(settings: { broadcastAddress: string; intervalMs: number }): void {
-    this.options.broadcastAddress = settings.broadcastAddress;
-    if (settings.intervalMs === this.options.intervalMs) return;
+  reconfigure(settings: Partial<DiscoverySettings>): void {
+    if (settings.broadcastAddress !== undefined) this.options.broadcastAddress = settings.broadcastAddress;
+    if (settings.intervalMs === undefined || settings.intervalMs === this.options.intervalMs) return;
     this.options.intervalMs = settings.intervalMs;
     if (this.timer) {
       clearInterval(this.timer);

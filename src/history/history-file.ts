@@ -1,7 +1,8 @@
 import { readFileSync, renameSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import type { Logger } from "../log/logger.js";
-import { checkHistoryPayload, type History } from "./history.js";
+import type { History } from "./history.js";
+import type { HistoryReport } from "./intake.js";
 
 /** Changes within this window are written together: a busy chat is not one write per message. */
 const WRITE_DELAY_MS = 200;
@@ -20,9 +21,11 @@ export class HistoryFile {
 
   constructor(
     private readonly path: string,
+    /** Read only: its snapshot is what is written, its "message" events say when. */
     private readonly history: History,
+    /** The intake's door for a saved history (MessageIntake.restore): the file never writes the history itself. */
+    private readonly restore: (saved: unknown) => HistoryReport,
     private readonly logger: Logger,
-    private readonly maxMessageBytes: number,
   ) {}
 
   /**
@@ -46,11 +49,10 @@ export class HistoryFile {
       this.logger.warn(`history file ${this.path} is not JSON (${(err as Error).message}): moved to ${aside}, starting empty`);
       return;
     }
-    const checked = checkHistoryPayload(parsed, this.maxMessageBytes);
-    for (const [id, entry] of checked.valid) this.history.add(id, entry);
-    if (checked.invalid.length > 0) {
-      this.logger.warn(`history file ${this.path}: skipped ${checked.invalid.length} invalid entries, ` +
-        `e.g. ${checked.invalid.slice(0, 3).join("; ")}`);
+    const report = this.restore(parsed);
+    if (report.invalid.length > 0) {
+      this.logger.warn(`history file ${this.path}: skipped ${report.invalid.length} invalid entries, ` +
+        `e.g. ${report.invalid.slice(0, 3).join("; ")}`);
     }
     this.logger.info(`history: ${this.history.size} messages loaded from ${this.path}`);
   }

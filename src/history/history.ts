@@ -46,6 +46,11 @@ export class History extends EventEmitter<HistoryEvents> {
     this.evictOverflow();
   }
 
+  /** What may change while running (config reload): the limit. */
+  reconfigure(settings: { limit?: number }): void {
+    if (settings.limit !== undefined) this.setLimit(settings.limit);
+  }
+
   get size(): number {
     return this.byId.size;
   }

@@ -1,7 +1,7 @@
-import type { Config } from "../config/types.js";
-import type { History, StoredMessage } from "../history/history.js";
+import type { StoredMessage } from "../history/history.js";
 import type { Logger } from "../log/logger.js";
-import type { PeerInfo, PeerTable } from "../peers/peer-table.js";
+import type { PeerInfo } from "../peers/peer.js";
+import type { StatsSnapshot } from "../stats/stats.js";
 import { VERSION } from "../version.js";
 import type { Route } from "./api.js";
 import { json } from "./io.js";
@@ -10,10 +10,36 @@ import { EventStream, type EventStreamOptions } from "./sse.js";
 import { webRoutes } from "./static.js";
 import type { HealthAnswer, MessageEvent, PeersAnswer } from "./wire.js";
 
+/** What /health shows of the settings; broadcast address and interval may change while running. */
+export interface ChatSettings {
+  peerId: string;
+  port: number;
+  broadcastAddress: string;
+  discoveryIntervalMs: number;
+  http: { bind: string; port: number };
+}
+
+/** The history as these routes read it: its size and limit, and its "message" events. */
+export interface HistoryView {
+  readonly size: number;
+  readonly limit: number;
+  on(event: "message", listener: (message: StoredMessage) => void): unknown;
+  off(event: "message", listener: (message: StoredMessage) => void): unknown;
+}
+
+/** The peer table as these routes read it: the list, and its "change" events. */
+export interface PeersView {
+  list(): PeerInfo[];
+  on(event: "change", listener: (peer: PeerInfo) => void): unknown;
+  off(event: "change", listener: (peer: PeerInfo) => void): unknown;
+}
+
 export interface ChatRoutesOptions {
-  config: Config;
-  history: History;
-  peers: PeerTable;
+  settings: ChatSettings;
+  history: HistoryView;
+  peers: PeersView;
+  /** The counters, for GET /stats. */
+  stats: { snapshot(): StatsSnapshot };
   logger: Logger;
   now?: () => number;
   events?: Omit<EventStreamOptions, "logger">;
@@ -22,16 +48,19 @@ export interface ChatRoutesOptions {
 export interface ChatRoutes {
   routes: Record<string, Route>;
   events: EventStream;
+  /** New settings to show (config reload). */
+  reconfigure(settings: Partial<ChatSettings>): void;
   /** Ends the event streams and stops listening to the history and the peer table. */
   close(): void;
 }
 
 /**
- * What p2pchat serves beside the protocol's own endpoints: the chat page, GET /peers, GET /health
- * and GET /events (server-sent events for new messages and peer changes).
+ * What p2pchat serves beside the protocol's own endpoints: the chat page, GET /peers, GET /health,
+ * GET /stats (the counters) and GET /events (server-sent events for new messages and peer changes).
  */
 export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
-  const { config, history, peers, logger } = options;
+  const { history, peers, stats, logger } = options;
+  let shown: ChatSettings = { ...options.settings, http: { ...options.settings.http } };
   const now = options.now ?? Date.now;
   const startedAt = now();
   const events = new EventStream({ logger, ...options.events });
@@ -41,24 +70,24 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
     events.publish("message", event);
   };
   const onPeer = (peer: PeerInfo) => {
-    if (events.clientCount > 0) events.publish("peer", peerView(peer, { port: config.port, now: now() }));
+    if (events.clientCount > 0) events.publish("peer", peerView(peer, { port: shown.port, now: now() }));
   };
   history.on("message", onMessage);
   peers.on("change", onPeer);
 
   const health = (): HealthAnswer => {
-    const views = peerViews(peers.list(), { port: config.port, now: now() });
+    const views = peerViews(peers.list(), { port: shown.port, now: now() });
     const count = (test: (state: string) => boolean) => views.filter((v) => test(v.state)).length;
     return {
       status: "ok",
-      peer_id: config.peerId,
+      peer_id: shown.peerId,
       version: VERSION,
       started_at: new Date(startedAt).toISOString(),
       uptime_s: Math.floor((now() - startedAt) / 1000),
-      port: config.port,
-      broadcast_address: config.broadcastAddress,
-      discovery_interval_s: config.discovery.intervalMs / 1000,
-      http: { bind: config.http.bind, port: config.http.port },
+      port: shown.port,
+      broadcast_address: shown.broadcastAddress,
+      discovery_interval_s: shown.discoveryIntervalMs / 1000,
+      http: { bind: shown.http.bind, port: shown.http.port },
       messages: history.size,
       history_limit: history.limit,
       peers: {
@@ -75,17 +104,21 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
     ...webRoutes(),
     "/peers": {
       GET: ({ response }) => {
-        const answer: PeersAnswer = { peers: peerViews(peers.list(), { port: config.port, now: now() }) };
+        const answer: PeersAnswer = { peers: peerViews(peers.list(), { port: shown.port, now: now() }) };
         json(response, 200, answer);
       },
     },
     "/health": { GET: ({ response }) => json(response, 200, health()) },
+    "/stats": { GET: ({ response }) => json(response, 200, stats.snapshot()) },
     "/events": { GET: ({ request, response }) => events.handle(request, response) },
   };
 
   return {
     routes,
     events,
+    reconfigure(settings) {
+      shown = { ...shown, ...settings };
+    },
     close() {
       history.off("message", onMessage);
       peers.off("change", onPeer);

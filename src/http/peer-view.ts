@@ -1,5 +1,5 @@
 import { diagnose } from "../peers/diagnosis.js";
-import type { PeerInfo } from "../peers/peer-table.js";
+import type { PeerInfo } from "../peers/peer.js";
 import type { PeerView } from "./wire.js";
 
 /** A peer as GET /peers and the `peer` event show it: the peer table's facts plus the diagnosis. */

@@ -1,19 +1,23 @@
-import type { History } from "../history/history.js";
+import type { ChatMessage } from "../history/history.js";
+import type { StoreMessage } from "../history/intake.js";
 import { normalizeMessageId } from "../history/message-id.js";
-import type { Logger } from "../log/logger.js";
 
-/** What a command handler may see and do on the connection the command arrived on. */
+/**
+ * What a command handler may see and do on the connection the command arrived on. Handlers touch
+ * nothing else: what they learn goes out through these functions, to whoever the connection's
+ * owner wired them to (the history intake, the peer table).
+ */
 export interface CommandContext {
-  readonly ownPeerId: string;
-  readonly history: History;
-  readonly logger: Logger;
-  readonly remoteAddress: string;
   /** The peer_id the other side introduced itself with (its hello), if it has. */
   readonly remotePeerId: string | undefined;
   /** Longest message text accepted, in UTF-8 bytes. */
   readonly maxMessageBytes: number;
   /** Records the other side's hello on this connection. */
   introduce(peerId: string): void;
+  /** Our whole history, oldest first, as the hello reply carries it. */
+  snapshot(): Record<string, ChatMessage>;
+  /** Hands a received message to the history intake; its verdict is what the ack says. */
+  store: StoreMessage;
 }
 
 export type Reply = Record<string, unknown>;
@@ -32,7 +36,7 @@ function hello(frame: Record<string, unknown>, ctx: CommandContext): Reply {
   }
   ctx.introduce(peerId);
   // PROTOCOL.md §2: the answer carries our whole history.
-  return { status: "ok", messages: ctx.history.toJSON() };
+  return { status: "ok", messages: ctx.snapshot() };
 }
 
 function newMessage(frame: Record<string, unknown>, ctx: CommandContext): Reply {
@@ -45,13 +49,8 @@ function newMessage(frame: Record<string, unknown>, ctx: CommandContext): Reply 
   if (Buffer.byteLength(frame.message) > ctx.maxMessageBytes) {
     return error("E_MESSAGE_TOO_LARGE", `message over ${ctx.maxMessageBytes} bytes, not stored`);
   }
-  const outcome = ctx.history.add(id, { peer_id: sender, message: frame.message });
-  if (outcome === "added") {
-    ctx.logger.info(`message ${id} received from ${sender} (${frame.message.length} chars)`);
-  } else {
-    ctx.logger.debug(`message ${id} from ${sender}: ${outcome}, not stored`);
-  }
-  return ok();
+  const verdict = ctx.store(id, { peer_id: sender, message: frame.message });
+  return verdict.ok ? ok() : error(verdict.code, verdict.message);
 }
 
 const HANDLERS: Record<string, Handler> = {

@@ -3,7 +3,7 @@
  * table knows: which of the two connections exist (PROTOCOL.md §2: one each way per pair), how we
  * last heard from the peer, and the code of the last failure. Pure: no sockets, no clock.
  */
-import type { PeerInfo } from "./peer-table.js";
+import type { PeerInfo } from "./peer.js";
 
 /**
  * The two connections of a pair (PROTOCOL.md §2): ours to it carries our messages, its to us

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import { FrameDecoder, type FrameError } from "../protocol/decoder.js";
 import { encodeFrame } from "../protocol/encoder.js";
+import { errorCode } from "../stats/stats.js";
 
 /** Why a connection ended; `code` is stable (for logs, tests and the peers view), `message` is for people. */
 export interface CloseReason {
@@ -13,6 +14,16 @@ export interface FramedSocketOptions {
   maxFrameBytes: number;
   /** Unsent bytes we hold for a peer that does not read before we give up on it. */
   maxBufferedWriteBytes?: number;
+  /** Told of every frame in and out and every error reply, for the counters (src/stats). */
+  counter?: FrameCounter;
+}
+
+/** What a connection counts; its owner knows which peer it belongs to. */
+export interface FrameCounter {
+  frameIn(): void;
+  frameOut(): void;
+  /** We answered with `{"status":"error"}`: `code` is the stable code our message starts with. */
+  refused(code: string): void;
 }
 
 interface FramedSocketEvents {
@@ -35,11 +46,13 @@ export class FramedSocket extends EventEmitter<FramedSocketEvents> {
   private closedWith: CloseReason | undefined;
   private faults = 0;
   private readonly maxBufferedWrite: number;
+  private readonly counter: FrameCounter | undefined;
 
   constructor(readonly socket: Socket, options: FramedSocketOptions) {
     super();
     this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
     this.maxBufferedWrite = options.maxBufferedWriteBytes ?? DEFAULT_MAX_BUFFERED_WRITE;
+    this.counter = options.counter;
     socket.setNoDelay(true);
     // Connections are permanent and idle for long stretches (PROTOCOL.md "Timing"): keepalive is
     // what notices a peer that vanished without a FIN.
@@ -63,6 +76,9 @@ export class FramedSocket extends EventEmitter<FramedSocketEvents> {
   send(frame: object): void {
     if (this.closed) return;
     this.socket.write(encodeFrame(frame));
+    this.counter?.frameOut();
+    const { status, message } = frame as { status?: unknown; message?: unknown };
+    if (status === "error") this.counter?.refused(errorCode(message));
     if (this.socket.writableLength > this.maxBufferedWrite) {
       this.close({
         code: "E_WRITE_BUFFER_FULL",
@@ -88,6 +104,7 @@ export class FramedSocket extends EventEmitter<FramedSocketEvents> {
   private onData(chunk: Buffer): void {
     for (const decoded of this.decoder.push(chunk)) {
       if (this.closed) return;
+      this.counter?.frameIn();
       if (decoded.ok) {
         this.deliver(decoded.value);
       } else if (decoded.error.code === "E_FRAME_TOO_LARGE") {

@@ -1,33 +1,64 @@
 import { EventEmitter } from "node:events";
 import { connect } from "node:net";
-import type { History } from "../history/history.js";
 import type { Logger } from "../log/logger.js";
-import { handleCommand } from "./commands.js";
+import type { Reply } from "./commands.js";
 import { errorText } from "../log/error-text.js";
-import { FramedSocket, type CloseReason } from "./framed-socket.js";
+import { FramedSocket, type CloseReason, type FrameCounter } from "./framed-socket.js";
 
-export interface OutboundOptions {
-  ownPeerId: string;
+/** Whom to connect to: a peer's id and the address its TCP server is at (PROTOCOL.md §1). */
+export interface ConnectTarget {
   peerId: string;
   host: string;
+}
+
+/** The settings of one outbound connection, read when it is opened. */
+export interface OutboundSettings {
+  /** Our own peer_id, for the hello (PROTOCOL.md §2). */
+  ownPeerId: string;
+  /** The protocol port: whatever port a peer spoke from, its server is here (PROTOCOL.md §1). */
   port: number;
   connectTimeoutMs: number;
   helloTimeoutMs: number;
   maxFrameBytes: number;
   maxHelloReplyBytes: number;
-  maxMessageBytes: number;
   maxWriteBufferBytes: number;
-  history: History;
+}
+
+export interface OutboundOptions extends OutboundSettings, ConnectTarget {
   logger: Logger;
+  counter?: FrameCounter;
 }
 
 export type AckResult = { ok: true } | { ok: false; message: string };
 
-interface OutboundEvents {
+export interface OutboundEvents {
   /** The hello was answered; the argument is the `messages` field of the answer. */
   ready: [unknown];
   close: [CloseReason];
+  /**
+   * The peer sent a command on the connection we opened (some peers do); whoever listens answers
+   * it as a server would, by calling `respond` with the reply, or with undefined for none.
+   */
+  command: [frame: Record<string, unknown>, respond: (reply: Reply | undefined) => void];
 }
+
+/**
+ * What the peer table needs of a connection to one peer, so that the table and each Peer can be
+ * driven without sockets in tests (DESIGN.md habit 9: collaborators that open sockets are passed in).
+ */
+export interface OutboundLike {
+  /** The hello was answered and the connection is open. */
+  readonly ready: boolean;
+  /** The hello was answered at some point, even if the connection has ended since. */
+  readonly established: boolean;
+  request(frame: object, ackTimeoutMs: number): Promise<AckResult>;
+  close(reason: CloseReason): void;
+  on(event: "ready", listener: (messages: unknown) => void): unknown;
+  on(event: "close", listener: (reason: CloseReason) => void): unknown;
+}
+
+/** Opens a connection to a peer: the real one makes an OutboundConnection, tests a fake. */
+export type Connect = (target: ConnectTarget) => OutboundLike;
 
 type Phase = "connecting" | "hello" | "ready" | "closed";
 
@@ -42,7 +73,7 @@ interface InFlight {
  * carry our new messages one at a time, each waiting for its ack. Every wait has a timeout; a
  * timeout ends the connection, and the peer table decides when to try again.
  */
-export class OutboundConnection extends EventEmitter<OutboundEvents> {
+export class OutboundConnection extends EventEmitter<OutboundEvents> implements OutboundLike {
   private phase: Phase = "connecting";
   private readonly framed: FramedSocket;
   private phaseTimer: NodeJS.Timeout | undefined;
@@ -56,6 +87,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> {
     this.framed = new FramedSocket(socket, {
       maxFrameBytes: options.maxHelloReplyBytes,
       maxBufferedWriteBytes: options.maxWriteBufferBytes,
+      ...(options.counter ? { counter: options.counter } : {}),
     });
     this.framed.on("close", (reason) => this.onClose(reason));
     this.framed.on("frame", (frame) => this.onFrame(frame));
@@ -109,17 +141,15 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> {
 
   private onFrame(frame: Record<string, unknown>): void {
     if (frame.command !== undefined) {
-      // Some peers also send commands on the connection we opened; answer them as a server would.
-      const reply = handleCommand(frame, {
-        ownPeerId: this.options.ownPeerId,
-        history: this.options.history,
-        logger: this.options.logger,
-        remoteAddress: this.framed.remoteAddress,
-        remotePeerId: this.options.peerId,
-        maxMessageBytes: this.options.maxMessageBytes,
-        introduce: () => {},
+      // Some peers also send commands on the connection we opened; they are answered as a server
+      // would, by whoever owns the history, not by the connection.
+      if (this.listenerCount("command") === 0) {
+        this.framed.sendError("E_UNKNOWN_COMMAND: commands are not answered on this connection");
+        return;
+      }
+      this.emit("command", frame, (reply) => {
+        if (reply) this.framed.send(reply);
       });
-      if (reply) this.framed.send(reply);
       return;
     }
     if (this.phase === "hello") {

@@ -1,15 +1,29 @@
+/** Where timers come from: the system's, or a test's fake clock. */
+export interface Timers {
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Node's timers, unref'd: a pending retry must not keep a stopping process alive. */
+export const systemTimers: Timers = {
+  setTimeout: (run, ms) => setTimeout(run, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 /**
  * Exponential backoff with jitter for reconnect attempts (after hyperswarm's retry-timer): many
  * peers that lost the same peer at the same moment must not all knock again in lock-step.
  */
 export class RetryTimer {
   private attempt = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** Boxed: a fake clock's handle may be any value, undefined included. */
+  private timer: { handle: unknown } | undefined;
 
   constructor(
     private readonly minMs: number,
     private readonly maxMs: number,
     private readonly random: () => number = Math.random,
+    private readonly timers: Timers = systemTimers,
   ) {}
 
   get pending(): boolean {
@@ -26,11 +40,14 @@ export class RetryTimer {
     this.cancel();
     const delay = this.nextDelay();
     this.attempt += 1;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      run();
-    }, delay);
-    this.timer.unref();
+    const timer = {
+      handle: this.timers.setTimeout(() => {
+        if (this.timer !== timer) return;
+        this.timer = undefined;
+        run();
+      }, delay),
+    };
+    this.timer = timer;
     return delay;
   }
 
@@ -41,7 +58,7 @@ export class RetryTimer {
   }
 
   cancel(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer.handle);
     this.timer = undefined;
   }
 }

@@ -1,35 +1,89 @@
+import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
-import type { Config } from "../config/types.js";
-import type { History } from "../history/history.js";
+import type { ChatMessage } from "../history/history.js";
+import type { StoreMessage } from "../history/intake.js";
 import { errorText } from "../log/error-text.js";
 import type { Logger } from "../log/logger.js";
+import { LogThrottle } from "../log/throttle.js";
 import { encodeFrame } from "../protocol/encoder.js";
+import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { handleCommand, type CommandContext } from "./commands.js";
-import { FramedSocket } from "./framed-socket.js";
-import type { PeerTable } from "./peer-table.js";
+import { FramedSocket, type CloseReason } from "./framed-socket.js";
 
-export interface PeerServerOptions {
-  config: Config;
-  history: History;
-  peers: PeerTable;
+/** An accepted connection as others see it (the peer table): where it comes from. The server alone drives it. */
+export interface InboundConnection {
+  readonly remoteAddress: string;
+}
+
+/** The server's limits; all may change while it runs and apply to the next connection or frame. */
+export interface PeerServerSettings {
+  /** Our own peer_id: a connection that says hello with it is not another peer. */
+  ownPeerId: string;
+  maxFrameBytes: number;
+  maxWriteBufferBytes: number;
+  maxMessageBytes: number;
+  introTimeoutMs: number;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+}
+
+const DEFAULTS: Omit<PeerServerSettings, "ownPeerId"> = {
+  maxFrameBytes: 1_048_576,
+  maxWriteBufferBytes: 16_777_216,
+  maxMessageBytes: 65_536,
+  introTimeoutMs: 10_000,
+  maxConnections: 2048,
+  maxConnectionsPerAddress: 8,
+};
+
+/** What the server needs to answer: a read of the history and the intake's door, as functions. */
+export interface PeerServerCollaborators {
   logger: Logger;
+  /** Our history, oldest first, for the hello reply (PROTOCOL.md §2). */
+  snapshot(): Record<string, ChatMessage>;
+  /** The history intake: its verdict is the ack of a new_message. */
+  store: StoreMessage;
+  stats?: StatsSink;
+}
+
+export interface PeerServerEvents {
+  /** A connection said hello as `peerId` from `address` (a sign of life, PROTOCOL.md §2). */
+  introduced: [peerId: string, address: string, connection: InboundConnection];
+  /** A connection that had introduced itself as `peerId` closed, or introduced itself anew. */
+  departed: [peerId: string, connection: InboundConnection];
 }
 
 /**
  * The TCP server other peers connect to (PROTOCOL.md §2): it answers hello with our history and
- * stores each new_message under the peer_id that connection introduced itself with. Accepted
- * connections are never closed for being idle once introduced (PROTOCOL.md "What real peers
- * do"); one that never says hello is closed after intro_timeout, and connections beyond the
- * limits (in all, per address) are refused, so one host cannot lock the others out.
+ * hands each new_message to the intake under the peer_id that connection introduced itself with.
+ * It tells nobody directly who connected: it emits `introduced` and `departed`, and the wiring
+ * (node.ts) passes that on to the peer table. Accepted connections are never closed for being
+ * idle once introduced (PROTOCOL.md "What real peers do"); one that never says hello is closed
+ * after intro_timeout, and connections beyond the limits (in all, per address) are refused, so
+ * one host cannot lock the others out.
  */
-export class PeerServer {
+export class PeerServer extends EventEmitter<PeerServerEvents> {
   private readonly server: Server;
   private readonly connections = new Set<FramedSocket>();
   private readonly perAddress = new Map<string, number>();
-  private refusalsLogged = new Set<string>();
+  /** Refusals are said once per address until it is let in again: a flood must not flood the log too. */
+  private readonly refusalsSaid = new LogThrottle(Infinity);
+  private settings: PeerServerSettings;
+  private readonly stats: StatsSink;
 
-  constructor(private readonly options: PeerServerOptions) {
+  constructor(
+    private readonly collaborators: PeerServerCollaborators,
+    settings: Partial<PeerServerSettings> & Pick<PeerServerSettings, "ownPeerId">,
+  ) {
+    super();
+    this.settings = { ...DEFAULTS, ...settings };
+    this.stats = collaborators.stats ?? NO_STATS;
     this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** New limits (config reload): connections and frames from now on are held to them. */
+  reconfigure(settings: Partial<Omit<PeerServerSettings, "ownPeerId">>): void {
+    this.settings = { ...this.settings, ...settings };
   }
 
   listen(host: string, port: number): Promise<void> {
@@ -63,23 +117,20 @@ export class PeerServer {
     const address = socket.remoteAddress ?? "unknown";
     const refusal = this.refusal(address);
     if (refusal) {
-      // Said once per address until it is let in again: a flood must not flood the log too.
-      if (!this.refusalsLogged.has(address)) {
-        this.refusalsLogged.add(address);
-        this.options.logger.warn(`refusing connections from ${address}: ${refusal}`);
-      }
+      this.stats.countReason("refused", "E_TOO_MANY_CONNECTIONS");
+      if (this.refusalsSaid.allows(address)) this.collaborators.logger.warn(`refusing connections from ${address}: ${refusal}`);
       socket.on("error", () => {});
       socket.end(encodeFrame({ status: "error", message: refusal }));
       setTimeout(() => socket.destroy(), 1_000).unref();
       return;
     }
-    this.refusalsLogged.delete(address);
+    this.refusalsSaid.forget(address);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     this.serve(socket, address);
   }
 
   private refusal(address: string): string | undefined {
-    const { maxConnections, maxConnectionsPerAddress } = this.options.config.tcp;
+    const { maxConnections, maxConnectionsPerAddress } = this.settings;
     if (this.connections.size >= maxConnections) {
       return `E_TOO_MANY_CONNECTIONS: ${maxConnections} connections open, try again later`;
     }
@@ -90,44 +141,51 @@ export class PeerServer {
   }
 
   private serve(socket: Socket, address: string): void {
-    const { config, history, logger, peers } = this.options;
-    const connection = new FramedSocket(socket, {
-      maxFrameBytes: config.tcp.maxFrameBytes,
-      maxBufferedWriteBytes: config.tcp.maxWriteBufferBytes,
-    });
+    const { logger, snapshot, store } = this.collaborators;
+    const { stats } = this;
+    // Limits as they are when the connection opens; the message size is read per frame instead.
+    const settings = this.settings;
+    const current = () => this.settings;
     let remotePeerId: string | undefined;
+    const connection = new FramedSocket(socket, {
+      maxFrameBytes: settings.maxFrameBytes,
+      maxBufferedWriteBytes: settings.maxWriteBufferBytes,
+      counter: {
+        frameIn: () => stats.count("framesIn", remotePeerId),
+        frameOut: () => stats.count("framesOut", remotePeerId),
+        refused: (code) => stats.countReason("refused", code, remotePeerId),
+      },
+    });
     this.connections.add(connection);
     logger.debug(`inbound connection from ${address}`);
 
     let introTimer: NodeJS.Timeout | undefined = setTimeout(() => {
-      const why = `no hello within ${config.tcp.introTimeoutMs} ms`;
+      const why = `no hello within ${settings.introTimeoutMs} ms`;
       connection.sendError(`E_INTRO_TIMEOUT: ${why}`);
       connection.close({ code: "E_INTRO_TIMEOUT", message: why });
-    }, config.tcp.introTimeoutMs);
+    }, settings.introTimeoutMs);
 
     const context: CommandContext = {
-      ownPeerId: config.peerId,
-      history,
-      logger,
-      remoteAddress: address,
-      maxMessageBytes: config.history.maxMessageBytes,
+      get maxMessageBytes() {
+        return current().maxMessageBytes;
+      },
       get remotePeerId() {
         return remotePeerId;
       },
-      introduce(peerId: string) {
+      snapshot,
+      store,
+      introduce: (peerId: string) => {
         clearTimeout(introTimer);
         introTimer = undefined;
-        if (remotePeerId !== undefined && remotePeerId !== peerId) peers.detachInbound(remotePeerId, connection);
+        if (remotePeerId !== undefined && remotePeerId !== peerId) this.emit("departed", remotePeerId, connection);
         const first = remotePeerId !== peerId;
         remotePeerId = peerId;
-        if (peerId === config.peerId) {
+        if (peerId === settings.ownPeerId) {
           logger.warn(`a connection from ${address} introduced itself with our own peer_id ${peerId}`);
           return;
         }
         if (first) logger.info(`${peerId} connected to us from ${address}`);
-        // A hello is a sign of life too: connect back if we have no connection to it yet.
-        peers.seen(peerId, address, "tcp-hello");
-        peers.attachInbound(peerId, connection);
+        this.emit("introduced", peerId, address, connection);
       },
     };
 
@@ -141,9 +199,10 @@ export class PeerServer {
       logger.debug(`bad frame from ${remotePeerId ?? address}: ${error.code} ${error.message}`);
       connection.sendError(`${error.code}: ${error.message}`);
     });
-    connection.on("close", (reason) => {
+    connection.on("close", (reason: CloseReason) => {
       clearTimeout(introTimer);
       this.connections.delete(connection);
+      stats.countReason("closed", reason.code, remotePeerId);
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left > 0) this.perAddress.set(address, left);
       else this.perAddress.delete(address);
@@ -151,7 +210,7 @@ export class PeerServer {
         logger.debug(`inbound connection from ${address} closed: ${reason.message}`);
         return;
       }
-      peers.detachInbound(remotePeerId, connection);
+      if (remotePeerId !== settings.ownPeerId) this.emit("departed", remotePeerId, connection);
       logger.info(`${remotePeerId} disconnected from us (${address}): ${reason.message} (${reason.code})`);
     });
   }

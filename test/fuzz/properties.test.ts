@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { History } from "../../src/history/history.js";
+import { MessageIntake } from "../../src/history/intake.js";
 import { isMessageId } from "../../src/history/message-id.js";
 import { createLogger } from "../../src/log/logger.js";
 import { handleCommand, type CommandContext } from "../../src/peers/commands.js";
@@ -119,11 +120,14 @@ describe("properties: command handling", () => {
     fc.assert(
       fc.property(fc.array(frame, { maxLength: 30 }), (frames) => {
         const history = new History(20);
+        const intake = new MessageIntake(history, quiet);
         let introduced: string | undefined;
         const context: CommandContext = {
-          ownPeerId: "me", history, logger: quiet, remoteAddress: "127.0.0.1", maxMessageBytes: 200,
+          maxMessageBytes: 200,
           get remotePeerId() { return introduced; },
           introduce(peerId) { introduced = peerId; },
+          snapshot: () => history.toJSON(),
+          store: (messageId, entry) => intake.receive(messageId, entry),
         };
         const helloIds = new Set<string>();
         for (const f of frames) {
@@ -156,11 +160,14 @@ describe("properties: command handling", () => {
         fc.string({ maxLength: 100 }),
         (peerId, ids, text) => {
           const history = new History(100);
+          const intake = new MessageIntake(history, quiet);
           let introduced: string | undefined;
           const context: CommandContext = {
-            ownPeerId: "me", history, logger: quiet, remoteAddress: "127.0.0.1", maxMessageBytes: 1024,
+            maxMessageBytes: 1024,
             get remotePeerId() { return introduced; },
             introduce(p) { introduced = p; },
+            snapshot: () => history.toJSON(),
+            store: (messageId, entry) => intake.receive(messageId, entry),
           };
           assert.equal(handleCommand({ command: "hello", peer_id: peerId }, context)?.status, "ok");
           for (const messageId of ids) {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { History } from "../../src/history/history.js";
 import { HistoryFile } from "../../src/history/history-file.js";
+import { MessageIntake } from "../../src/history/intake.js";
 import { LogCapture } from "../support/loopback.js";
 import { waitFor } from "../support/wait.js";
 
@@ -15,7 +16,9 @@ const fresh = () => join(mkdtempSync(join(root, `case${++n}-`)), "history.json")
 
 function open(path: string, logs = new LogCapture(), limit = 100) {
   const history = new History(limit);
-  const file = new HistoryFile(path, history, logs.logger("file"), 64 * 1024);
+  const logger = logs.logger("file");
+  const intake = new MessageIntake(history, logger, undefined, { maxMessageBytes: 64 * 1024 });
+  const file = new HistoryFile(path, history, (saved) => intake.restore(saved), logger);
   return { history, file, logs };
 }
 

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import type { HealthAnswer, MessageEvent, PeersAnswer, PeerView } from "../../src/http/wire.js";
+import type { StatsSnapshot } from "../../src/stats/stats.js";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { startLoopbackNode } from "../support/loopback-node.js";
 import { openEvents } from "../support/events.js";
+import { connectScripted } from "../support/scripted-peer.js";
 import { waitFor } from "../support/wait.js";
 
 const getJson = async <T>(url: string): Promise<T> => {
@@ -68,6 +70,27 @@ describe("GET /health, /peers and /events", () => {
     const theirs = b.node.send("Ahoj Alice 👋");
     const received = await events.find((e) => e.event === "message" && JSON.parse(e.data).id === theirs.id, "bob's message");
     assert.deepEqual(JSON.parse(received.data), { id: theirs.id, peer_id: "bob", message: "Ahoj Alice 👋" });
+  });
+
+  it("/stats counts frames, messages and refusals, in total and per peer", async () => {
+    const { a, b, port } = await pair();
+    await waitFor(() => a.node.peers.list()[0]?.outbound === "connected" && b.node.peers.list()[0]?.outbound === "connected",
+      { timeoutMs: 3_000, what: "connected both ways" });
+    const sent = b.node.send("counted");
+    await waitFor(() => a.node.history.get(sent.id), { timeoutMs: 3_000, what: "bob's message on alice" });
+    const stranger = await connectScripted(a.node.httpAddress.address, port, b.node.httpAddress.address);
+    cleanups.push(() => stranger.close());
+    await stranger.request({ command: "new_message", message_id: "1707243019999", message: "before hello" });
+
+    const stats = await getJson<StatsSnapshot>(`${a.httpBase}/stats`);
+    const bob = stats.peers.bob;
+    assert.ok(bob, "bob is counted");
+    assert.ok(bob.framesIn >= 2 && bob.framesOut >= 2, "hellos, replies and the message");
+    assert.equal(bob.messagesStored, 1);
+    assert.equal(stats.total.refused.E_NOT_INTRODUCED, 1);
+    assert.ok(stats.total.framesIn > bob.framesIn, "the stranger's frame counts in total only");
+    await waitFor(() => b.node.stats.forPeer("alice").messagesAcked === 1, { timeoutMs: 3_000, what: "the ack counted on bob" });
+    assert.equal((await fetch(`${a.httpBase}/stats`, { method: "POST" })).status, 405);
   });
 
   it("/peers shows the other peer connected both ways, and a peer event says when that changes, with a hint", async () => {

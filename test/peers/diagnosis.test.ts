@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diagnose, linkState } from "../../src/peers/diagnosis.js";
-import type { PeerInfo } from "../../src/peers/peer-table.js";
+import type { PeerInfo } from "../../src/peers/peer.js";
 
 const NOW = 1_700_000_000_000;
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import type { ChatNode } from "../../src/node.js";
-import { freePort, type LogCapture, loopbackHosts } from "../support/loopback.js";
+import { freePort, loopbackHosts } from "../support/loopback.js";
 import { startBlackHole, startLoopbackNode } from "../support/loopback-node.js";
 import { ScriptedServer } from "../support/scripted-peer.js";
 import { sleep, waitFor } from "../support/wait.js";
@@ -27,28 +27,29 @@ describe("outbound connections", () => {
     return server;
   }
 
-  const line = (logs: LogCapture, pattern: RegExp, what: string) =>
-    waitFor(() => logs.has(pattern), { timeoutMs: 5_000, what });
+  /** Waits until a connection to `peerId` has ended with `code`, as the counters tell it. */
+  const closedWith = (node: ChatNode, peerId: string, code: string) =>
+    waitFor(() => (node.stats.forPeer(peerId).closed[code] ?? 0) >= 1, { timeoutMs: 5_000, what: `a close with ${code}` });
 
   it("gives up a connect that gets no answer after the connect timeout", async () => {
-    const { node, logs, peerHost, port } = await setup({ connectTimeoutMs: 300 });
+    const { node, peerHost, port } = await setup({ connectTimeoutMs: 300 });
     const hole = await startBlackHole(peerHost, port);
     cleanups.push(() => hole.stop());
     const started = Date.now();
     node.peers.seen("silent", peerHost, "udp-hello");
-    await line(logs, /cannot connect to silent .*E_CONNECT_TIMEOUT/, "a connect timeout");
+    await closedWith(node, "silent", "E_CONNECT_TIMEOUT");
     const took = Date.now() - started;
     assert.ok(took >= 250 && took < 2_000, `timed out after ${took} ms`);
     assert.equal(node.peers.list()[0]?.lastError?.code, "E_CONNECT_TIMEOUT");
   });
 
   it("gives up a hello that gets no reply, then tries again with backoff", async () => {
-    const { node, logs, peerHost, port } = await setup({ helloTimeoutMs: 300 });
+    const { node, peerHost, port } = await setup({ helloTimeoutMs: 300 });
     const peer = await scripted(peerHost, port);
     node.peers.seen("mute", peerHost, "udp-hello");
     const first = await peer.connection(0);
     assert.deepEqual(await first.frame(0), { command: "hello", peer_id: "node" });
-    await line(logs, /cannot connect to mute .*E_HELLO_TIMEOUT/, "a hello timeout");
+    await closedWith(node, "mute", "E_HELLO_TIMEOUT");
     await first.closed;
     // The retry: a new connection with a new hello, which this time is answered.
     const second = await peer.connection(1, 3_000);
@@ -80,7 +81,7 @@ describe("outbound connections", () => {
   });
 
   it("ends the connection when an ack does not come, reconnects and sends the message again", async () => {
-    const { node, logs, peerHost, port } = await setup({ ackTimeoutMs: 400 });
+    const { node, peerHost, port } = await setup({ ackTimeoutMs: 400 });
     const peer = await scripted(peerHost, port);
     node.peers.seen("slow", peerHost, "udp-hello");
     const first = await peer.connection(0);
@@ -89,7 +90,7 @@ describe("outbound connections", () => {
     await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
     const message = node.send("are you there?");
     assert.equal((await first.frame(1)).message_id, message.id);
-    await line(logs, /connection to slow .* lost: .*E_ACK_TIMEOUT/, "an ack timeout");
+    await closedWith(node, "slow", "E_ACK_TIMEOUT");
     const second = await peer.connection(1, 3_000);
     assert.equal((await second.frame(0)).command, "hello");
     second.send({ status: "ok", messages: {} });
@@ -116,7 +117,8 @@ describe("outbound connections", () => {
     await waitFor(() => node.peers.list()[0]?.lastError, { timeoutMs: 2_000, what: "a refused connection" });
     const sent = ["m1", "m2", "m3", "m4", "m5"].map((text) => node.send(text));
     assert.equal(node.peers.list()[0]?.queued, 3);
-    assert.equal(logs.lines.filter((l) => /behind is 3 messages behind .* dropped message/.test(l)).length, 1);
+    assert.deepEqual(node.stats.forPeer("behind").dropped, { E_QUEUE_FULL: 2 });
+    assert.equal(logs.lines.filter((l) => /behind is 3 messages behind .* dropped message/.test(l)).length, 1, "said once");
     const peer = await scripted(peerHost, port);
     node.peers.seen("behind", peerHost, "udp-hello");
     const conn = await peer.connection(0, 3_000);
@@ -129,7 +131,7 @@ describe("outbound connections", () => {
   });
 
   it("drops a message the peer refuses instead of sending it forever", async () => {
-    const { node, logs, peerHost, port } = await setup({});
+    const { node, peerHost, port } = await setup({});
     const peer = await scripted(peerHost, port);
     node.peers.seen("picky", peerHost, "udp-hello");
     const conn = await peer.connection(0);
@@ -139,18 +141,20 @@ describe("outbound connections", () => {
     node.send("nope");
     await conn.frame(1);
     conn.send({ status: "error", message: "I do not like it" });
-    await line(logs, /refused by picky: I do not like it/, "the refusal logged");
+    await waitFor(() => node.stats.forPeer("picky").dropped.E_REFUSED_BY_PEER === 1, { timeoutMs: 5_000, what: "the refusal counted" });
     assert.equal(node.peers.list()[0]?.queued, 0);
+    assert.equal(node.stats.forPeer("picky").messagesAcked, 0);
   });
 
   it("treats a hello refused with an error as a failed connection", async () => {
-    const { node, logs, peerHost, port } = await setup({});
+    const { node, peerHost, port } = await setup({});
     const peer = await scripted(peerHost, port);
     node.peers.seen("grumpy", peerHost, "udp-hello");
     const conn = await peer.connection(0);
     await conn.frame(0);
     conn.send({ status: "error", message: "go away" });
-    await line(logs, /cannot connect to grumpy .*go away.*E_HELLO_REFUSED/, "the refused hello");
+    await closedWith(node, "grumpy", "E_HELLO_REFUSED");
+    assert.match(node.peers.list()[0]?.lastError?.message ?? "", /go away/);
   });
 
   // 10 KB of nesting used to overflow the stack in JSON.stringify on this side and kill the process.
@@ -216,14 +220,16 @@ describe("outbound connections", () => {
   });
 
   it("stops retrying a peer that no longer announces itself", async () => {
-    const { node, logs, peerHost } = await setup({}, { peerTimeoutMs: 300 });
+    const { node, peerHost } = await setup({}, { peerTimeoutMs: 300 });
     node.peers.seen("vanished", peerHost, "udp-hello");
-    await line(logs, /peer vanished not heard from .* not retrying/, "retries stopped");
-    const attempts = logs.lines.filter((l) => /connect to vanished/.test(l)).length;
+    await waitFor(() => node.peers.list()[0]?.gone, { timeoutMs: 5_000, what: "retries stopped" });
+    const attempts = node.stats.forPeer("vanished").closed.ECONNREFUSED;
     await sleep(600);
-    assert.equal(logs.lines.filter((l) => /connect to vanished/.test(l)).length, attempts);
+    assert.equal(node.stats.forPeer("vanished").closed.ECONNREFUSED, attempts, "no attempt while gone");
     // A new sign of life starts it again.
     node.peers.seen("vanished", peerHost, "udp-hello");
-    await line(logs, /peer vanished is back/, "retries resumed");
+    assert.equal(node.peers.list()[0]?.gone, false);
+    await waitFor(() => (node.stats.forPeer("vanished").closed.ECONNREFUSED ?? 0) > (attempts ?? 0),
+      { timeoutMs: 5_000, what: "retries resumed" });
   });
 });

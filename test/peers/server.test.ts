@@ -52,6 +52,7 @@ describe("TCP server", () => {
     assert.equal(reply.status, "error");
     assert.match(String(reply.message), /hello/);
     assert.equal(node.history.has("1707243011000"), false);
+    assert.equal(node.stats.totals.refused.E_NOT_INTRODUCED, 1);
     peer.close();
   });
 
@@ -75,6 +76,9 @@ describe("TCP server", () => {
       assert.match(String(reply.message), why);
     }
     assert.equal(node.history.has("1707243011001"), false);
+    assert.deepEqual(node.stats.forPeer("sloppy").refused, {
+      E_INVALID_JSON: 1, E_NOT_OBJECT: 1, E_UNKNOWN_COMMAND: 1, E_NO_COMMAND: 1, E_BAD_MESSAGE_ID: 2, E_BAD_MESSAGE: 2, E_BAD_PEER_ID: 1,
+    });
     assert.deepEqual(await peer.request({ command: "new_message", message_id: "1707243011002", message: "still here" }), { status: "ok" });
     assert.equal(node.history.get("1707243011002")?.peer_id, "sloppy");
     peer.close();

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LogThrottle } from "../../src/log/throttle.js";
+import { FloodSummary } from "../../src/log/flood-summary.js";
 import { createLogger } from "../../src/log/logger.js";
 
-describe("LogThrottle: bounded logs under a flood", () => {
+describe("FloodSummary: bounded logs under a flood", () => {
   it("writes the first lines of a kind per interval and sums up the rest in one line", () => {
     let now = 0;
     const lines: string[] = [];
     const logger = createLogger({ level: "info", journald: false, write: (line) => lines.push(line) });
-    const throttle = new LogThrottle(logger, { linesPerInterval: 3, intervalMs: 60_000, now: () => now });
+    const throttle = new FloodSummary(logger, { linesPerInterval: 3, intervalMs: 60_000, now: () => now });
     for (let i = 0; i < 10_000; i++) throttle.write("info", "received:flood", "messages from flood", () => `message ${i} from flood`);
     throttle.write("info", "received:calm", "messages from calm", () => "message from calm");
     assert.equal(lines.length, 4);
@@ -23,7 +23,7 @@ describe("LogThrottle: bounded logs under a flood", () => {
 
   it("builds no line for a level that is off", () => {
     const logger = createLogger({ level: "warn", journald: false, write: () => assert.fail("written") });
-    const throttle = new LogThrottle(logger, { linesPerInterval: 1, intervalMs: 1_000 });
+    const throttle = new FloodSummary(logger, { linesPerInterval: 1, intervalMs: 1_000 });
     throttle.write("info", "k", "x", () => assert.fail("built"));
   });
 });

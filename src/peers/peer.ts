@@ -1,0 +1,379 @@
+import { EventEmitter } from "node:events";
+import type { StoredMessage } from "../history/history.js";
+import type { Logger } from "../log/logger.js";
+import { LogThrottle } from "../log/throttle.js";
+import { NO_STATS, type StatsSink } from "../stats/stats.js";
+import type { CloseReason } from "./framed-socket.js";
+import type { Connect, OutboundLike } from "./outbound.js";
+import { RetryTimer, systemTimers, type Timers } from "./retry-timer.js";
+
+/**
+ * A connection this peer opened to us, as far as a Peer cares: where it comes from. The server
+ * owns and drives it (server.ts); the Peer only counts it and shows its address.
+ */
+export interface InboundConnection {
+  readonly remoteAddress: string;
+}
+
+/** How we learnt that a peer is there. */
+export type SeenVia = "udp-hello" | "udp-answer" | "tcp-hello";
+
+/** One peer as the peers view shows it (GET /peers, the `peer` event, diagnosis.ts). */
+export interface PeerInfo {
+  peerId: string;
+  address: string;
+  outbound: "connected" | "connecting" | "down";
+  inbound: number;
+  /** Remote addresses of the connections this peer opened to us (after their hello). */
+  inboundAddresses: string[];
+  firstSeen: number;
+  lastSeen: number;
+  /** How the latest sign of life came: a UDP hello or answer, or a hello on a TCP connection. */
+  lastSeenVia: SeenVia;
+  /** Not heard from for peer_timeout after a connection ended: not retried until it announces itself. */
+  gone: boolean;
+  queued: number;
+  lastError: (CloseReason & { at: number }) | undefined;
+}
+
+/** What one peer's connection, retries and sending are held to; all but ownPeerId may be reconfigured. */
+export interface PeerSettings {
+  /** Put into every new_message we send (PROTOCOL.md "What real peers do": one peer refuses it without). */
+  ownPeerId: string;
+  ackTimeoutMs: number;
+  /** Sends of one message before it is dropped. */
+  maxSendAttempts: number;
+  /** Our messages waiting for this peer's ack; beyond it the oldest is dropped. */
+  maxQueuedMessages: number;
+  /** Silent this long when a connection ends: no more retries until it announces itself. */
+  peerTimeoutMs: number;
+  /** Backoff between reconnects; taken when the peer is first seen. */
+  retryMinMs: number;
+  retryMaxMs: number;
+}
+
+export const PEER_DEFAULTS: Omit<PeerSettings, "ownPeerId"> = {
+  ackTimeoutMs: 5_000,
+  maxSendAttempts: 5,
+  maxQueuedMessages: 1_000,
+  peerTimeoutMs: 15_000,
+  retryMinMs: 250,
+  retryMaxMs: 10_000,
+};
+
+/** What a Peer works with; tests pass a fake `connect`, clock and timers. */
+export interface PeerCollaborators {
+  connect: Connect;
+  logger: Logger;
+  now?: () => number;
+  timers?: Timers;
+  /** Jitter of the backoff. */
+  random?: () => number;
+  stats?: StatsSink;
+}
+
+interface PeerEvents {
+  /** Something in info() changed. */
+  change: [];
+  /** The `messages` of a hello reply: the peer's history, for the history intake (PROTOCOL.md §2). */
+  history: [messages: unknown];
+}
+
+interface PendingMessage {
+  message: StoredMessage;
+  attempts: number;
+}
+
+/** A timed-out ack wait grows by this factor, up to this multiple of [TCP] ack_timeout. */
+const ACK_TIMEOUT_GROWTH = 3;
+const ACK_TIMEOUT_CAP = 12;
+/** Sends of one message to a peer that has never acked anything: it likely never will. */
+const ATTEMPTS_UNTIL_FIRST_ACK = 2;
+/** How often "queue full" is said while a peer stays behind. */
+const QUEUE_WARNING_INTERVAL_MS = 60_000;
+
+/**
+ * One remote peer and everything we do with it (DESIGN.md habit 9, after hyperswarm's
+ * peer-info.js): the one connection we open to it and its retries, the connections it opened to
+ * us, and our messages to it, sent one at a time, each until acked (PROTOCOL.md "What real peers
+ * do": one frame per write, and wait for the ack before the next). Every state change happens in
+ * a method of its own; the table that holds it only decides whether it is held.
+ */
+export class Peer extends EventEmitter<PeerEvents> {
+  readonly firstSeen: number;
+  private address: string;
+  private lastSeenAt: number;
+  private lastSeenVia: SeenVia;
+  private outbound: OutboundLike | undefined;
+  private readonly inbound = new Set<InboundConnection>();
+  /** Our messages this peer has not acked yet, oldest first; they survive reconnects. */
+  private readonly queue: PendingMessage[] = [];
+  private pumping = false;
+  private readonly retry: RetryTimer;
+  /** Retrying stopped because the peer has not announced itself for peer_timeout. */
+  private isGone = false;
+  private lastError: (CloseReason & { at: number }) | undefined;
+  /** The ack wait for this peer: it grows while acks time out, so a slow peer still gets through. */
+  private ackTimeoutMs: number;
+  /** It has acked a message at some point, so a missing ack means slow, not "never acks". */
+  private everAcked = false;
+  /** Stopped or evicted: it makes no connection and reports no change any more. */
+  private closed = false;
+  private settings: PeerSettings;
+  private readonly now: () => number;
+  private readonly stats: StatsSink;
+  private readonly queueWarnings: LogThrottle;
+
+  constructor(
+    readonly id: string,
+    host: string,
+    via: SeenVia,
+    private readonly collaborators: PeerCollaborators,
+    settings: Partial<PeerSettings> & Pick<PeerSettings, "ownPeerId">,
+  ) {
+    super();
+    this.settings = { ...PEER_DEFAULTS, ...settings };
+    this.now = collaborators.now ?? Date.now;
+    this.stats = collaborators.stats ?? NO_STATS;
+    this.address = host;
+    this.firstSeen = this.lastSeenAt = this.now();
+    this.lastSeenVia = via;
+    this.ackTimeoutMs = this.settings.ackTimeoutMs;
+    this.retry = new RetryTimer(this.settings.retryMinMs, this.settings.retryMaxMs,
+      collaborators.random ?? Math.random, collaborators.timers ?? systemTimers);
+    this.queueWarnings = new LogThrottle(QUEUE_WARNING_INTERVAL_MS, this.now);
+  }
+
+  get host(): string {
+    return this.address;
+  }
+
+  get lastSeen(): number {
+    return this.lastSeenAt;
+  }
+
+  get gone(): boolean {
+    return this.isGone;
+  }
+
+  /** Our connection to it has had its hello answered and is open. */
+  get outboundReady(): boolean {
+    return this.outbound?.ready ?? false;
+  }
+
+  /** No working connection either way: the first to go when the table needs room. */
+  get idle(): boolean {
+    return !this.outboundReady && this.inbound.size === 0;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** New limits and timeouts (config reload). The backoff keeps the bounds it was made with. */
+  reconfigure(settings: Partial<Omit<PeerSettings, "ownPeerId">>): void {
+    const before = this.settings.ackTimeoutMs;
+    this.settings = { ...this.settings, ...settings };
+    if (this.settings.ackTimeoutMs !== before) this.ackTimeoutMs = this.settings.ackTimeoutMs;
+  }
+
+  /** The peer's address changed (the table decides when a new address is believed). */
+  movedTo(host: string, via: SeenVia): void {
+    this.collaborators.logger.info(`peer ${this.id} moved from ${this.address} to ${host} (${via})`);
+    this.address = host;
+  }
+
+  /**
+   * A sign of life (PROTOCOL.md §1, §2): a gone peer is tried again, and a peer we have no
+   * connection to is connected at once, without waiting out the backoff: a restarted peer is back
+   * in a moment. Announcements come once per interval, so this does not hammer a peer that refuses us.
+   */
+  heard(via: SeenVia): void {
+    if (this.closed) return;
+    this.lastSeenAt = this.now();
+    this.lastSeenVia = via;
+    if (this.isGone) {
+      this.collaborators.logger.info(`peer ${this.id} is back at ${this.address} (${via})`);
+      this.isGone = false;
+      this.retry.reset();
+    }
+    if (!this.outbound) {
+      this.retry.cancel();
+      this.connect();
+    }
+    this.changed();
+  }
+
+  attachInbound(connection: InboundConnection): void {
+    if (this.inbound.has(connection)) return;
+    this.inbound.add(connection);
+    this.changed();
+  }
+
+  detachInbound(connection: InboundConnection): void {
+    if (this.inbound.delete(connection)) this.changed();
+  }
+
+  /** Queues one of our messages for this peer, and sends it when its turn comes. */
+  enqueue(message: StoredMessage): void {
+    this.queue.push({ message, attempts: 0 });
+    // A peer that acks slower than we send, or not at all, must not grow our memory without end.
+    // The dropped message may still reach it in a hello answer, while in our history.
+    const cap = this.settings.maxQueuedMessages;
+    while (this.queue.length > cap) {
+      const dropped = this.queue.shift();
+      this.stats.countReason("dropped", "E_QUEUE_FULL", this.id);
+      if (this.queueWarnings.allows()) {
+        this.collaborators.logger.warn(`${this.id} is ${cap} messages behind ([TCP] max_queued_messages): ` +
+          `dropped message ${dropped?.message.id} for it, and so on, said once a minute`);
+      }
+    }
+    this.changed();
+    void this.pump();
+  }
+
+  /** Ends our connection and every retry: the node stops, or the table forgets this peer. */
+  close(reason: CloseReason): void {
+    this.closed = true;
+    this.retry.cancel();
+    this.outbound?.close(reason);
+  }
+
+  info(): PeerInfo {
+    return {
+      peerId: this.id,
+      address: this.address,
+      outbound: this.outbound?.ready ? "connected" : this.outbound ? "connecting" : "down",
+      inbound: this.inbound.size,
+      inboundAddresses: [...this.inbound].map((connection) => connection.remoteAddress),
+      firstSeen: this.firstSeen,
+      lastSeen: this.lastSeenAt,
+      lastSeenVia: this.lastSeenVia,
+      gone: this.isGone,
+      queued: this.queue.length,
+      lastError: this.lastError,
+    };
+  }
+
+  private changed(): void {
+    if (!this.closed) this.emit("change");
+  }
+
+  private connect(): void {
+    const connection = this.collaborators.connect({ peerId: this.id, host: this.address });
+    this.outbound = connection;
+    connection.on("ready", (messages) => this.connected(connection, messages));
+    connection.on("close", (reason) => this.disconnected(connection, reason));
+  }
+
+  /** Our hello was answered (PROTOCOL.md §2): its history goes to the intake, then our queue goes out. */
+  private connected(connection: OutboundLike, messages: unknown): void {
+    if (this.outbound !== connection || this.closed) return;
+    this.retry.reset();
+    this.lastError = undefined;
+    this.emit("history", messages);
+    this.collaborators.logger.info(`connected to ${this.id} at ${this.address}`);
+    this.changed();
+    void this.pump();
+  }
+
+  private disconnected(connection: OutboundLike, reason: CloseReason): void {
+    if (this.outbound !== connection) return;
+    this.outbound = undefined;
+    this.stats.countReason("closed", reason.code, this.id);
+    // Stopped, or evicted from the table: nothing to log or retry.
+    if (this.closed) return;
+    const { logger } = this.collaborators;
+    const repeated = this.lastError?.code === reason.code;
+    this.lastError = { ...reason, at: this.now() };
+    const line = connection.established
+      ? `connection to ${this.id} at ${this.address} lost: ${reason.message} (${reason.code})`
+      : `cannot connect to ${this.id} at ${this.address}: ${reason.message} (${reason.code})`;
+    // A peer that stays unreachable would fill the log with the same line every few seconds.
+    if (connection.established || !repeated) logger.info(line);
+    else logger.debug(line);
+
+    // PROTOCOL.md "Timing": a peer that does not answer is gone until it announces itself again.
+    const silentFor = this.now() - this.lastSeenAt;
+    if (silentFor > this.settings.peerTimeoutMs) {
+      this.isGone = true;
+      logger.info(`peer ${this.id} not heard from for ${Math.round(silentFor / 1000)} s: ` +
+        "not retrying until it announces itself again");
+      this.changed();
+      return;
+    }
+    this.changed();
+    const delay = this.retry.schedule(() => {
+      if (this.closed || this.outbound) return;
+      this.connect();
+      this.changed();
+    });
+    logger.debug(`reconnecting to ${this.id} in ${delay} ms`);
+  }
+
+  /** Sends the queue head, waits for its ack, repeats; one in flight per connection (PROTOCOL.md). */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    const { logger } = this.collaborators;
+    try {
+      for (;;) {
+        const connection = this.outbound;
+        const head = this.queue[0];
+        if (!connection?.ready || !head || this.closed) return;
+        head.attempts += 1;
+        const { message } = head;
+        const sentAt = this.now();
+        let result;
+        try {
+          result = await connection.request({
+            command: "new_message",
+            message_id: message.id,
+            message: message.message,
+            // PROTOCOL.md "What real peers do": one peer refuses new_message without it.
+            peer_id: this.settings.ownPeerId,
+          }, this.ackTimeoutMs);
+        } catch (reason) {
+          this.unacked(head, reason as CloseReason);
+          return;
+        }
+        this.everAcked = true;
+        // Acks come quickly again: come back down towards the configured wait.
+        if ((this.now() - sentAt) * ACK_TIMEOUT_GROWTH < this.ackTimeoutMs) {
+          this.ackTimeoutMs = Math.max(this.settings.ackTimeoutMs, Math.round(this.ackTimeoutMs / 2));
+        }
+        if (this.queue[0] === head) this.queue.shift();
+        if (result.ok) {
+          this.stats.count("messagesAcked", this.id);
+          logger.debug(`message ${message.id} acked by ${this.id}`);
+        } else {
+          // Sending it again would be refused again: it is dropped, not retried.
+          this.stats.countReason("dropped", "E_REFUSED_BY_PEER", this.id);
+          logger.warn(`message ${message.id} refused by ${this.id}: ${result.message}`);
+        }
+        this.changed();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /**
+   * The connection ended while `head` waited for its ack. It stays queued for the next connection
+   * unless it has had its chances: a peer that never acks must not be sent the same message forever.
+   */
+  private unacked(head: PendingMessage, reason: CloseReason): void {
+    if (reason.code === "E_ACK_TIMEOUT") {
+      this.ackTimeoutMs = Math.min(this.ackTimeoutMs * ACK_TIMEOUT_GROWTH, this.settings.ackTimeoutMs * ACK_TIMEOUT_CAP);
+    }
+    const allowed = this.everAcked
+      ? this.settings.maxSendAttempts
+      : Math.min(ATTEMPTS_UNTIL_FIRST_ACK, this.settings.maxSendAttempts);
+    if (head.attempts >= allowed && this.queue[0] === head) {
+      this.queue.shift();
+      this.stats.countReason("dropped", "E_NO_ACK", this.id);
+      this.collaborators.logger.warn(`message ${head.message.id} to ${this.id} dropped after ${head.attempts} attempts without an ack`);
+      this.changed();
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { PeerTable, type PeerInfo, type PeerTableSettings } from "../../src/peers/peer-table.js";
+import { Stats } from "../../src/stats/stats.js";
+import { FakeClock } from "../support/fake-clock.js";
+import { fakeConnector, settle } from "../support/fake-connection.js";
+import { LogCapture } from "../support/loopback.js";
+
+/** Who the table holds, without sockets: admission, eviction, id clashes and moves (DESIGN.md habit 5). */
+describe("PeerTable", () => {
+  function setup(settings: Partial<PeerTableSettings> = {}, ownAddresses: string[] = []) {
+    const clock = new FakeClock();
+    const connector = fakeConnector();
+    const stats = new Stats();
+    const logs = new LogCapture();
+    const table = new PeerTable({
+      connect: connector.connect,
+      logger: logs.logger("me"),
+      now: clock.now,
+      timers: clock,
+      random: () => 0.5,
+      stats,
+      isOwnAddress: (address) => ownAddresses.includes(address),
+    }, { ownPeerId: "me", retryMinMs: 100, retryMaxMs: 1_000, peerTimeoutMs: 60_000, ...settings });
+    const changes: PeerInfo[] = [];
+    table.on("change", (info) => changes.push(info));
+    const connectionTo = (peerId: string) => {
+      const connection = connector.made.filter((c) => c.target.peerId === peerId).at(-1);
+      if (!connection) throw new Error(`no connection to ${peerId}`);
+      return connection;
+    };
+    const ids = () => table.list().map((p) => p.peerId).sort();
+    return { table, clock, connector, stats, logs, changes, connectionTo, ids };
+  }
+
+  it("holds each peer once by peer_id, never itself, and never a peer at an address of this host", () => {
+    const s = setup({}, ["10.0.0.1"]);
+    s.table.seen("me", "10.0.0.9", "udp-hello");
+    s.table.seen("local-tool", "10.0.0.1", "udp-hello");
+    s.table.seen("bob", "10.0.0.2", "udp-hello");
+    s.table.seen("bob", "10.0.0.2", "udp-answer");
+    assert.deepEqual(s.ids(), ["bob"]);
+    assert.equal(s.connector.made.length, 1, "one connection per peer");
+    assert.ok(s.logs.has(/not connecting to local-tool: 10\.0\.0\.1 is this host/));
+    assert.ok(s.changes.length >= 1 && s.changes.every((c) => c.peerId === "bob"));
+  });
+
+  it("admits max_peers, evicting the longest-silent idle peer, and refuses when every peer is connected", () => {
+    const s = setup({ maxPeers: 3 });
+    for (const [i, id] of ["a", "b", "c"].entries()) {
+      s.table.seen(id, `10.0.1.${i + 1}`, "udp-hello");
+      s.clock.advance(1_000);
+    }
+    s.table.seen("a", "10.0.1.1", "udp-hello"); // a is fresh again: b is now the longest silent
+    s.table.seen("d", "10.0.1.4", "udp-hello");
+    assert.deepEqual(s.ids(), ["a", "c", "d"]);
+    assert.equal(s.connectionTo("b").closedWith?.code, "E_EVICTED");
+    assert.ok(s.logs.has(/forgot peer b at 10\.0\.1\.2 to make room \(silent for 2 s\)/));
+    assert.equal(s.stats.totals.dropped.E_EVICTED, 1);
+
+    for (const id of ["a", "c", "d"]) s.connectionTo(id).answerHello();
+    s.table.seen("e", "10.0.1.5", "udp-hello");
+    s.table.seen("f", "10.0.1.6", "udp-hello");
+    assert.deepEqual(s.ids(), ["a", "c", "d"], "connected peers are never evicted");
+    assert.equal(s.stats.totals.dropped.E_TABLE_FULL, 2);
+    assert.equal(s.logs.lines.filter((l) => /ignoring peer .* the peer table is full \(3 peers/.test(l)).length, 1, "said once a minute");
+    s.clock.advance(60_000);
+    s.table.seen("g", "10.0.1.7", "udp-hello");
+    assert.equal(s.logs.lines.filter((l) => /the peer table is full/.test(l)).length, 2);
+  });
+
+  it("keeps a peer with connections to us when making room", () => {
+    const s = setup({ maxPeers: 2 });
+    s.table.seen("a", "10.0.1.1", "udp-hello");
+    s.table.seen("b", "10.0.1.2", "udp-hello");
+    s.table.attachInbound("a", { remoteAddress: "10.0.1.1" });
+    s.clock.advance(1_000);
+    s.table.seen("c", "10.0.1.3", "udp-hello");
+    assert.deepEqual(s.ids(), ["a", "c"]);
+  });
+
+  it("holds at most max_ids_per_address peer ids for one address", () => {
+    const s = setup({ maxIdsPerAddress: 4 });
+    for (let i = 0; i < 4; i++) {
+      s.table.seen(`made-up-${i}`, "10.0.2.1", "udp-hello");
+      s.connectionTo(`made-up-${i}`).answerHello();
+    }
+    s.table.seen("made-up-4", "10.0.2.1", "udp-hello");
+    assert.equal(s.table.size, 4);
+    assert.ok(s.logs.has(/10\.0\.2\.1 already announced 4 peer ids that are still connected/));
+    // An idle one makes room for the next.
+    s.connectionTo("made-up-0").fail("E_CLOSED_BY_PEER");
+    s.table.seen("made-up-5", "10.0.2.1", "udp-hello");
+    assert.deepEqual(s.ids(), ["made-up-1", "made-up-2", "made-up-3", "made-up-5"]);
+    // Other addresses are not affected.
+    s.table.seen("elsewhere", "10.0.2.2", "udp-hello");
+    assert.equal(s.table.size, 5);
+  });
+
+  it("stays with the connected host when a second host announces the same peer_id, and says so once", () => {
+    const s = setup();
+    s.table.seen("twin", "10.0.3.1", "udp-hello");
+    s.connectionTo("twin").answerHello();
+    s.table.seen("twin", "10.0.3.2", "udp-hello");
+    s.table.seen("twin", "10.0.3.2", "udp-answer");
+    assert.equal(s.table.list()[0]?.address, "10.0.3.1");
+    assert.equal(s.connector.made.length, 1);
+    assert.equal(s.logs.lines.filter((l) => /peer_id twin is announced by 10\.0\.3\.2 too/.test(l)).length, 1);
+  });
+
+  it("moves a peer that is not connected to where it is announced now, and connects there", async () => {
+    const s = setup();
+    s.table.seen("mover", "10.0.4.1", "udp-hello");
+    s.connectionTo("mover").fail("ECONNREFUSED");
+    await settle();
+    s.table.seen("mover", "10.0.4.2", "udp-hello");
+    assert.equal(s.table.list()[0]?.address, "10.0.4.2");
+    assert.equal(s.connector.last().target.host, "10.0.4.2", "connected at once, at the new address");
+    assert.ok(s.logs.has(/peer mover moved from 10\.0\.4\.1 to 10\.0\.4\.2 \(udp-hello\)/));
+  });
+
+  it("takes a TCP hello from another address as a sign of life, not as a move", () => {
+    const s = setup();
+    s.table.seen("multi", "10.0.5.1", "udp-hello");
+    s.table.seen("multi", "10.0.5.9", "tcp-hello");
+    const [info] = s.table.list();
+    assert.equal(info?.address, "10.0.5.1");
+    assert.equal(info?.lastSeenVia, "tcp-hello");
+  });
+
+  it("queues a broadcast for every peer and passes a hello reply's history on with the peer's id", async () => {
+    const s = setup();
+    const histories: Array<[string, unknown]> = [];
+    s.table.on("history", (peerId, messages) => histories.push([peerId, messages]));
+    s.table.seen("a", "10.0.6.1", "udp-hello");
+    s.table.seen("b", "10.0.6.2", "udp-hello");
+    s.connectionTo("a").answerHello({ "1707243010934": { peer_id: "x", message: "old" } });
+    assert.deepEqual(histories, [["a", { "1707243010934": { peer_id: "x", message: "old" } }]]);
+    const count = s.table.broadcast({ id: "1707243011000", peer_id: "me", message: "to all" });
+    assert.equal(count, 2);
+    await settle();
+    assert.equal(s.connectionTo("a").sent[0]?.frame.message, "to all");
+    assert.deepEqual(s.table.list().map((p) => [p.peerId, p.queued]), [["a", 1], ["b", 1]]);
+  });
+
+  it("passes new limits on: max_peers at the next admission, timeouts to every peer", async () => {
+    const s = setup({ maxPeers: 5, ackTimeoutMs: 1_000 });
+    s.table.seen("a", "10.0.7.1", "udp-hello");
+    s.connectionTo("a").answerHello();
+    s.table.reconfigure({ maxPeers: 1, ackTimeoutMs: 400 });
+    s.table.seen("b", "10.0.7.2", "udp-hello");
+    assert.deepEqual(s.ids(), ["a"]);
+    s.table.broadcast({ id: "1707243011001", peer_id: "me", message: "x" });
+    await settle();
+    assert.equal(s.connectionTo("a").sent[0]?.ackTimeoutMs, 400);
+  });
+
+  it("stop() closes every connection, retries nothing and reports no more changes", () => {
+    const s = setup();
+    s.table.seen("a", "10.0.8.1", "udp-hello");
+    s.table.seen("b", "10.0.8.2", "udp-hello");
+    s.connectionTo("b").fail("ECONNREFUSED");
+    const changes = s.changes.length;
+    s.table.stop();
+    assert.equal(s.connectionTo("a").closedWith?.code, "E_SHUTDOWN");
+    s.clock.advance(60_000);
+    s.table.seen("c", "10.0.8.3", "udp-hello");
+    assert.equal(s.connector.made.length, 2);
+    assert.equal(s.changes.length, changes);
+  });
+});

@@ -1,0 +1,273 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { StoredMessage } from "../../src/history/history.js";
+import { Peer, type PeerSettings } from "../../src/peers/peer.js";
+import { Stats } from "../../src/stats/stats.js";
+import { FakeClock } from "../support/fake-clock.js";
+import { fakeConnector, settle } from "../support/fake-connection.js";
+import { LogCapture } from "../support/loopback.js";
+
+/** One remote peer without sockets: its connection's life, retries, and the stop-and-wait sender. */
+describe("Peer", () => {
+  function setup(settings: Partial<PeerSettings> = {}) {
+    const clock = new FakeClock();
+    const connector = fakeConnector();
+    const stats = new Stats();
+    const logs = new LogCapture();
+    const peer = new Peer("bob", "10.0.0.2", "udp-hello", {
+      connect: connector.connect,
+      logger: logs.logger("me"),
+      now: clock.now,
+      timers: clock,
+      random: () => 0.5, // no jitter: delays are exactly min·2^n
+      stats,
+    }, { ownPeerId: "me", retryMinMs: 100, retryMaxMs: 1_000, ackTimeoutMs: 1_000, peerTimeoutMs: 60_000, ...settings });
+    let changes = 0;
+    peer.on("change", () => changes++);
+    return { peer, clock, connector, stats, logs, changes: () => changes };
+  }
+
+  let n = 0;
+  const message = (text: string): StoredMessage => ({ id: String(1_707_243_010_000 + ++n), peer_id: "me", message: text });
+
+  /** The peer is heard from, and answers our hello. */
+  async function connected(s: ReturnType<typeof setup>) {
+    s.peer.heard("udp-hello");
+    s.connector.last().answerHello();
+    await settle();
+    return s.connector.last();
+  }
+
+  it("connects on the first sign of life, to its address, and hands the hello reply's history on", () => {
+    const { peer, connector } = setup();
+    const histories: unknown[] = [];
+    peer.on("history", (messages) => histories.push(messages));
+    peer.heard("udp-answer");
+    assert.equal(connector.made.length, 1);
+    assert.deepEqual(connector.last().target, { peerId: "bob", host: "10.0.0.2" });
+    assert.equal(peer.info().outbound, "connecting");
+    connector.last().answerHello({ "1707243010934": { peer_id: "carol", message: "pokus" } });
+    assert.deepEqual(histories, [{ "1707243010934": { peer_id: "carol", message: "pokus" } }]);
+    assert.equal(peer.info().outbound, "connected");
+    assert.equal(peer.info().lastSeenVia, "udp-answer");
+  });
+
+  it("sends its queue in order, one message at a time, each only after the previous ack, with our peer_id", async () => {
+    const s = setup();
+    const sent = ["one", "two", "three"].map(message);
+    for (const m of sent) s.peer.enqueue(m); // queued while down: delivered once connected
+    assert.equal(s.peer.queued, 3);
+    const connection = await connected(s);
+    assert.deepEqual(connection.sent.map((r) => r.frame), [
+      { command: "new_message", message_id: sent[0]?.id, message: "one", peer_id: "me" },
+    ]);
+    await settle();
+    assert.equal(connection.sent.length, 1, "nothing more before the ack");
+    connection.ack();
+    await settle();
+    assert.equal(connection.sent[1]?.frame.message, "two");
+    connection.ack();
+    await settle();
+    assert.equal(connection.sent[2]?.frame.message, "three");
+    connection.ack();
+    await settle();
+    assert.equal(s.peer.queued, 0);
+    assert.equal(s.stats.forPeer("bob").messagesAcked, 3);
+  });
+
+  it("drops a message the peer refuses instead of sending it again, and goes on with the next", async () => {
+    const s = setup();
+    const connection = await connected(s);
+    s.peer.enqueue(message("nope"));
+    s.peer.enqueue(message("fine"));
+    await settle();
+    connection.refuse("I do not like it");
+    await settle();
+    assert.equal(connection.sent[1]?.frame.message, "fine");
+    assert.equal(s.peer.queued, 1);
+    assert.deepEqual(s.stats.forPeer("bob").dropped, { E_REFUSED_BY_PEER: 1 });
+    assert.ok(s.logs.has(/refused by bob: I do not like it/));
+  });
+
+  it("after an ack timeout reconnects with backoff and sends the message again with a longer wait, then comes back down", async () => {
+    const s = setup();
+    const first = await connected(s);
+    const m = message("are you there?");
+    s.peer.enqueue(m);
+    await settle();
+    assert.equal(first.sent[0]?.ackTimeoutMs, 1_000);
+    first.ackTimeout();
+    await settle();
+    assert.equal(s.peer.info().lastError?.code, "E_ACK_TIMEOUT");
+    assert.equal(s.peer.info().outbound, "down");
+    assert.equal(s.peer.queued, 1, "the message stays queued");
+    s.clock.advance(99);
+    assert.equal(s.connector.made.length, 1, "not before the backoff");
+    s.clock.advance(1);
+    assert.equal(s.connector.made.length, 2);
+    const second = s.connector.last();
+    second.answerHello();
+    await settle();
+    assert.equal(second.sent[0]?.frame.message_id, m.id);
+    assert.equal(second.sent[0]?.ackTimeoutMs, 3_000, "a timed-out wait grows threefold");
+    second.ack(); // at once: acks are fast again
+    await settle();
+    s.peer.enqueue(message("next"));
+    await settle();
+    assert.equal(second.sent[1]?.ackTimeoutMs, 1_500, "halved towards [TCP] ack_timeout");
+    assert.equal(s.stats.forPeer("bob").closed.E_ACK_TIMEOUT, 1);
+  });
+
+  it("gives up a message after two unacked sends to a peer that never acked, and after max_send_attempts to one that has", async () => {
+    const s = setup({ maxSendAttempts: 3 });
+    let connection = await connected(s);
+    const never = message("never acked");
+    s.peer.enqueue(never);
+    await settle();
+    connection.ackTimeout();
+    await settle();
+    s.clock.advance(100);
+    connection = s.connector.last();
+    connection.answerHello();
+    await settle();
+    assert.equal(connection.sent[0]?.frame.message_id, never.id);
+    connection.ackTimeout();
+    await settle();
+    assert.equal(s.peer.queued, 0, "dropped after 2 attempts");
+    assert.deepEqual(s.stats.forPeer("bob").dropped, { E_NO_ACK: 1 });
+
+    // Once it has acked, a missing ack means slow: it gets max_send_attempts.
+    s.clock.advance(1_000);
+    connection = s.connector.last();
+    connection.answerHello();
+    s.peer.enqueue(message("acked"));
+    await settle();
+    connection.ack();
+    await settle();
+    s.peer.enqueue(message("slow"));
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await settle();
+      assert.equal(connection.sent.at(-1)?.frame.message, "slow", `attempt ${attempt}`);
+      connection.ackTimeout();
+      await settle();
+      s.clock.advance(10_000);
+      connection = s.connector.last();
+      connection.answerHello();
+    }
+    await settle();
+    assert.equal(s.peer.queued, 0);
+    assert.deepEqual(s.stats.forPeer("bob").dropped, { E_NO_ACK: 2 });
+  });
+
+  it("keeps at most max_queued_messages, drops the oldest, and says so once a minute", async () => {
+    const s = setup({ maxQueuedMessages: 3 });
+    const sent = ["m1", "m2", "m3", "m4", "m5"].map(message);
+    for (const m of sent) s.peer.enqueue(m);
+    assert.equal(s.peer.queued, 3);
+    assert.deepEqual(s.stats.forPeer("bob").dropped, { E_QUEUE_FULL: 2 });
+    const warnings = () => s.logs.lines.filter((l) => /bob is 3 messages behind/.test(l)).length;
+    assert.equal(warnings(), 1);
+    s.clock.advance(60_000);
+    s.peer.enqueue(message("m6"));
+    assert.equal(warnings(), 2);
+    const connection = await connected(s);
+    assert.equal(connection.sent[0]?.frame.message_id, sent[3]?.id, "the oldest that was kept goes first");
+  });
+
+  it("retries a failing connect with doubling delays up to retry_max, and starts again from retry_min after a success", async () => {
+    const s = setup();
+    s.peer.heard("udp-hello");
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const before = s.connector.made.length;
+      s.connector.last().fail("ECONNREFUSED");
+      let waited = 0;
+      while (s.connector.made.length === before) {
+        s.clock.advance(1);
+        waited++;
+      }
+      delays.push(waited);
+    }
+    assert.deepEqual(delays, [100, 200, 400, 800, 1_000, 1_000]);
+    assert.equal(s.peer.info().lastError?.code, "ECONNREFUSED");
+    s.connector.last().answerHello();
+    assert.equal(s.peer.info().lastError, undefined);
+    s.connector.last().fail("E_CLOSED_BY_PEER");
+    s.clock.advance(99);
+    const before = s.connector.made.length;
+    s.clock.advance(1);
+    assert.equal(s.connector.made.length, before + 1, "back to retry_min");
+    assert.equal(s.stats.forPeer("bob").closed.ECONNREFUSED, 6);
+  });
+
+  it("connects at once on a fresh sign of life instead of waiting out the backoff", () => {
+    const s = setup({ retryMinMs: 5_000, retryMaxMs: 5_000 });
+    s.peer.heard("udp-hello");
+    s.connector.last().fail("ECONNREFUSED");
+    assert.equal(s.connector.made.length, 1);
+    s.peer.heard("udp-hello");
+    assert.equal(s.connector.made.length, 2);
+    s.clock.advance(10_000);
+    assert.equal(s.connector.made.length, 2, "the scheduled retry was cancelled");
+    s.peer.heard("udp-hello");
+    assert.equal(s.connector.made.length, 2, "one connection at a time");
+  });
+
+  it("stops retrying once it has been silent for peer_timeout, and starts again when heard from", () => {
+    const s = setup({ peerTimeoutMs: 1_000 });
+    s.peer.heard("udp-hello");
+    s.clock.advance(1_500);
+    s.connector.last().fail("ECONNREFUSED");
+    assert.equal(s.peer.gone, true);
+    assert.equal(s.peer.info().gone, true);
+    assert.equal(s.clock.pending, 0, "no retry scheduled");
+    s.clock.advance(60_000);
+    assert.equal(s.connector.made.length, 1);
+    assert.ok(s.logs.has(/peer bob not heard from for 2 s: not retrying/));
+    s.peer.heard("udp-hello");
+    assert.equal(s.peer.gone, false);
+    assert.equal(s.connector.made.length, 2);
+    assert.ok(s.logs.has(/peer bob is back at 10\.0\.0\.2/));
+  });
+
+  it("counts the connections it opened to us and where they come from", () => {
+    const { peer, changes } = setup();
+    const a = { remoteAddress: "10.0.0.2" };
+    const b = { remoteAddress: "10.0.0.3" };
+    peer.attachInbound(a);
+    peer.attachInbound(a);
+    peer.attachInbound(b);
+    assert.equal(peer.info().inbound, 2);
+    assert.deepEqual(peer.info().inboundAddresses, ["10.0.0.2", "10.0.0.3"]);
+    assert.equal(peer.idle, false);
+    peer.detachInbound(a);
+    peer.detachInbound(b);
+    peer.detachInbound(b);
+    assert.equal(peer.idle, true);
+    assert.equal(changes(), 4, "one change per real change");
+  });
+
+  it("after close() ends its connection, makes no new one and reports no change", () => {
+    const s = setup();
+    s.peer.heard("udp-hello");
+    const connection = s.connector.last();
+    const before = s.changes();
+    s.peer.close({ code: "E_EVICTED", message: "evicted" });
+    assert.equal(connection.closedWith?.code, "E_EVICTED");
+    s.clock.advance(60_000);
+    s.peer.heard("udp-hello");
+    assert.equal(s.connector.made.length, 1);
+    assert.equal(s.changes(), before);
+  });
+
+  it("takes a new ack timeout and queue limit while running", async () => {
+    const s = setup();
+    const connection = await connected(s);
+    s.peer.reconfigure({ ackTimeoutMs: 250, maxQueuedMessages: 1 });
+    s.peer.enqueue(message("a"));
+    s.peer.enqueue(message("b"));
+    await settle();
+    assert.equal(connection.sent[0]?.ackTimeoutMs, 250);
+    assert.equal(s.peer.queued, 1);
+  });
+});

@@ -1,0 +1,100 @@
+import { EventEmitter } from "node:events";
+import type { CloseReason } from "../../src/peers/framed-socket.js";
+import type { AckResult, ConnectTarget, OutboundLike } from "../../src/peers/outbound.js";
+
+interface FakeEvents {
+  ready: [unknown];
+  close: [CloseReason];
+}
+
+/**
+ * An outbound connection without a socket, played by the test: it answers our hello, acks,
+ * refuses, times out or fails exactly when told. It keeps OutboundConnection's promises: one
+ * request in flight, and a close that rejects the waiting request before it is reported.
+ */
+export class FakeConnection extends EventEmitter<FakeEvents> implements OutboundLike {
+  ready = false;
+  established = false;
+  closedWith: CloseReason | undefined;
+  /** Every frame requested, with the ack wait it was given. */
+  readonly sent: Array<{ frame: Record<string, unknown>; ackTimeoutMs: number }> = [];
+  private inFlight: { resolve(result: AckResult): void; reject(reason: CloseReason): void } | undefined;
+
+  constructor(readonly target: ConnectTarget) {
+    super();
+  }
+
+  request(frame: object, ackTimeoutMs: number): Promise<AckResult> {
+    if (!this.ready) return Promise.reject<AckResult>({ code: "E_NOT_READY", message: "connection not ready" });
+    if (this.inFlight) return Promise.reject<AckResult>({ code: "E_BUSY", message: "an ack is still awaited" });
+    this.sent.push({ frame: frame as Record<string, unknown>, ackTimeoutMs });
+    return new Promise((resolve, reject) => (this.inFlight = { resolve, reject }));
+  }
+
+  /** The peer answers our hello with `{"status":"ok","messages":...}`. */
+  answerHello(messages: unknown = {}): void {
+    this.ready = true;
+    this.established = true;
+    this.emit("ready", messages);
+  }
+
+  ack(): void {
+    this.settle({ ok: true });
+  }
+
+  refuse(message: string): void {
+    this.settle({ ok: false, message });
+  }
+
+  /** What OutboundConnection does when the ack wait runs out. */
+  ackTimeout(): void {
+    this.close({ code: "E_ACK_TIMEOUT", message: "no ack in time" });
+  }
+
+  /** The connection ends for a reason of the network's or the peer's (ECONNREFUSED, E_CLOSED_BY_PEER, ...). */
+  fail(code: string): void {
+    this.close({ code, message: `failed: ${code}` });
+  }
+
+  get awaitingAck(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  close(reason: CloseReason): void {
+    if (this.closedWith) return;
+    this.closedWith = reason;
+    this.ready = false;
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    inFlight?.reject(reason);
+    this.emit("close", reason);
+  }
+
+  private settle(result: AckResult): void {
+    const inFlight = this.inFlight;
+    if (!inFlight) throw new Error("no request is waiting for an ack");
+    this.inFlight = undefined;
+    inFlight.resolve(result);
+  }
+}
+
+/** A connect() for Peer and PeerTable that hands out fakes and keeps them for the test. */
+export function fakeConnector(): { connect: (target: ConnectTarget) => FakeConnection; made: FakeConnection[]; last(): FakeConnection } {
+  const made: FakeConnection[] = [];
+  return {
+    made,
+    connect: (target) => {
+      const connection = new FakeConnection(target);
+      made.push(connection);
+      return connection;
+    },
+    last: () => {
+      const connection = made.at(-1);
+      if (!connection) throw new Error("no connection was made");
+      return connection;
+    },
+  };
+}
+
+/** Lets promise callbacks (the sender's awaits) run. */
+export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
