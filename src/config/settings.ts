@@ -8,7 +8,7 @@
  * a user would look for it; then `npm run gen:config` rewrites the example file and the reference.
  */
 import { defaultBroadcast, type SystemFacts } from "./defaults.js";
-import type { Config } from "./types.js";
+import { LOG_LEVELS, type Config } from "./types.js";
 import {
   integer, ipAddress, ipv4Address, logLevel, peerName, port, Refusal, seconds, writableFileOrNone,
   type ReadContext, type ValueKind,
@@ -228,7 +228,7 @@ export const SETTINGS: readonly Setting[] = [
   // Read once at start; switching files while running would fork the history.
   define({
     section: "HISTORY", key: "file", field: inGroup("history", "file"), kind: writableFileOrNone(), default: "",
-    defaultShown: "none: memory only",
+    defaultShown: "memory only",
     flag: { name: "history-file", arg: "PATH" }, reload: "restart",
     description: "keep the history in this file across restarts",
     notes: "It is written a moment after each new message and at shutdown, atomically. Empty: memory only, "
@@ -314,7 +314,7 @@ export const SETTINGS: readonly Setting[] = [
   define({
     section: "LOG", key: "level", field: inGroup("log", "level"), kind: logLevel(), default: "info",
     flag: { name: "log-level", arg: "LEVEL" }, reload: "applied",
-    description: "how much is logged",
+    description: `how much is logged: ${LOG_LEVELS.join(", ")}`,
     notes: "Any case: DEBUG works as well as debug.",
   }),
 ];
