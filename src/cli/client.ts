@@ -16,9 +16,9 @@ export const EX_REFUSED = 1;
 export const EXIT_CODES_HELP = `Exit codes: 0 done; 1 the daemon refused the request; 64 bad command line;
 69 the daemon is not running or not reachable; 78 bad config file or flag.`;
 
-/** A `p2pchat <name>` subcommand, as src/cli/main.ts runs it: run() answers the exit code. */
+/** A `p2pchat <name>` subcommand, as src/cli/main.ts runs it: run() answers the exit code. Its
+ * one-line summary for `p2pchat --help` is in src/cli/commands.ts, so that --help loads no command. */
 export interface CommandModule {
-  summary: string;
   run(argv: string[]): Promise<number>;
 }
 
