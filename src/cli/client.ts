@@ -5,7 +5,9 @@
  */
 import { isIPv6 } from "node:net";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { DEFAULT_FILE } from "../config/flags.js";
 import { ConfigError, EX_CONFIG, EX_USAGE, loadConfig, UsageError } from "../config/load.js";
+import { settingAt } from "../config/settings.js";
 import { EventStreamParser, type ReceivedEvent } from "../http/sse-parser.js";
 
 /** sysexits.h EX_UNAVAILABLE: nothing (usable) answers at the daemon's address. */
@@ -36,10 +38,13 @@ export const DAEMON_ADDRESS_OPTIONS = {
   "http-bind": { type: "string" },
 } as const;
 
+const HTTP_PORT = settingAt("HTTP", "port");
+const HTTP_BIND = settingAt("HTTP", "bind");
+
 export const DAEMON_ADDRESS_HELP = `Where the daemon is (read as the daemon reads them, so the same flags find it):
-  --config PATH       config file (default: config/config.ini in the working directory)
-  --http-port N       its HTTP port (default: [HTTP] port, else 8000)
-  --http-bind ADDR    its HTTP address (default: [HTTP] bind, else 127.0.0.1;
+  --config PATH       config file (default: ${DEFAULT_FILE} in the working directory)
+  --http-port N       its HTTP port (default: ${HTTP_PORT.name}, else ${HTTP_PORT.defaultShown})
+  --http-bind ADDR    its HTTP address (default: ${HTTP_BIND.name}, else ${HTTP_BIND.defaultShown};
                       0.0.0.0 and :: are reached on loopback)`;
 
 const TIMEOUT_MS = 5_000;

@@ -61,7 +61,7 @@ function helpLine(usage: string, text: string): string {
 
 /** The daemon's flags for --help, one line each. */
 export const DAEMON_FLAGS_HELP = [
-  helpLine("--config PATH", `config file (default: ${DEFAULT_FILE}; see docs/configuration.md)`),
+  helpLine("--config PATH", `config file (default: ${DEFAULT_FILE})`),
   ...FLAG_SETTINGS.map((s) => helpLine(`--${s.flag.name} ${s.flag.arg}`, `${s.description} (default: ${s.defaultShown})`)),
   "  (--flag=value works as well as --flag value)",
 ].join("\n");
