@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import type { SystemFacts } from "./defaults.js";
 import { ConfigError, refuse, type Given } from "./errors.js";
-import { DEFAULT_FILE, parseFlags } from "./flags.js";
+import { DEFAULT_FILE, FLAG_SETTINGS, parseFlags } from "./flags.js";
 import { readConfigFile, settingsInFile } from "./ini-file.js";
 import { COMMAND_LINE_ORDER, ORDER_RULES, SETTINGS, type Setting } from "./settings.js";
 import type { Config } from "./types.js";
@@ -39,9 +39,9 @@ export function loadConfig(
   const text = readConfigFile(filePath, fileName, flags.config !== undefined);
   const given = text === null ? new Map<Setting, Given>() : settingsInFile(text, fileName);
 
-  for (const setting of SETTINGS) {
-    const value = setting.flag && flags.values.get(setting.flag.name);
-    if (value !== undefined) given.set(setting, { origin: "command line", name: `--${setting.flag?.name}`, value });
+  for (const setting of FLAG_SETTINGS) {
+    const value = flags.values.get(setting.flag.name);
+    if (value !== undefined) given.set(setting, { origin: "command line", name: `--${setting.flag.name}`, value });
   }
   for (const setting of COMMAND_LINE_ORDER) {
     if (typeof setting.default === "string" || given.has(setting)) continue;
