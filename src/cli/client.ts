@@ -5,7 +5,9 @@
  */
 import { isIPv6 } from "node:net";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { DEFAULT_FILE } from "../config/flags.js";
 import { ConfigError, EX_CONFIG, EX_USAGE, loadConfig, UsageError } from "../config/load.js";
+import { settingAt } from "../config/settings.js";
 import { EventStreamParser, type ReceivedEvent } from "../http/sse-parser.js";
 
 /** sysexits.h EX_UNAVAILABLE: nothing (usable) answers at the daemon's address. */
@@ -16,9 +18,9 @@ export const EX_REFUSED = 1;
 export const EXIT_CODES_HELP = `Exit codes: 0 done; 1 the daemon refused the request; 64 bad command line;
 69 the daemon is not running or not reachable; 78 bad config file or flag.`;
 
-/** A `p2pchat <name>` subcommand, as src/cli/main.ts runs it: run() answers the exit code. */
+/** A `p2pchat <name>` subcommand, as src/cli/main.ts runs it: run() answers the exit code. Its
+ * one-line summary for `p2pchat --help` is in src/cli/commands.ts, so that --help loads no command. */
 export interface CommandModule {
-  summary: string;
   run(argv: string[]): Promise<number>;
 }
 
@@ -36,10 +38,13 @@ export const DAEMON_ADDRESS_OPTIONS = {
   "http-bind": { type: "string" },
 } as const;
 
+const HTTP_PORT = settingAt("HTTP", "port");
+const HTTP_BIND = settingAt("HTTP", "bind");
+
 export const DAEMON_ADDRESS_HELP = `Where the daemon is (read as the daemon reads them, so the same flags find it):
-  --config PATH       config file (default: config/config.ini in the working directory)
-  --http-port N       its HTTP port (default: [HTTP] port, else 8000)
-  --http-bind ADDR    its HTTP address (default: [HTTP] bind, else 127.0.0.1;
+  --config PATH       config file (default: ${DEFAULT_FILE} in the working directory)
+  --http-port N       its HTTP port (default: ${HTTP_PORT.name}, else ${HTTP_PORT.defaultShown})
+  --http-bind ADDR    its HTTP address (default: ${HTTP_BIND.name}, else ${HTTP_BIND.defaultShown};
                       0.0.0.0 and :: are reached on loopback)`;
 
 const TIMEOUT_MS = 5_000;

@@ -1,24 +1,10 @@
-import { readFileSync } from "node:fs";
 import { describeChange } from "../config/reload.js";
-import { ConfigError, DAEMON_FLAGS_HELP, EX_CONFIG, EX_USAGE, loadConfig, UsageError } from "../config/load.js";
+import { ConfigError, EX_CONFIG, EX_USAGE, loadConfig, UsageError } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import { createLogger, underJournald, type Logger } from "../log/logger.js";
 import { ChatNode } from "../node.js";
+import { VERSION } from "../version.js";
 import { notifySystemd, underSystemdNotify } from "./systemd-notify.js";
-
-export const VERSION = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-}).version;
-
-export const DAEMON_USAGE = `Run the peer: UDP discovery and TCP on 9876, HTTP API on 8000.
-
-Flags override config/config.ini (or the file given with --config):
-${DAEMON_FLAGS_HELP}
-
-HTTP API: GET /messages, GET /send?message=<text>  (e.g. curl http://127.0.0.1:8000/messages);
-the chat page at http://127.0.0.1:8000/, and GET /peers, /health, /events, POST /send.
-
-Signals: SIGTERM or SIGINT stops the peer (exit 0); SIGHUP re-reads the config file.`;
 
 /** Graceful stop must not hang on a peer that does not let go; systemd's TimeoutStopSec is longer. */
 const SHUTDOWN_DEADLINE_MS = 4_000;

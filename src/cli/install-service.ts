@@ -7,8 +7,6 @@ import { install, InstallError, LAYOUT, uninstall } from "../service/install.js"
 /** sysexits.h: a command line that makes no sense. */
 const EX_USAGE = 64;
 
-export const summary = `install this build as the systemd service "${LAYOUT.unit}" (or --uninstall it)`;
-
 const USAGE = `Usage: sudo node dist/src/cli/main.js install-service [--no-start]
        sudo node dist/src/cli/main.js install-service --uninstall
 

@@ -77,7 +77,6 @@ function byId(history: Record<string, ChatMessage>): MessageEvent[] {
 }
 
 export const command: CommandModule = {
-  summary: "print the chat history; --follow for new messages as they come",
   run: (argv) => runCommand(async () => {
     const { values } = parseCommandLine("messages", argv, {
       ...DAEMON_ADDRESS_OPTIONS,

@@ -44,7 +44,6 @@ function problem(peer: PeerView): string {
 }
 
 export const command: CommandModule = {
-  summary: "list the peers, how they are connected, and what is wrong",
   run: (argv) => runCommand(async () => {
     const { values } = parseCommandLine("peers", argv, { ...DAEMON_ADDRESS_OPTIONS, json: { type: "boolean" } });
     if (values.help) {

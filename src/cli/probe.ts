@@ -5,7 +5,6 @@ import { EXIT_UNREACHABLE } from "../probe/report.js";
 import { ProbeSetupError, runProbe } from "../probe/run.js";
 
 export const probe = {
-  summary: "check a peer (any implementation) against the protocol",
   async run(argv: string[]): Promise<number> {
     let parsed;
     try {

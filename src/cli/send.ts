@@ -33,7 +33,6 @@ async function readStdin(): Promise<string> {
 }
 
 export const command: CommandModule = {
-  summary: "send a message to everyone",
   run: (argv) => runCommand(async () => {
     const { values, positionals } = parseCommandLine("send", argv, { ...DAEMON_ADDRESS_OPTIONS, json: { type: "boolean" } }, true);
     if (values.help) {

@@ -20,7 +20,6 @@ ${DAEMON_ADDRESS_HELP}
 ${EXIT_CODES_HELP}`;
 
 export const command: CommandModule = {
-  summary: "is the daemon running, as whom, and how are its peers",
   run: (argv) => runCommand(async () => {
     const { values } = parseCommandLine("status", argv, { ...DAEMON_ADDRESS_OPTIONS, json: { type: "boolean" } });
     if (values.help) {

@@ -27,6 +27,20 @@ export class ConfigError extends Error {
   }
 }
 
+/** One value as given, and where, so that an error can point the user at it. */
+export interface Given {
+  /** The file as named, "command line", or "default (host name)". */
+  origin: string;
+  /** `[section] key` as written in the file, or `--flag`. */
+  name: string;
+  value: string;
+}
+
+/** The ConfigError for a value that was given and is not `expected`. */
+export function refuse(given: Given, expected: string): ConfigError {
+  return new ConfigError(given.origin, given.name, given.value, expected);
+}
+
 /** The command line itself is wrong (unknown flag, flag without its value): print it, exit EX_USAGE. */
 export class UsageError extends Error {
   override readonly name = "UsageError";

@@ -29,7 +29,7 @@ interface LockPackage {
 }
 
 /**
- * The node_modules paths (relative, e.g. `node_modules/zod`) of the production dependencies,
+ * The node_modules paths (relative, e.g. `node_modules/ini`) of the production dependencies,
  * from package-lock.json (lockfile version 2 or 3, which lists every installed package and marks
  * the development-only ones `dev`).
  */

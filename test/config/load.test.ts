@@ -14,7 +14,7 @@ import {
   type LoadedConfig,
   type SystemFacts,
 } from "../../src/config/load.js";
-import { expectedOf, KNOWN_KEYS } from "../../src/config/schema.js";
+import { expectedOf, KNOWN_KEYS } from "../../src/config/settings.js";
 import type { Config } from "../../src/config/types.js";
 
 /** The seed's config file, exactly as PROTOCOL.md §5 shows it (its ```ini block). */

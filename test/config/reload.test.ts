@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { applyReload, describeChange } from "../../src/config/reload.js";
-import { KNOWN_KEYS } from "../../src/config/schema.js";
+import { KNOWN_KEYS } from "../../src/config/settings.js";
 import type { Config } from "../../src/config/types.js";
 import { testConfig } from "../support/loopback.js";
 

@@ -1,0 +1,378 @@
+/**
+ * Every setting of p2pchat, once: its section and key in config.ini, its flag, its default, the
+ * kind of value it takes (which reads the text and words the error), where it lives in Config,
+ * whether SIGHUP applies it to a running peer, and what it means. The loader, the flags, --help,
+ * the reload, config/config.example.ini and docs/configuration.md are all made from this table.
+ *
+ * To add a setting: add its field to Config (types.ts), then one entry here, in the section where
+ * a user would look for it; then `npm run gen:config` rewrites the example file and the reference.
+ */
+import { defaultBroadcast, type SystemFacts } from "./defaults.js";
+import { LOG_LEVELS, type Config } from "./types.js";
+import {
+  integer, ipAddress, ipv4Address, logLevel, peerName, port, Refusal, seconds, writableFileOrNone,
+  type ReadContext, type ValueKind,
+} from "./values.js";
+
+export const SECTIONS = ["NETWORK_INFO", "HTTP", "DISCOVERY", "HISTORY", "TCP", "LOG"] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/** A default the machine decides, anew at each load. */
+export interface MachineDefault {
+  choose(system: SystemFacts): {
+    text: string;
+    /** Where an error says the value came from: "default (host name)". */
+    origin: string;
+    /** For the start-up line: `peer_id "vm" (host name)`. */
+    note: string;
+  };
+  /** The default in words, for people: "the host name". */
+  described: string;
+  /** A plausible value, shown in the example file. */
+  example: string;
+}
+
+/** A command-line flag that overrides the setting: `--port N`. */
+export interface Flag {
+  name: string;
+  /** The placeholder for its value in --help. */
+  arg: string;
+}
+
+/** One setting, as the loader, the reload and the generated docs use it. */
+export interface Setting {
+  readonly section: Section;
+  readonly key: string;
+  /** `[SECTION] key`, as a user would look for it in the file. */
+  readonly name: string;
+  readonly flag: Flag | undefined;
+  /** Text that goes through the same reading as the user's, or one the machine decides. */
+  readonly default: string | MachineDefault;
+  /** The default for people, where its text alone says too little (an empty path). */
+  readonly defaultShown: string;
+  /** "applied": a SIGHUP changes it in the running peer; "restart": only a restart does. */
+  readonly reload: "applied" | "restart";
+  /** One line: what it means. */
+  readonly description: string;
+  /** Further sentences for the example file and the reference, if any. */
+  readonly notes: string | undefined;
+  /** What is accepted, in the words of an error line. */
+  readonly expected: string;
+  readonly unit: "seconds" | undefined;
+  /** Reads `text` into its field of `config`; false if the text does not fit. */
+  store(config: Config, text: string): boolean;
+  /** The machine's checks (see ValueKind.settle); a Refusal leaves `config` as it was. */
+  settle(config: Config, context: ReadContext): Refusal | undefined;
+  /** Its value in `config` as the file writes it (durations in seconds). */
+  written(config: Config): string | number;
+  /** Copies its value from `from` into `to`. */
+  copy(from: Config, to: Config): void;
+}
+
+/** Where a value lives in Config. */
+interface Field<T> {
+  get(config: Config): T;
+  set(config: Config, value: T): void;
+}
+
+type Group = "http" | "discovery" | "history" | "tcp" | "log";
+type TopLevel = "peerId" | "port" | "broadcastAddress";
+
+function top<K extends TopLevel>(key: K): Field<Config[K]> {
+  return { get: (c) => c[key], set: (c, value) => (c[key] = value) };
+}
+
+function inGroup<G extends Group, K extends keyof Config[G]>(group: G, key: K): Field<Config[G][K]> {
+  return { get: (c) => c[group][key], set: (c, value) => (c[group][key] = value) };
+}
+
+interface Spec<T> {
+  section: Section;
+  key: string;
+  field: Field<T>;
+  kind: ValueKind<T>;
+  default: string | MachineDefault;
+  defaultShown?: string;
+  flag?: Flag;
+  reload: "applied" | "restart";
+  description: string;
+  notes?: string;
+}
+
+/** Binds a kind to its field, so the table can hold settings of every value type in one list. */
+function define<T>(spec: Spec<T>): Setting {
+  const { field, kind } = spec;
+  return {
+    section: spec.section,
+    key: spec.key,
+    name: `[${spec.section}] ${spec.key}`,
+    flag: spec.flag,
+    default: spec.default,
+    defaultShown: spec.defaultShown ?? (typeof spec.default === "string" ? spec.default : spec.default.described),
+    reload: spec.reload,
+    description: spec.description,
+    notes: spec.notes,
+    expected: kind.expected,
+    unit: kind.unit,
+    store(config, text) {
+      const value = kind.read(text);
+      if (value === undefined) return false;
+      field.set(config, value);
+      return true;
+    },
+    settle(config, context) {
+      if (!kind.settle) return undefined;
+      const settled = kind.settle(field.get(config), context);
+      if (settled instanceof Refusal) return settled;
+      field.set(config, settled);
+      return undefined;
+    },
+    written: (config) => kind.written(field.get(config)),
+    copy: (from, to) => field.set(to, field.get(from)),
+  };
+}
+
+// A frame or a hello reply above 1 GiB is a typo, and beyond what one Buffer should hold anyway.
+const BYTES_MAX = 2 ** 30;
+const bytes = () => integer(1, BYTES_MAX);
+
+/** In the order of config.ini: sections as SECTIONS, keys as the seed's file has them. */
+export const SETTINGS: readonly Setting[] = [
+  // Our identity and sockets: other peers know us by them, and the sockets are bound at start.
+  define({
+    section: "NETWORK_INFO", key: "port", field: top("port"), kind: port(), default: "9876",
+    flag: { name: "port", arg: "N" }, reload: "restart",
+    description: "UDP discovery port and TCP server port",
+    notes: "Hellos go to this port, and other peers' servers are always dialled on it too.",
+  }),
+  // Discovery re-reads it at its next announcement.
+  define({
+    section: "NETWORK_INFO", key: "broadcast_address", field: top("broadcastAddress"), kind: ipv4Address(),
+    default: {
+      choose(system) {
+        const { address, from } = defaultBroadcast(system);
+        return {
+          text: address, origin: "default",
+          note: `broadcast ${address} (${from === undefined ? "no LAN interface found" : `from ${from}`})`,
+        };
+      },
+      described: "the broadcast address of the first LAN interface, else 255.255.255.255",
+      example: "192.168.1.255",
+    },
+    flag: { name: "broadcast", arg: "ADDR" }, reload: "applied",
+    description: "where discovery hellos are broadcast",
+    notes: "The default is the directed broadcast address of the first non-internal IPv4 interface, "
+      + "computed from its address and netmask (10.0.0.7/24 gives 10.0.0.255), skipping /32 links; "
+      + "255.255.255.255 if there is none. The start-up log line says which it chose.",
+  }),
+  define({
+    section: "NETWORK_INFO", key: "peer_id", field: top("peerId"), kind: peerName(),
+    default: {
+      choose(system) {
+        const name = system.hostname();
+        return { text: name, origin: "default (host name)", note: `peer_id ${JSON.stringify(name)} (host name)` };
+      },
+      described: "the host name",
+      example: "my-laptop",
+    },
+    flag: { name: "peer-id", arg: "ID" }, reload: "restart",
+    description: "our name on the LAN; it should be unique there",
+    notes: "Spaces around it are trimmed.",
+  }),
+  define({
+    section: "HTTP", key: "port", field: inGroup("http", "port"), kind: port(), default: "8000",
+    flag: { name: "http-port", arg: "N" }, reload: "restart",
+    description: "port of the HTTP API and the chat page",
+  }),
+  define({
+    section: "HTTP", key: "bind", field: inGroup("http", "bind"), kind: ipAddress(), default: "127.0.0.1",
+    flag: { name: "http-bind", arg: "ADDR" }, reload: "restart",
+    description: "address the HTTP API listens on",
+    notes: "127.0.0.1 keeps it to this machine; 0.0.0.0 (or ::) opens it to the LAN, where anyone can "
+      + "then read and send as you.",
+  }),
+  // Discovery re-reads these at its next announcement.
+  define({
+    section: "DISCOVERY", key: "interval", field: inGroup("discovery", "intervalMs"), kind: seconds(), default: "5",
+    reload: "applied",
+    description: "time between two broadcast hellos",
+  }),
+  define({
+    section: "DISCOVERY", key: "peer_timeout", field: inGroup("discovery", "peerTimeoutMs"), kind: seconds(),
+    default: "15", reload: "applied",
+    description: "a peer silent this long is no longer retried, until it announces itself again",
+    notes: "Silent: no hello from it, and no answer.",
+  }),
+  // The peer table checks this whenever a new peer turns up.
+  define({
+    section: "DISCOVERY", key: "max_peers", field: inGroup("discovery", "maxPeers"), kind: integer(1, 100_000),
+    default: "1000", reload: "applied",
+    description: "most peers kept in the peer table",
+    notes: "When it is full, the longest-silent peer without a connection makes room; if there is none, "
+      + "the new peer is ignored (and logged): a flood of made-up peer_ids must not grow memory or "
+      + "connections without end.",
+  }),
+  define({
+    section: "HISTORY", key: "limit", field: inGroup("history", "limit"), kind: integer(1, 100_000), default: "100",
+    reload: "applied",
+    description: "how many messages are kept: the newest ones, by id",
+  }),
+  // Read by HTTP per request, by connections when they are opened or accepted.
+  define({
+    section: "HISTORY", key: "max_message_bytes", field: inGroup("history", "maxMessageBytes"), kind: bytes(),
+    default: "65536", reload: "applied",
+    description: "longest message text, in UTF-8 bytes",
+    notes: "A longer message from a peer gets an error reply and is not stored; in a received history it "
+      + "is skipped; from /send it is refused with HTTP 413.",
+  }),
+  // Read once at start; switching files while running would fork the history.
+  define({
+    section: "HISTORY", key: "file", field: inGroup("history", "file"), kind: writableFileOrNone(), default: "",
+    defaultShown: "memory only",
+    flag: { name: "history-file", arg: "PATH" }, reload: "restart",
+    description: "keep the history in this file across restarts",
+    notes: "It is written a moment after each new message and at shutdown, atomically. Empty: memory only, "
+      + "as the protocol describes; a restarted peer then gets the history back only from the other "
+      + "peers. A relative path is taken from the working directory; the directory must exist and be "
+      + "writable. The service uses /var/lib/p2pchat/history.json.",
+  }),
+  // Read when a connection is opened or accepted: connections made after the reload use them.
+  define({
+    section: "TCP", key: "connect_timeout", field: inGroup("tcp", "connectTimeoutMs"), kind: seconds(), default: "3",
+    reload: "applied",
+    description: "time to wait for a TCP connection to a peer to open",
+  }),
+  define({
+    section: "TCP", key: "hello_timeout", field: inGroup("tcp", "helloTimeoutMs"), kind: seconds(), default: "5",
+    reload: "applied",
+    description: "time to wait for a peer's answer to our hello, which carries its whole history",
+  }),
+  define({
+    section: "TCP", key: "ack_timeout", field: inGroup("tcp", "ackTimeoutMs"), kind: seconds(), default: "5",
+    reload: "applied",
+    description: "time to wait for the {\"status\":...} answer to a new_message we sent",
+  }),
+  // Each known peer's backoff timer is made with these when the peer is first seen.
+  define({
+    section: "TCP", key: "retry_min", field: inGroup("tcp", "retryMinMs"), kind: seconds(), default: "0.25",
+    reload: "restart",
+    description: "first wait before reconnecting to a peer",
+    notes: "Reconnecting backs off from retry_min to retry_max, doubling, with ±25 % jitter.",
+  }),
+  define({
+    section: "TCP", key: "retry_max", field: inGroup("tcp", "retryMaxMs"), kind: seconds(), default: "10",
+    reload: "restart",
+    description: "longest wait before reconnecting to a peer",
+  }),
+  define({
+    section: "TCP", key: "max_frame_bytes", field: inGroup("tcp", "maxFrameBytes"), kind: bytes(),
+    default: "1048576", reload: "applied",
+    description: "longest frame (one JSON line) accepted from a peer, in bytes",
+    notes: "A longer one is an error on that connection, which is then closed: a peer cannot make us "
+      + "hold more.",
+  }),
+  define({
+    section: "TCP", key: "max_hello_reply_bytes", field: inGroup("tcp", "maxHelloReplyBytes"), kind: bytes(),
+    default: "67108864", reload: "applied",
+    description: "longest answer to our hello, in bytes",
+    notes: "It holds the peer's whole history, so it may be much longer than other frames.",
+  }),
+  define({
+    section: "TCP", key: "max_send_attempts", field: inGroup("tcp", "maxSendAttempts"), kind: integer(1, 1000),
+    default: "5", reload: "applied",
+    description: "connections one message may use up unacked before it is dropped for that peer",
+    notes: "A peer that has never acked anything gets at most 2.",
+  }),
+  define({
+    section: "TCP", key: "max_queued_messages", field: inGroup("tcp", "maxQueuedMessages"),
+    kind: integer(1, 1_000_000), default: "1000", reload: "applied",
+    description: "our messages waiting for one peer's ack",
+    notes: "Beyond it, the oldest is dropped for that peer (a slow or unreachable one), with a warning.",
+  }),
+  define({
+    section: "TCP", key: "intro_timeout", field: inGroup("tcp", "introTimeoutMs"), kind: seconds(), default: "10",
+    reload: "applied",
+    description: "time an accepted connection may stay without saying hello before it is closed",
+  }),
+  define({
+    section: "TCP", key: "max_write_buffer_bytes", field: inGroup("tcp", "maxWriteBufferBytes"), kind: bytes(),
+    default: "16777216", reload: "applied",
+    description: "unsent bytes held for a peer that does not read them, then its connection is dropped",
+    notes: "It must hold at least one hello reply (our whole history).",
+  }),
+  define({
+    section: "TCP", key: "max_connections", field: inGroup("tcp", "maxConnections"), kind: integer(1, 1_000_000),
+    default: "2048", reload: "applied",
+    description: "accepted connections at once, in all",
+    notes: "Further connections get an error reply and are closed.",
+  }),
+  define({
+    section: "TCP", key: "max_connections_per_address", field: inGroup("tcp", "maxConnectionsPerAddress"),
+    kind: integer(1, 1_000_000), default: "8", reload: "applied",
+    description: "accepted connections at once from one address",
+  }),
+  define({
+    section: "LOG", key: "level", field: inGroup("log", "level"), kind: logLevel(), default: "info",
+    flag: { name: "log-level", arg: "LEVEL" }, reload: "applied",
+    description: `how much is logged: ${LOG_LEVELS.join(", ")}`,
+    notes: "Any case: DEBUG works as well as debug.",
+  }),
+];
+
+/** The setting at `[section] key` (canonical names); throws for one that does not exist. */
+export function settingAt(section: Section, key: string): Setting {
+  const found = SETTINGS.find((s) => s.section === section && s.key === key);
+  if (!found) throw new Error(`no setting [${section}] ${key}`);
+  return found;
+}
+
+/** Two settings where one may not exceed the other. */
+export interface OrderRule {
+  low: Setting;
+  high: Setting;
+  /** Why, for the reference. */
+  why: string;
+}
+
+/** Checked after every value has been read, in this order; the first broken one is reported. */
+export const ORDER_RULES: readonly OrderRule[] = [
+  {
+    low: settingAt("TCP", "retry_min"), high: settingAt("TCP", "retry_max"),
+    why: "backoff grows from retry_min to retry_max; the other way round it could never grow",
+  },
+  {
+    low: settingAt("TCP", "max_frame_bytes"), high: settingAt("TCP", "max_hello_reply_bytes"),
+    why: "a hello reply is a frame too (the whole history), so it may never be held to less",
+  },
+  {
+    low: settingAt("DISCOVERY", "interval"), high: settingAt("DISCOVERY", "peer_timeout"),
+    why: "a peer that announces itself every interval would otherwise expire between its own hellos",
+  },
+  {
+    low: settingAt("HISTORY", "max_message_bytes"), high: settingAt("TCP", "max_frame_bytes"),
+    why: "a message travels inside a frame, so a frame must be able to hold the longest message",
+  },
+  {
+    low: settingAt("TCP", "max_connections_per_address"), high: settingAt("TCP", "max_connections"),
+    why: "one address can never have more connections than all of them",
+  },
+];
+
+/** Keys of each section, in table order (for matching names and for error text). */
+export const KNOWN_KEYS: ReadonlyMap<Section, readonly string[]> = new Map(
+  SECTIONS.map((section) => [section, SETTINGS.filter((s) => s.section === section).map((s) => s.key)]),
+);
+
+/** The "expected ..." text of one setting. */
+export function expectedOf(section: Section, key: string): string {
+  return settingAt(section, key).expected;
+}
+
+/**
+ * Where settings are listed for someone at a command line (flags, --help, the start-up line),
+ * who we are comes first; the file keeps the seed's order.
+ */
+export const COMMAND_LINE_ORDER: readonly Setting[] = [
+  settingAt("NETWORK_INFO", "peer_id"),
+  ...SETTINGS.filter((s) => s !== settingAt("NETWORK_INFO", "peer_id")),
+];

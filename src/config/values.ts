@@ -1,0 +1,138 @@
+/**
+ * The kinds of value a setting takes: how its text is read, the words an error uses for what
+ * would have been accepted, and how a value is written back the way config.ini has it.
+ */
+import { isIP, isIPv4 } from "node:net";
+import path from "node:path";
+import { accessSync, constants as fsConstants } from "node:fs";
+import { LOG_LEVELS, type LogLevel } from "./types.js";
+
+/** What reading a value may need to know beyond its text. */
+export interface ReadContext {
+  /** The directory relative paths are resolved against. */
+  cwd: string;
+}
+
+/** A value that does not fit, with what would have (when it is more than the kind's `expected`). */
+export class Refusal {
+  constructor(readonly expected: string) {}
+}
+
+export interface ValueKind<T> {
+  /**
+   * The value the text stands for, or undefined if it does not fit. The text is as given:
+   * surrounding spaces are the kind's to trim.
+   */
+  read(text: string): T | undefined;
+  /** "an integer from 1 to 65535": the end of the error line `... = "99999": expected ...`. */
+  expected: string;
+  /** The value as config.ini writes it (durations in seconds), for the reload log and the docs. */
+  written(value: T): string | number;
+  /** Written in seconds, kept in milliseconds. */
+  unit?: "seconds";
+  /**
+   * Checks against the machine, after every value has been read and the cross-key rules hold;
+   * may also complete the value (make a path absolute).
+   */
+  settle?(value: T, context: ReadContext): T | Refusal;
+}
+
+// The number syntax is deliberately narrow: no sign, exponent, hex or "Infinity", which Number()
+// would happily accept.
+const INTEGER = /^\d+$/;
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+/** C0 and C1 control characters: they would garble logs and other peers' screens. */
+const CONTROL = /\p{Cc}/u;
+
+export function integer(min: number, max: number): ValueKind<number> {
+  return {
+    read(text) {
+      const trimmed = text.trim();
+      if (!INTEGER.test(trimmed)) return undefined;
+      const value = Number(trimmed);
+      return value >= min && value <= max ? value : undefined;
+    },
+    expected: `an integer from ${min} to ${max}`,
+    written: (value) => value,
+  };
+}
+
+// Durations are written in seconds (0.5 is fine) and used in milliseconds. The bounds only keep
+// out typos: 0 would spin a timer, and more than a day is surely a unit mistake.
+const SECONDS_MIN = 0.01;
+const SECONDS_MAX = 86_400;
+
+export function seconds(): ValueKind<number> {
+  return {
+    read(text) {
+      const trimmed = text.trim();
+      if (!DECIMAL.test(trimmed)) return undefined;
+      const value = Number(trimmed);
+      return value >= SECONDS_MIN && value <= SECONDS_MAX ? Math.round(value * 1000) : undefined;
+    },
+    expected: `a number of seconds from ${SECONDS_MIN} to ${SECONDS_MAX}`,
+    written: (ms) => ms / 1000,
+    unit: "seconds",
+  };
+}
+
+export function port(): ValueKind<number> {
+  return integer(1, 65_535);
+}
+
+function text(expected: string, accepts: (trimmed: string) => boolean): ValueKind<string> {
+  return {
+    read(given) {
+      const trimmed = given.trim();
+      return accepts(trimmed) ? trimmed : undefined;
+    },
+    expected,
+    written: (value) => value,
+  };
+}
+
+export function ipv4Address(): ValueKind<string> {
+  return text("a dotted IPv4 address such as 192.168.1.255", (s) => isIPv4(s));
+}
+
+export function ipAddress(): ValueKind<string> {
+  return text("an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::", (s) => isIP(s) !== 0);
+}
+
+/** PROTOCOL.md "Identity": a non-empty name. */
+export function peerName(): ValueKind<string> {
+  return text(
+    "a non-empty name of at most 256 characters without control characters",
+    (s) => s.length >= 1 && s.length <= 256 && !CONTROL.test(s),
+  );
+}
+
+export function logLevel(): ValueKind<LogLevel> {
+  return {
+    read: (given) => LOG_LEVELS.find((level) => level === given.trim().toLowerCase()),
+    expected: `one of ${LOG_LEVELS.join(", ")}`,
+    written: (value) => value,
+  };
+}
+
+/**
+ * A file we write to, or "" for none. Made absolute (a reload then compares like with like) once
+ * its directory is known to take it: finding out only at the first write would be too late to
+ * say which key was wrong.
+ */
+export function writableFileOrNone(): ValueKind<string> {
+  return {
+    ...text("a file path (empty for memory only)", (s) => s.length <= 4096 && !CONTROL.test(s) && !s.endsWith("/")),
+    settle(value, { cwd }) {
+      if (value === "") return value;
+      const resolved = path.resolve(cwd, value);
+      try {
+        accessSync(path.dirname(resolved), fsConstants.W_OK);
+        return resolved;
+      } catch (err) {
+        const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        return new Refusal(`a file in an existing, writable directory (${reason})`);
+      }
+    },
+  };
+}
