@@ -4,12 +4,14 @@ import { applyReload, type ReloadPlan } from "./config/reload.js";
 import type { Config } from "./config/types.js";
 import { Discovery, type DiscoverySettings } from "./discovery/discovery.js";
 import { reachesOwnServer } from "./discovery/local-address.js";
-import { History, type StoredMessage } from "./history/history.js";
+import { History, type ChatMessage, type StoredMessage } from "./history/history.js";
 import { HistoryFile } from "./history/history-file.js";
-import { MessageIntake } from "./history/intake.js";
+import { MessageIntake, type IntakeOptions } from "./history/intake.js";
 import { createHttpApi } from "./http/api.js";
 import { createChatRoutes, type ChatRoutes, type ChatSettings } from "./http/chat-routes.js";
 import type { Logger } from "./log/logger.js";
+import { LogThrottle } from "./log/throttle.js";
+import { newestWithinBudget } from "./policy/reply-budget.js";
 import { handleCommand } from "./peers/commands.js";
 import { OutboundConnection, type ConnectTarget, type OutboundSettings } from "./peers/outbound.js";
 import { PeerServer, type PeerServerSettings } from "./peers/server.js";
@@ -47,6 +49,9 @@ export class ChatNode {
   /** Our own copy: nobody else holds it, and only reconfigure() changes it. */
   private readonly running: Config;
   private stopped = false;
+  private logFlush: NodeJS.Timeout | undefined;
+  /** "the oldest messages left out of a hello reply": said once a minute. */
+  private readonly replyTrimWarnings = new LogThrottle(60_000);
 
   constructor(config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
     const running = (this.running = structuredClone(config));
@@ -54,8 +59,8 @@ export class ChatNode {
     const stats = this.stats;
 
     this.history = new History(running.history.limit);
-    this.intake = new MessageIntake(this.history, logger, stats, { maxMessageBytes: running.history.maxMessageBytes });
-    const snapshot = () => this.history.toJSON();
+    this.intake = new MessageIntake(this.history, logger, stats, intakeSettings(running));
+    const snapshot = () => this.helloReply();
     const store = this.intake.receive.bind(this.intake);
 
     this.peers = new PeerTable({
@@ -64,7 +69,7 @@ export class ChatNode {
       stats,
       isOwnAddress: (address) => reachesOwnServer(address, bindAddress),
     }, peerTableSettings(running));
-    this.peers.on("history", (peerId, messages) => this.intake.receiveHistory(peerId, messages));
+    this.peers.on("history", (peerId, messages, host) => this.intake.receiveHistory(peerId, messages, { address: host }));
 
     this.server = new PeerServer({ logger, snapshot, store, stats }, serverSettings(running));
     this.server.on("introduced", (peerId, address, connection) => {
@@ -111,6 +116,11 @@ export class ChatNode {
       await this.server.listen(bind, this.running.port);
       if (this.http) await listenHttp(this.http, this.running.http.bind, this.running.http.port);
       await this.discovery.start();
+      // Floods are logged as a few lines and a count; the counts are said once a minute.
+      this.logFlush = setInterval(() => {
+        this.intake.flushLog();
+        this.peers.flushLog();
+      }, 60_000).unref();
     } catch (err) {
       await this.stop();
       throw err;
@@ -133,7 +143,7 @@ export class ChatNode {
     const plan = applyReload(this.running, next);
     const running = this.running;
     this.history.reconfigure({ limit: running.history.limit });
-    this.intake.reconfigure({ maxMessageBytes: running.history.maxMessageBytes });
+    this.intake.reconfigure(intakeSettings(running));
     const { ownPeerId: _table, ...table } = peerTableSettings(running);
     this.peers.reconfigure(table);
     const { ownPeerId: _server, ...server } = serverSettings(running);
@@ -151,6 +161,9 @@ export class ChatNode {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.logFlush);
+    this.intake.flushLog();
+    this.peers.flushLog();
     this.peers.stop();
     this.chat.close();
     this.http?.closeAllConnections();
@@ -160,6 +173,21 @@ export class ChatNode {
       this.http && new Promise<void>((resolve) => this.http?.close(() => resolve())),
       this.historyFile?.close(),
     ]);
+  }
+
+  /**
+   * The history our hello reply carries (PROTOCOL.md §2): the newest messages that fit the reply
+   * budget, so that a peer which reads frames into a bounded buffer can still join
+   * (policy/reply-budget.ts).
+   */
+  private helloReply(): Record<string, ChatMessage> {
+    const entries = this.history.list().map((m) => [m.id, m] as const);
+    const { messages, left } = newestWithinBudget(entries, this.running.tcp.helloReplyBudgetBytes);
+    if (left > 0 && this.replyTrimWarnings.allows()) {
+      this.logger.info(`hello reply: the ${left} oldest messages left out to stay within ` +
+        `${this.running.tcp.helloReplyBudgetBytes} bytes ([TCP] hello_reply_budget); said once a minute`);
+    }
+    return messages;
   }
 
   /**
@@ -181,10 +209,11 @@ export class ChatNode {
     connection.on("command", (frame, respond) => respond(handleCommand(frame, {
       remotePeerId: target.peerId,
       maxMessageBytes: this.running.history.maxMessageBytes,
+      remoteAddress: target.host,
       // This connection's peer is the one we connected to, whatever it says in a hello here.
-      introduce: () => {},
-      snapshot: () => this.history.toJSON(),
-      store: (id, entry) => this.intake.receive(id, entry),
+      introduce: () => undefined,
+      snapshot: () => this.helloReply(),
+      store: (id, entry, source) => this.intake.receive(id, entry, source),
     })));
     return connection;
   }
@@ -202,6 +231,17 @@ function peerTableSettings(config: Config): Omit<PeerTableSettings, "maxIdsPerAd
     retryMinMs: config.tcp.retryMinMs,
     retryMaxMs: config.tcp.retryMaxMs,
     maxPeers: config.discovery.maxPeers,
+  };
+}
+
+function intakeSettings(config: Config): Omit<IntakeOptions, "now" | "maxHistoryEntries"> & Pick<IntakeOptions, "maxHistoryEntries"> {
+  return {
+    maxMessageBytes: config.history.maxMessageBytes,
+    maxIdAheadMs: config.history.maxIdAheadMs,
+    peerRatePerSecond: config.history.peerRatePerSecond,
+    peerBurst: config.history.peerBurst,
+    // A received history is about one history long; ten times the limit is plenty to look at.
+    maxHistoryEntries: Math.max(1_000, 10 * config.history.limit),
   };
 }
 

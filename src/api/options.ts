@@ -8,7 +8,8 @@ import { accessSync, constants as fsConstants } from "node:fs";
 import { isIP, isIPv4 } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { defaultConfig, type SystemFacts } from "../config/defaults.js";
+import type { SystemFacts } from "../config/defaults.js";
+import { defaultConfig } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import type { ChatLogger, ChatNodeOptions } from "./types.js";
 
@@ -32,12 +33,13 @@ export function resolveOptions(options: ChatNodeOptions = {}, system: SystemFact
   }
   checkKnownKeys("options", options, KNOWN);
 
-  const config = defaultConfig(system);
+  // The peer_id first, in this API's words: the table's default for it is the host name, which
+  // the table would refuse in its own words (a config file's) if it is unusable.
+  const peerId = options.peerId ?? system.hostname();
+  checkPeerId(peerId, options.peerId === undefined);
+  const config = defaultConfig({ hostname: () => peerId, networkInterfaces: () => system.networkInterfaces() });
   // Nothing here reaches the user's log unless they pass a logger; their level decides.
   config.log.level = "debug";
-
-  if (options.peerId !== undefined) config.peerId = options.peerId;
-  checkPeerId(config.peerId, options.peerId === undefined);
 
   if (options.port !== undefined) config.port = integer("options.port", options.port, 1, 65_535);
 

@@ -1,10 +1,8 @@
 /**
- * The defaults of every setting: those that depend on the machine (the host name, the LAN's
- * broadcast address) and, in defaultConfig(), the whole Config a peer runs with when nothing is
- * configured.
+ * The defaults that depend on the machine: the host name and the LAN's broadcast address. (The
+ * whole Config of an unconfigured peer is load.ts's defaultConfig(), from the settings table.)
  */
-import os, { type NetworkInterfaceInfo } from "node:os";
-import type { Config } from "./types.js";
+import type { NetworkInterfaceInfo } from "node:os";
 
 /** What the loader asks of the machine; tests pass a fake. */
 export interface SystemFacts {
@@ -43,33 +41,6 @@ export function defaultBroadcast(system: SystemFacts): BroadcastChoice {
  * The Config of a peer with nothing configured: what loadConfig() yields with no file and no flags
  * (a test holds the two equal). The library starts from it and lays its options over it.
  */
-export function defaultConfig(system: SystemFacts = os): Config {
-  return {
-    peerId: system.hostname(),
-    port: 9876,
-    broadcastAddress: defaultBroadcast(system).address,
-    http: { port: 8000, bind: "127.0.0.1" },
-    discovery: { intervalMs: 5_000, peerTimeoutMs: 15_000, maxPeers: 1000 },
-    history: { limit: 100, maxMessageBytes: 65_536, file: "" },
-    tcp: {
-      connectTimeoutMs: 3_000,
-      helloTimeoutMs: 5_000,
-      ackTimeoutMs: 5_000,
-      retryMinMs: 250,
-      retryMaxMs: 10_000,
-      maxFrameBytes: 1_048_576,
-      maxHelloReplyBytes: 67_108_864,
-      maxSendAttempts: 5,
-      maxQueuedMessages: 1000,
-      introTimeoutMs: 10_000,
-      maxWriteBufferBytes: 16_777_216,
-      maxConnections: 2048,
-      maxConnectionsPerAddress: 8,
-    },
-    log: { level: "info" },
-  };
-}
-
 function ipv4ToInt(text: string): number | undefined {
   const parts = text.split(".");
   if (parts.length !== 4) return undefined;

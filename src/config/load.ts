@@ -60,6 +60,20 @@ export function loadConfig(
   return { config, file: text === null ? null : filePath, chosen };
 }
 
+/**
+ * The whole Config of a peer that is told nothing: every setting's default from the table, the
+ * machine's where the table says so (host name, interface broadcast). The library starts here.
+ */
+export function defaultConfig(system: SystemFacts = os): Config {
+  const given = new Map<Setting, Given>();
+  for (const setting of SETTINGS) {
+    if (typeof setting.default === "string") continue;
+    const { text: value, origin } = setting.default.choose(system);
+    given.set(setting, { origin, name: setting.name, value });
+  }
+  return readSettings(given);
+}
+
 /** Reads every setting, given or default, in table order: the first that does not fit is reported. */
 function readSettings(given: ReadonlyMap<Setting, Given>): Config {
   // Each setting stores its own field, and there is one setting per field of Config (a test

@@ -215,7 +215,9 @@ export const SETTINGS: readonly Setting[] = [
   define({
     section: "HISTORY", key: "limit", field: inGroup("history", "limit"), kind: integer(1, 100_000), default: "100",
     reload: "applied",
-    description: "how many messages are kept: the newest ones, by id",
+    description: "how many messages are kept: the newest by id, each author a fair share",
+    notes: "When it is full, whoever holds the most messages gives up their oldest: in a room that takes " +
+      "turns that keeps the newest by id (PROTOCOL.md §3); one peer that floods only pushes out its own.",
   }),
   // Read by HTTP per request, by connections when they are opened or accepted.
   define({
@@ -224,6 +226,27 @@ export const SETTINGS: readonly Setting[] = [
     description: "longest message text, in UTF-8 bytes",
     notes: "A longer message from a peer gets an error reply and is not stored; in a received history it "
       + "is skipped; from /send it is refused with HTTP 413.",
+  }),
+  define({
+    section: "HISTORY", key: "max_id_ahead", field: inGroup("history", "maxIdAheadMs"), kind: seconds(),
+    default: "300", reload: "applied",
+    description: "how far ahead of our clock a message id may be",
+    notes: "Ids are the sender's clock in ms and the history ranks by them, so ids from the future (a clock " +
+      "in microseconds, or hours ahead) would outrank the present. Such a message gets an error reply " +
+      "that names the sender's clock problem; in a received history it is skipped.",
+  }),
+  define({
+    section: "HISTORY", key: "peer_rate", field: inGroup("history", "peerRatePerSecond"), kind: integer(1, 1_000_000),
+    default: "10", reload: "applied",
+    description: "new messages per second one peer_id, and one address, may bring on average",
+    notes: "Beyond it (and beyond peer_burst at once) a message gets the error reply E_RATE_LIMITED and is " +
+      "not stored: one flooding peer cannot fill everyone's history.",
+  }),
+  define({
+    section: "HISTORY", key: "peer_burst", field: inGroup("history", "peerBurst"), kind: integer(1, 1_000_000),
+    default: "100", reload: "applied",
+    description: "new messages one peer_id, and one address, may bring at once",
+    notes: "A person pasting 30 lines in a second stays well within it.",
   }),
   // Read once at start; switching files while running would fork the history.
   define({
@@ -273,9 +296,17 @@ export const SETTINGS: readonly Setting[] = [
   }),
   define({
     section: "TCP", key: "max_hello_reply_bytes", field: inGroup("tcp", "maxHelloReplyBytes"), kind: bytes(),
-    default: "67108864", reload: "applied",
+    default: "8388608", reload: "applied",
     description: "longest answer to our hello, in bytes",
-    notes: "It holds the peer's whole history, so it may be much longer than other frames.",
+    notes: "It holds the peer's whole history, so it may be much longer than other frames: 100 " +
+      "messages of 64 KiB are 6.5 MB. Beyond it the reply is refused before it is parsed.",
+  }),
+  define({
+    section: "TCP", key: "hello_reply_budget", field: inGroup("tcp", "helloReplyBudgetBytes"), kind: bytes(),
+    default: "1048576", reload: "applied",
+    description: "longest answer we give to a hello, in bytes: the newest messages that fit",
+    notes: "Other peers read a hello reply as one frame, and many cap a frame (the reference peer " +
+      "at 4 MiB); a peer that cannot read our reply can never join. The oldest messages are left out.",
   }),
   define({
     section: "TCP", key: "max_send_attempts", field: inGroup("tcp", "maxSendAttempts"), kind: integer(1, 1000),
@@ -347,6 +378,14 @@ export const ORDER_RULES: readonly OrderRule[] = [
   {
     low: settingAt("DISCOVERY", "interval"), high: settingAt("DISCOVERY", "peer_timeout"),
     why: "a peer that announces itself every interval would otherwise expire between its own hellos",
+  },
+  {
+    low: settingAt("HISTORY", "max_message_bytes"), high: settingAt("TCP", "hello_reply_budget"),
+    why: "our hello reply must hold at least the newest message",
+  },
+  {
+    low: settingAt("TCP", "hello_reply_budget"), high: settingAt("TCP", "max_hello_reply_bytes"),
+    why: "we would refuse from others a reply as long as the one we give",
   },
   {
     low: settingAt("HISTORY", "max_message_bytes"), high: settingAt("TCP", "max_frame_bytes"),

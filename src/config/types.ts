@@ -27,6 +27,11 @@ export interface Config {
     maxMessageBytes: number;
     /** Where the history is kept across restarts; "" keeps it in memory only. */
     file: string;
+    /** Message ids further ahead of our clock are refused (policy/id-clock.ts). */
+    maxIdAheadMs: number;
+    /** New messages per second one peer_id, and one address, may bring on average, and at once. */
+    peerRatePerSecond: number;
+    peerBurst: number;
   };
   tcp: {
     connectTimeoutMs: number;
@@ -36,6 +41,8 @@ export interface Config {
     retryMaxMs: number;
     maxFrameBytes: number;
     maxHelloReplyBytes: number;
+    /** Longest hello reply we give: the newest messages that fit (policy/reply-budget.ts). */
+    helloReplyBudgetBytes: number;
     maxSendAttempts: number;
     /** Our messages waiting for one peer's ack; beyond it the oldest is dropped (and logged). */
     maxQueuedMessages: number;

@@ -50,8 +50,8 @@ export class HistoryFile {
       return;
     }
     const report = this.restore(parsed);
-    if (report.invalid.length > 0) {
-      this.logger.warn(`history file ${this.path}: skipped ${report.invalid.length} invalid entries, ` +
+    if (report.skipped > 0) {
+      this.logger.warn(`history file ${this.path}: skipped ${report.skipped} invalid entries, ` +
         `e.g. ${report.invalid.slice(0, 3).join("; ")}`);
     }
     this.logger.info(`history: ${this.history.size} messages loaded from ${this.path}`);

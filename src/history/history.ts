@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { compareMessageIds, isMessageId, MessageIdClock } from "./message-id.js";
+import { compareMessageIds, isMessageId, MessageIdClock, normalizeMessageId } from "./message-id.js";
 
 /** One chat message as the protocol stores it (PROTOCOL.md §3). */
 export interface ChatMessage {
@@ -9,6 +9,9 @@ export interface ChatMessage {
 
 export interface StoredMessage extends ChatMessage {
   id: string;
+  /** The address of the host that delivered it to us; absent for our own messages. A message's
+   *  peer_id is a claim, not a proof (PROTOCOL.md "Some peers relay"): this is what we saw. */
+  via?: string;
 }
 
 export type AddResult = "added" | "duplicate" | "too-old";
@@ -19,14 +22,25 @@ interface HistoryEvents {
 }
 
 /**
- * The chat history: messages keyed by id, kept once each (first one wins), only the newest
- * `limit` by id (PROTOCOL.md §3). Ids arrive mostly in order, so the sorted id list is appended
- * to far more often than searched.
+ * The chat history: messages keyed by id, kept once each (first one wins), at most `limit` of
+ * them (PROTOCOL.md §3), in id order. Ids arrive mostly in order, so the sorted id list is
+ * appended to far more often than searched.
+ *
+ * Which message goes when the history is full is fair, not simply the oldest: the author who
+ * holds the most messages gives up their oldest. PROTOCOL.md §3 says "the newest 100 by id", and
+ * in a room where people take turns that is what this keeps; but one peer that floods, or whose
+ * clock runs behind, must not push everyone else's messages out (README "Robustness"). A message
+ * that would itself be the one to go (its author holds the most, and it is older than all of
+ * theirs) is "too-old" and not stored.
  */
 export class History extends EventEmitter<HistoryEvents> {
   private readonly byId = new Map<string, ChatMessage>();
   /** Ids in ascending numeric order. */
   private readonly order: string[] = [];
+  /** Each author's ids, ascending: who holds how many, and which is their oldest. */
+  private readonly byAuthor = new Map<string, string[]>();
+  /** Who delivered each message we did not write (see StoredMessage.via). */
+  private readonly viaById = new Map<string, string>();
   private readonly clock: MessageIdClock;
 
   constructor(private cap: number, now: () => number = Date.now) {
@@ -63,18 +77,23 @@ export class History extends EventEmitter<HistoryEvents> {
     return this.byId.get(id);
   }
 
-  /** Stores one message unless it is known already or older than everything the cap keeps. */
-  add(id: string, entry: ChatMessage): AddResult {
+  /** Stores one message unless it is known already or would itself be the one to make room. */
+  add(id: string, entry: ChatMessage, via?: string): AddResult {
     if (!isMessageId(id)) throw new RangeError(`not a message id: ${id}`);
     if (this.byId.has(id)) return "duplicate";
-    const oldest = this.order[0];
-    if (this.order.length >= this.limit && oldest !== undefined && compareMessageIds(id, oldest) < 0) {
-      return "too-old";
+    if (this.order.length >= this.cap) {
+      const victim = this.victimFor(entry.peer_id, id);
+      if (victim === undefined) return "too-old";
+      this.remove(victim);
     }
     this.byId.set(id, { peer_id: entry.peer_id, message: entry.message });
-    this.order.splice(this.insertionIndex(id), 0, id);
+    this.order.splice(insertionIndex(this.order, id), 0, id);
+    const own = this.byAuthor.get(entry.peer_id);
+    if (own) own.splice(insertionIndex(own, id), 0, id);
+    else this.byAuthor.set(entry.peer_id, [id]);
+    if (via !== undefined) this.viaById.set(id, via);
     this.evictOverflow();
-    this.emit("message", { id, peer_id: entry.peer_id, message: entry.message });
+    this.emit("message", { id, peer_id: entry.peer_id, message: entry.message, ...(via !== undefined ? { via } : {}) });
     return "added";
   }
 
@@ -97,27 +116,76 @@ export class History extends EventEmitter<HistoryEvents> {
   }
 
   list(): StoredMessage[] {
-    return this.order.map((id) => ({ id, ...(this.byId.get(id) as ChatMessage) }));
+    return this.order.map((id) => {
+      const via = this.viaById.get(id);
+      return { id, ...(this.byId.get(id) as ChatMessage), ...(via !== undefined ? { via } : {}) };
+    });
+  }
+
+  /** How many messages each author holds (the fair share the eviction keeps). */
+  shares(): Map<string, number> {
+    return new Map([...this.byAuthor].map(([author, ids]) => [author, ids.length]));
   }
 
   private evictOverflow(): void {
-    const excess = this.order.length - this.cap;
-    if (excess <= 0) return;
-    for (const evicted of this.order.splice(0, excess)) this.byId.delete(evicted);
+    while (this.order.length > this.cap) {
+      const victim = this.victimFor(undefined, undefined);
+      if (victim === undefined) return;
+      this.remove(victim);
+    }
   }
 
-  private insertionIndex(id: string): number {
-    const last = this.order[this.order.length - 1];
-    if (last === undefined || compareMessageIds(id, last) > 0) return this.order.length;
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareMessageIds(this.order[mid] as string, id) < 0) lo = mid + 1;
-      else hi = mid;
+  /**
+   * The message that makes room for `id` by `author` (or, with neither, the one that goes when the
+   * limit shrinks): the oldest of whoever holds the most, counting the newcomer; among equals, the
+   * older of their oldest. Undefined when that is the newcomer itself.
+   */
+  private victimFor(author: string | undefined, id: string | undefined): string | undefined {
+    let victim: string | undefined;
+    let most = 0;
+    const consider = (count: number, oldest: string) => {
+      if (count > most || (count === most && victim !== undefined && compareMessageIds(oldest, victim) < 0)) {
+        most = count;
+        victim = oldest;
+      }
+    };
+    for (const [who, ids] of this.byAuthor) {
+      if (who === author && id !== undefined) {
+        consider(ids.length + 1, compareMessageIds(id, ids[0] as string) < 0 ? id : (ids[0] as string));
+      } else {
+        consider(ids.length, ids[0] as string);
+      }
     }
-    return lo;
+    if (author !== undefined && id !== undefined && !this.byAuthor.has(author)) consider(1, id);
+    return victim === id ? undefined : victim;
   }
+
+  private remove(id: string): void {
+    const entry = this.byId.get(id);
+    if (!entry) return;
+    this.byId.delete(id);
+    this.viaById.delete(id);
+    this.order.splice(insertionIndex(this.order, id), 1);
+    const ids = this.byAuthor.get(entry.peer_id);
+    if (ids) {
+      ids.splice(insertionIndex(ids, id), 1);
+      if (ids.length === 0) this.byAuthor.delete(entry.peer_id);
+    }
+  }
+}
+
+/** Where `id` is, or would go, in ascending `ids`. */
+function insertionIndex(ids: readonly string[], id: string): number {
+  const last = ids[ids.length - 1];
+  if (last === undefined || compareMessageIds(id, last) > 0) return ids.length;
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareMessageIds(ids[mid] as string, id) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function checkLimit(limit: number): void {
@@ -126,38 +194,57 @@ function checkLimit(limit: number): void {
 
 export interface HistoryPayloadCheck {
   valid: Array<[string, ChatMessage]>;
-  /** One short reason per rejected entry, for the log. */
+  /** One short reason per rejected entry, for the log (the first MAX_REASONS of them). */
   invalid: string[];
+  /** Entries rejected, all of them. */
+  invalidCount: number;
+  /** Entries beyond maxEntries, not looked at. */
+  unexamined: number;
 }
+
+const MAX_REASONS = 100;
 
 /**
  * Picks the usable entries out of a history received in a hello reply. Peers send ids shorter
  * than 13 digits and other oddities there (PROTOCOL.md "What real peers do"): those entries are
- * skipped, the rest is kept.
+ * skipped, the rest is kept. At most `maxEntries` are looked at: a reply is a peer's history of
+ * about 100 messages, and the work one reply may cost us is bounded however large it is.
  */
-export function checkHistoryPayload(raw: unknown, maxMessageBytes = Infinity): HistoryPayloadCheck {
-  const result: HistoryPayloadCheck = { valid: [], invalid: [] };
+export function checkHistoryPayload(raw: unknown, maxMessageBytes = Infinity, maxEntries = Infinity): HistoryPayloadCheck {
+  const result: HistoryPayloadCheck = { valid: [], invalid: [], invalidCount: 0, unexamined: 0 };
+  const reject = (reason: string) => {
+    result.invalidCount++;
+    if (result.invalid.length < MAX_REASONS) result.invalid.push(reason);
+  };
   if (raw === undefined) return result;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    result.invalid.push("messages is not an object");
+    reject("messages is not an object");
     return result;
   }
-  for (const [id, entry] of Object.entries(raw)) {
+  let examined = 0;
+  for (const id in raw) {
+    if (!Object.hasOwn(raw, id)) continue;
+    if (examined++ >= maxEntries) {
+      result.unexamined++;
+      continue;
+    }
+    const entry = (raw as Record<string, unknown>)[id];
     const shownId = JSON.stringify(id.length > 40 ? id.slice(0, 40) + "…" : id);
-    if (!isMessageId(id)) {
-      result.invalid.push(`${shownId}: id is not 13+ digits`);
+    const canonical = normalizeMessageId(id);
+    if (canonical === undefined) {
+      reject(`${shownId}: id is not 13+ digits`);
     } else if (typeof entry !== "object" || entry === null) {
-      result.invalid.push(`${shownId}: entry is not an object`);
+      reject(`${shownId}: entry is not an object`);
     } else {
       const { peer_id: peerId, message } = entry as Record<string, unknown>;
       if (typeof peerId !== "string" || peerId.length === 0) {
-        result.invalid.push(`${shownId}: peer_id is not a non-empty string`);
+        reject(`${shownId}: peer_id is not a non-empty string`);
       } else if (typeof message !== "string") {
-        result.invalid.push(`${shownId}: message is not a string`);
+        reject(`${shownId}: message is not a string`);
       } else if (Buffer.byteLength(message) > maxMessageBytes) {
-        result.invalid.push(`${shownId}: message over ${maxMessageBytes} bytes`);
+        reject(`${shownId}: message over ${maxMessageBytes} bytes`);
       } else {
-        result.valid.push([id, { peer_id: peerId, message }]);
+        result.valid.push([canonical, { peer_id: peerId, message }]);
       }
     }
   }

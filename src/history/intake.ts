@@ -1,45 +1,79 @@
+import { FloodSummary } from "../log/flood-summary.js";
 import type { Logger } from "../log/logger.js";
+import { DEFAULT_MAX_AHEAD_MS, judgeIdAgainstClock } from "../policy/id-clock.js";
+import { TokenBucket } from "../policy/token-bucket.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { checkHistoryPayload, type AddResult, type ChatMessage, type History, type StoredMessage } from "./history.js";
 
 /**
  * What the intake says of one message, at once, so that the ack tells the truth (PROTOCOL.md §2:
- * `{"status":"ok"}` or `{"status":"error","message":...}`). A message we know already, or one older
- * than all we keep, is not an error: the sender did nothing wrong, so it is acked.
+ * `{"status":"ok"}` or `{"status":"error","message":...}`): ok means stored, or known already.
  */
 export type Verdict =
-  | { ok: true; outcome: AddResult }
+  | { ok: true; outcome: Exclude<AddResult, "too-old"> }
   | { ok: false; code: string; message: string };
 
 /** What became of a received history (a hello reply, PROTOCOL.md §2; or the history file). */
 export interface HistoryReport {
-  /** Entries in it, usable or not. */
+  /** Entries in it, usable or not, looked at or not. */
   total: number;
   /** Entries new to our history. */
   added: number;
-  /** One short reason per unusable entry. */
+  /** A few reasons why entries were unusable, for the log. */
   invalid: string[];
+  /** Entries skipped: unusable, from the future, beyond what one reply may bring, or not kept. */
+  skipped: number;
+}
+
+/** Where a message came from, as far as the intake judges it: the host that delivered it. */
+export interface MessageSource {
+  address?: string;
 }
 
 /** A peer's message, as new_message hands it over: stored under the peer_id of its connection. */
-export type StoreMessage = (id: string, entry: ChatMessage) => Verdict;
+export type StoreMessage = (id: string, entry: ChatMessage, source?: MessageSource) => Verdict;
 
 export interface IntakeOptions {
   /** Longest message text taken from a history, in UTF-8 bytes ([HISTORY] max_message_bytes). */
   maxMessageBytes: number;
+  /** Ids further ahead of our clock than this are refused (policy/id-clock.ts). */
+  maxIdAheadMs: number;
+  /** New messages one peer_id, and one address, may bring per second on average... */
+  peerRatePerSecond: number;
+  /** ...and at once: a person pasting 30 lines must not notice. */
+  peerBurst: number;
+  /** Entries of one received history looked at: a multiple of the history limit is plenty. */
+  maxHistoryEntries: number;
+  now: () => number;
 }
 
-const DEFAULTS: IntakeOptions = { maxMessageBytes: 65_536 };
+const DEFAULTS: IntakeOptions = {
+  maxMessageBytes: 65_536,
+  maxIdAheadMs: DEFAULT_MAX_AHEAD_MS,
+  peerRatePerSecond: 10,
+  peerBurst: 100,
+  maxHistoryEntries: 1_000,
+  now: Date.now,
+};
+
+/** Buckets of quiet senders are forgotten beyond this many (a full bucket holds no state worth keeping). */
+const MAX_BUCKETS = 2_000;
 
 /**
  * The one door into the history: a peer's new_message, a peer's history in its hello reply, our
- * own sends and the history file all come in here. One door is where the rules about what
- * a peer may put into everyone's view live (DESIGN.md "Trust nothing a peer says"): today the
- * size of a message and the shape of a history; later ids from the future and each peer's share.
+ * own sends and the history file all come in here, and here live the rules about what a peer may
+ * put into everyone's view (README "Robustness"):
+ * - ids are judged against our clock, so that no wrong clock can make the present "too old";
+ * - each peer_id and each address gets a fair share of the rate (a token bucket each), and the
+ *   history itself evicts fairly (history.ts), so one flooder cannot push the others out;
+ * - a received history is looked at only up to a bound, and what it brings is judged the same way;
+ * - every refusal is answered with an error that says why, counted, and logged in bounded volume.
  * Readers take the History itself: its snapshot and its "message" events.
  */
 export class MessageIntake {
   private options: IntakeOptions;
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly log: FloodSummary;
 
   constructor(
     private readonly history: History,
@@ -48,20 +82,41 @@ export class MessageIntake {
     options: Partial<IntakeOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
+    this.log = new FloodSummary(logger, { linesPerInterval: 20, intervalMs: 60_000, now: this.options.now });
   }
 
-  reconfigure(options: Partial<IntakeOptions>): void {
+  reconfigure(options: Partial<Omit<IntakeOptions, "now">>): void {
     this.options = { ...this.options, ...options };
+    for (const bucket of this.buckets.values()) {
+      bucket.reconfigure({ capacity: this.options.peerBurst, refillPerSecond: this.options.peerRatePerSecond });
+    }
+  }
+
+  /** Sums up what the flood summary held back; the node calls it now and then. */
+  flushLog(): void {
+    this.log.flush();
   }
 
   /** A peer's new_message (PROTOCOL.md §2), already checked for its form by the command handler. */
-  receive(id: string, entry: ChatMessage): Verdict {
-    const outcome = this.history.add(id, entry);
+  receive(id: string, entry: ChatMessage, source: MessageSource = {}): Verdict {
+    const sender = entry.peer_id;
+    const early = judgeIdAgainstClock(id, this.options.now(), this.options.maxIdAheadMs);
+    if (early) return this.refuse(sender, early.code, early.why);
+    if (this.history.has(id)) return { ok: true, outcome: "duplicate" };
+    if (!this.take(`id:${sender}`) || (source.address !== undefined && !this.take(`address:${source.address}`))) {
+      const { peerRatePerSecond: rate, peerBurst: burst } = this.options;
+      return this.refuse(sender, "E_RATE_LIMITED",
+        `more than ${burst} messages at once or ${rate} per second from one peer: not stored, slow down`);
+    }
+    const outcome = this.history.add(id, entry, source.address);
+    if (outcome === "too-old") {
+      return this.refuse(sender, "E_TOO_OLD", `message_id ${id} is older than all ${this.history.shares().get(sender) ?? 0} ` +
+        `messages of yours we keep (the history is full, and whoever holds the most gives up their oldest); is your clock behind?`);
+    }
     if (outcome === "added") {
-      this.stats.count("messagesStored", entry.peer_id);
-      this.logger.info(`message ${id} received from ${entry.peer_id} (${entry.message.length} chars)`);
-    } else {
-      this.logger.debug(`message ${id} from ${entry.peer_id}: ${outcome}, not stored`);
+      this.stats.count("messagesStored", sender);
+      this.log.write("info", `received:${sender}`, `messages received from ${sender}`,
+        () => `message ${id} received from ${sender} (${entry.message.length} chars)`);
     }
     return { ok: true, outcome };
   }
@@ -69,38 +124,74 @@ export class MessageIntake {
   /**
    * The history in a peer's hello reply: merged entry by entry, a message known from several peers
    * kept once (PROTOCOL.md §2). Unusable entries are skipped, the rest kept (PROTOCOL.md "What real
-   * peers do": short ids and other oddities turn up in histories).
+   * peers do": short ids and other oddities turn up in histories), and ids from the future too.
    */
-  receiveHistory(peerId: string, messages: unknown): HistoryReport {
-    const report = this.merge(messages);
+  receiveHistory(peerId: string, messages: unknown, source: MessageSource = {}): HistoryReport {
+    const report = this.merge(messages, source.address);
     if (report.added > 0) this.stats.count("messagesStored", peerId, report.added);
-    for (let i = 0; i < report.invalid.length; i++) this.stats.countReason("dropped", "E_BAD_HISTORY_ENTRY", peerId);
-    if (report.invalid.length > 0) {
-      this.logger.warn(`history from ${peerId}: skipped ${report.invalid.length} invalid entries, ` +
-        `e.g. ${report.invalid.slice(0, 3).join("; ")}`);
+    if (report.skipped > 0) {
+      this.stats.countReason("dropped", "E_BAD_HISTORY_ENTRY", peerId, report.skipped);
+      this.log.write("warn", `history-skipped:${peerId}`, `histories from ${peerId} with skipped entries`,
+        () => `history from ${peerId}: skipped ${report.skipped} entries, e.g. ${report.invalid.slice(0, 3).join("; ")}`);
     }
-    this.logger.info(`history from ${peerId}: ${report.total} messages, ${report.added} new`);
+    this.log.write("info", `history:${peerId}`, `histories from ${peerId}`,
+      () => `history from ${peerId}: ${report.total} messages, ${report.added} new`);
     return report;
   }
 
   /** What the history file held at start: trusted no more than a peer's history. */
   restore(saved: unknown): HistoryReport {
-    return this.merge(saved);
+    return this.merge(saved, undefined);
   }
 
-  /** Our own new message, under a fresh id no known message uses. */
+  /**
+   * Our own new message, under a fresh id no known message uses. Fair eviction always keeps our
+   * newest (our own clock only moves forward), but the send must never say ok for a message we
+   * did not keep, so that is checked, not assumed.
+   */
   own(peerId: string, text: string): StoredMessage {
     const message = this.history.addOwn(peerId, text);
+    if (!this.history.has(message.id)) throw new Error(`E_NOT_KEPT: our own message ${message.id} was not kept`);
     this.stats.count("messagesStored");
     return message;
   }
 
-  private merge(raw: unknown): HistoryReport {
-    const checked = checkHistoryPayload(raw, this.options.maxMessageBytes);
-    let added = 0;
-    for (const [id, entry] of checked.valid) {
-      if (this.history.add(id, entry) === "added") added += 1;
+  private refuse(sender: string, code: string, why: string): Verdict {
+    this.stats.countReason("refused", code, sender);
+    this.log.write("warn", `refused:${sender}:${code}`, `messages from ${sender} refused with ${code}`,
+      () => `refused a message from ${sender}: ${code}: ${why}`);
+    return { ok: false, code, message: why };
+  }
+
+  /** One token from the bucket under `key`, made full for a sender not seen before. */
+  private take(key: string): boolean {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= MAX_BUCKETS) {
+        for (const [old, quiet] of this.buckets) if (quiet.full) this.buckets.delete(old);
+      }
+      bucket = new TokenBucket({ capacity: this.options.peerBurst, refillPerSecond: this.options.peerRatePerSecond, now: this.options.now });
+      this.buckets.set(key, bucket);
     }
-    return { total: checked.valid.length + checked.invalid.length, added, invalid: checked.invalid };
+    return bucket.take();
+  }
+
+  private merge(raw: unknown, via: string | undefined): HistoryReport {
+    const checked = checkHistoryPayload(raw, this.options.maxMessageBytes, this.options.maxHistoryEntries);
+    const invalid = checked.invalid.slice(0, 3);
+    let skipped = checked.invalidCount + checked.unexamined;
+    let added = 0;
+    const now = this.options.now();
+    for (const [id, entry] of checked.valid) {
+      const early = judgeIdAgainstClock(id, now, this.options.maxIdAheadMs);
+      if (early) {
+        skipped++;
+        if (invalid.length < 3) invalid.push(`${id}: ${early.why}`);
+        continue;
+      }
+      const outcome = this.history.add(id, entry, via);
+      if (outcome === "added") added += 1;
+    }
+    return { total: checked.valid.length + checked.invalidCount + checked.unexamined, added, invalid, skipped };
   }
 }

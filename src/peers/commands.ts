@@ -12,8 +12,10 @@ export interface CommandContext {
   readonly remotePeerId: string | undefined;
   /** Longest message text accepted, in UTF-8 bytes. */
   readonly maxMessageBytes: number;
-  /** Records the other side's hello on this connection. */
-  introduce(peerId: string): void;
+  /** Where the other side connects from: the host that delivers what it sends. */
+  readonly remoteAddress: string;
+  /** Records the other side's hello on this connection, or says why it is refused. */
+  introduce(peerId: string): { code: string; message: string } | undefined;
   /** Our whole history, oldest first, as the hello reply carries it. */
   snapshot(): Record<string, ChatMessage>;
   /** Hands a received message to the history intake; its verdict is what the ack says. */
@@ -34,7 +36,8 @@ function hello(frame: Record<string, unknown>, ctx: CommandContext): Reply {
   if (typeof peerId !== "string" || peerId.trim() === "" || peerId.length > MAX_PEER_ID_LENGTH) {
     return error("E_BAD_PEER_ID", `hello needs a peer_id: a non-empty string of at most ${MAX_PEER_ID_LENGTH} characters`);
   }
-  ctx.introduce(peerId);
+  const refusal = ctx.introduce(peerId);
+  if (refusal) return error(refusal.code, refusal.message);
   // PROTOCOL.md §2: the answer carries our whole history.
   return { status: "ok", messages: ctx.snapshot() };
 }
@@ -49,7 +52,7 @@ function newMessage(frame: Record<string, unknown>, ctx: CommandContext): Reply 
   if (Buffer.byteLength(frame.message) > ctx.maxMessageBytes) {
     return error("E_MESSAGE_TOO_LARGE", `message over ${ctx.maxMessageBytes} bytes, not stored`);
   }
-  const verdict = ctx.store(id, { peer_id: sender, message: frame.message });
+  const verdict = ctx.store(id, { peer_id: sender, message: frame.message }, { address: ctx.remoteAddress });
   return verdict.ok ? ok() : error(verdict.code, verdict.message);
 }
 

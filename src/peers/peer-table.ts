@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { StoredMessage } from "../history/history.js";
+import { FloodSummary } from "../log/flood-summary.js";
 import { LogThrottle } from "../log/throttle.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { Peer, PEER_DEFAULTS, type InboundConnection, type PeerCollaborators, type PeerInfo, type PeerSettings, type SeenVia } from "./peer.js";
@@ -24,7 +25,7 @@ interface PeerTableEvents {
   /** Something in this peer's PeerInfo changed (for the peers panel and GET /events). */
   change: [PeerInfo];
   /** A peer answered our hello with its history (PROTOCOL.md §2), for the history intake. */
-  history: [peerId: string, messages: unknown];
+  history: [peerId: string, messages: unknown, host: string];
 }
 
 /** How often "table full" is said while a flood goes on. */
@@ -45,6 +46,8 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   private readonly fullWarnings: LogThrottle;
   /** Same peer_id at two hosts: said once per host and id. */
   private readonly clashWarnings: LogThrottle;
+  /** "peer found" and "forgot peer": a handful a minute, then a count (a flood of made-up ids). */
+  private readonly foundLog: FloodSummary;
 
   constructor(
     private readonly collaborators: PeerTableCollaborators,
@@ -56,6 +59,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     this.stats = collaborators.stats ?? NO_STATS;
     this.fullWarnings = new LogThrottle(FULL_WARNING_INTERVAL_MS, this.now);
     this.clashWarnings = new LogThrottle(Infinity, this.now);
+    this.foundLog = new FloodSummary(collaborators.logger, { linesPerInterval: 20, intervalMs: 60_000, now: this.now });
   }
 
   /** New limits and timeouts (config reload), for the table and every peer in it. */
@@ -82,22 +86,25 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
         return;
       }
       peer = this.admit(peerId, host, via);
-      logger.info(`peer found: ${peerId} at ${host} (${via})`);
+      this.foundLog.write("info", "found", "new peers found", () => `peer found: ${peerId} at ${host} (${via})`);
     } else if (peer.host !== host && via !== "tcp-hello") {
       // (A TCP hello from another address proves the peer alive, not that it moved: a connection's
       // source address need not be the address a peer announces from, on a host with several.)
-      if (peer.outboundReady) {
-        // Two hosts with one peer_id (two students kept the same default name): keep the one we
-        // are connected to, and say so once instead of flapping between them.
+      if (!peer.mayMoveAway()) {
+        // Two hosts with one peer_id: two students kept the same default name, or one announces
+        // a classmate's name while the classmate restarts. Stay where the peer was proven to be
+        // until nothing has come from there for peer_timeout, and show the clash.
+        peer.clashWith(host);
+        this.stats.countReason("refused", "E_PEER_ID_CLASH", peerId);
         if (this.clashWarnings.allows(`${peerId}@${host}`)) {
-          logger.warn(`peer_id ${peerId} is announced by ${host} too, while we are connected to it at ` +
-            `${peer.host}: two peers share one id; staying with ${peer.host}`);
+          logger.warn(`peer_id ${peerId} is announced by ${host} too, while it is at ${peer.host}: ` +
+            `two peers share one id; staying with ${peer.host}`);
         }
         return;
       }
       peer.movedTo(host, via);
     }
-    peer.heard(via);
+    peer.heard(via, host);
   }
 
   attachInbound(peerId: string, connection: InboundConnection): void {
@@ -122,6 +129,11 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     return this.peers.size;
   }
 
+  /** Sums up the lines the flood summary held back (the node calls it now and then). */
+  flushLog(): void {
+    this.foundLog.flush();
+  }
+
   stop(): void {
     this.stopped = true;
     for (const peer of this.peers.values()) peer.close({ code: "E_SHUTDOWN", message: "shutting down" });
@@ -133,7 +145,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     peer.on("change", () => {
       if (!this.stopped && this.listenerCount("change") > 0) this.emit("change", peer.info());
     });
-    peer.on("history", (messages) => this.emit("history", peerId, messages));
+    peer.on("history", (messages) => this.emit("history", peerId, messages, peer.host));
     this.peers.set(peerId, peer);
     return peer;
   }
@@ -154,15 +166,24 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     return undefined;
   }
 
+  /**
+   * Evicts one peer without a working connection, to make room for one that has not proven
+   * anything yet. A peer that completed a hello and was heard from within peer_timeout is never
+   * the one to go: a flood of made-up ids must not push out a classmate who is restarting.
+   * Among the rest, those never established go first, then the longest silent.
+   */
   private evictIdle(candidates: Peer[]): boolean {
-    const idle = candidates.filter((p) => p.idle).sort((a, b) => a.lastSeen - b.lastSeen)[0];
+    const now = this.now();
+    const idle = candidates
+      .filter((p) => p.idle && !(p.established && now - p.lastSeen <= this.settings.peerTimeoutMs))
+      .sort((a, b) => Number(a.established) - Number(b.established) || a.lastSeen - b.lastSeen)[0];
     if (!idle) return false;
     this.peers.delete(idle.id);
     idle.close({ code: "E_EVICTED", message: "evicted from the peer table" });
     idle.removeAllListeners();
     this.stats.countReason("dropped", "E_EVICTED");
-    this.collaborators.logger.info(`forgot peer ${idle.id} at ${idle.host} to make room (silent for ` +
-      `${Math.round((this.now() - idle.lastSeen) / 1000)} s)`);
+    this.foundLog.write("info", "evicted", "peers forgotten to make room", () => `forgot peer ${idle.id} at ${idle.host} ` +
+      `to make room (silent for ${Math.round((now - idle.lastSeen) / 1000)} s)`);
     return true;
   }
 }

@@ -34,6 +34,10 @@ export interface PeerInfo {
   gone: boolean;
   queued: number;
   lastError: (CloseReason & { at: number }) | undefined;
+  /** Our hello to it has been answered at some point: it is a real peer, not just a claim. */
+  established: boolean;
+  /** Another host announced this peer_id lately, and we stayed where it was (peer-table.ts). */
+  clash: { address: string; at: number } | undefined;
 }
 
 /** What one peer's connection, retries and sending are held to; all but ownPeerId may be reconfigured. */
@@ -89,6 +93,8 @@ const ACK_TIMEOUT_GROWTH = 3;
 const ACK_TIMEOUT_CAP = 12;
 /** Sends of one message to a peer that has never acked anything: it likely never will. */
 const ATTEMPTS_UNTIL_FIRST_ACK = 2;
+/** Close reasons that mean nobody answered at the address: a hello from it afterwards is news. */
+const UNREACHABLE = new Set(["E_CONNECT_TIMEOUT", "ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ETIMEDOUT"]);
 /** How often "queue full" is said while a peer stays behind. */
 const QUEUE_WARNING_INTERVAL_MS = 60_000;
 
@@ -119,6 +125,14 @@ export class Peer extends EventEmitter<PeerEvents> {
   private everAcked = false;
   /** Stopped or evicted: it makes no connection and reports no change any more. */
   private closed = false;
+  /** Our hello to it was answered at some point (it is a peer, not a made-up id). */
+  private everEstablished = false;
+  /** The last sign of life that came from its own address. */
+  private lastHeardAtHome: number;
+  /** The last connection failed after reaching it (a refused hello, a timeout, a frame too
+   *  large...), not for want of anyone there: a new hello is no news, the backoff stands. */
+  private lastFailureReachedIt = false;
+  private lastClash: { address: string; at: number } | undefined;
   private settings: PeerSettings;
   private readonly now: () => number;
   private readonly stats: StatsSink;
@@ -136,7 +150,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.now = collaborators.now ?? Date.now;
     this.stats = collaborators.stats ?? NO_STATS;
     this.address = host;
-    this.firstSeen = this.lastSeenAt = this.now();
+    this.firstSeen = this.lastSeenAt = this.lastHeardAtHome = this.now();
     this.lastSeenVia = via;
     this.ackTimeoutMs = this.settings.ackTimeoutMs;
     this.retry = new RetryTimer(this.settings.retryMinMs, this.settings.retryMaxMs,
@@ -166,6 +180,28 @@ export class Peer extends EventEmitter<PeerEvents> {
     return !this.outboundReady && this.inbound.size === 0;
   }
 
+  /** Our hello to it has been answered at some point. */
+  get established(): boolean {
+    return this.everEstablished;
+  }
+
+  /**
+   * Whether another host announcing this peer_id may take it over: only while the peer was never
+   * proven to be where it is, or when nothing has come from there for peer_timeout. A classmate
+   * who restarts is silent for a few seconds, and an impostor must not inherit its messages then.
+   */
+  mayMoveAway(): boolean {
+    if (this.outboundReady) return false;
+    return !this.everEstablished || this.now() - this.lastHeardAtHome > this.settings.peerTimeoutMs;
+  }
+
+  /** Another host announces this peer_id, and we stay where we are (shown in the peers view). */
+  clashWith(address: string): void {
+    const first = this.lastClash?.address !== address;
+    this.lastClash = { address, at: this.now() };
+    if (first) this.changed();
+  }
+
   get queued(): number {
     return this.queue.length;
   }
@@ -181,6 +217,9 @@ export class Peer extends EventEmitter<PeerEvents> {
   movedTo(host: string, via: SeenVia): void {
     this.collaborators.logger.info(`peer ${this.id} moved from ${this.address} to ${host} (${via})`);
     this.address = host;
+    this.everEstablished = false;
+    this.lastClash = undefined;
+    this.lastHeardAtHome = this.now();
   }
 
   /**
@@ -188,16 +227,20 @@ export class Peer extends EventEmitter<PeerEvents> {
    * connection to is connected at once, without waiting out the backoff: a restarted peer is back
    * in a moment. Announcements come once per interval, so this does not hammer a peer that refuses us.
    */
-  heard(via: SeenVia): void {
+  heard(via: SeenVia, from: string = this.address): void {
     if (this.closed) return;
     this.lastSeenAt = this.now();
     this.lastSeenVia = via;
+    if (from === this.address) this.lastHeardAtHome = this.lastSeenAt;
     if (this.isGone) {
       this.collaborators.logger.info(`peer ${this.id} is back at ${this.address} (${via})`);
       this.isGone = false;
       this.retry.reset();
     }
-    if (!this.outbound) {
+    // A sign of life brings the next attempt forward only when the last one found nobody there:
+    // then the hello is news. A peer that was reached and failed us (refused our hello, sent a
+    // reply too large, never answered) keeps its backoff, however often it announces itself.
+    if (!this.outbound && !(this.retry.pending && this.lastFailureReachedIt)) {
       this.retry.cancel();
       this.connect();
     }
@@ -252,6 +295,8 @@ export class Peer extends EventEmitter<PeerEvents> {
       gone: this.isGone,
       queued: this.queue.length,
       lastError: this.lastError,
+      established: this.everEstablished,
+      clash: this.lastClash,
     };
   }
 
@@ -271,6 +316,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.outbound !== connection || this.closed) return;
     this.retry.reset();
     this.lastError = undefined;
+    this.everEstablished = true;
+    this.lastHeardAtHome = this.now();
     this.emit("history", messages);
     this.collaborators.logger.info(`connected to ${this.id} at ${this.address}`);
     this.changed();
@@ -286,6 +333,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const { logger } = this.collaborators;
     const repeated = this.lastError?.code === reason.code;
     this.lastError = { ...reason, at: this.now() };
+    this.lastFailureReachedIt = !UNREACHABLE.has(reason.code);
     const line = connection.established
       ? `connection to ${this.id} at ${this.address} lost: ${reason.message} (${reason.code})`
       : `cannot connect to ${this.id} at ${this.address}: ${reason.message} (${reason.code})`;

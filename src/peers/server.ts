@@ -68,6 +68,8 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   private readonly perAddress = new Map<string, number>();
   /** Refusals are said once per address until it is let in again: a flood must not flood the log too. */
   private readonly refusalsSaid = new LogThrottle(Infinity);
+  /** "a hello with our own peer_id": said once a minute per address. */
+  private readonly ownIdWarnings = new LogThrottle(60_000);
   private settings: PeerServerSettings;
   private readonly stats: StatsSink;
 
@@ -174,18 +176,23 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       },
       snapshot,
       store,
+      remoteAddress: address,
       introduce: (peerId: string) => {
+        // A hello with our own peer_id is another program using our name, or one forging it: its
+        // messages would be stored, and shown, as the user's own. Refused; it stays unintroduced.
+        if (peerId === settings.ownPeerId) {
+          this.ownIdWarnings.allows(address) &&
+            logger.warn(`refused a hello from ${address} with our own peer_id ${JSON.stringify(peerId)}`);
+          return { code: "E_OWN_PEER_ID", message: `${JSON.stringify(peerId)} is this peer's own peer_id; choose another` };
+        }
         clearTimeout(introTimer);
         introTimer = undefined;
         if (remotePeerId !== undefined && remotePeerId !== peerId) this.emit("departed", remotePeerId, connection);
         const first = remotePeerId !== peerId;
         remotePeerId = peerId;
-        if (peerId === settings.ownPeerId) {
-          logger.warn(`a connection from ${address} introduced itself with our own peer_id ${peerId}`);
-          return;
-        }
         if (first) logger.info(`${peerId} connected to us from ${address}`);
         this.emit("introduced", peerId, address, connection);
+        return undefined;
       },
     };
 

@@ -38,7 +38,7 @@ export interface StatsSink {
   /** Adds to a counter, in total and, if `peerId` is given, for that peer. */
   count(field: CountField, peerId?: string, n?: number): void;
   /** Adds one to a counter by reason code, in total and for `peerId` if given. */
-  countReason(field: ReasonField, code: string, peerId?: string): void;
+  countReason(field: ReasonField, code: string, peerId?: string, n?: number): void;
 }
 
 /** Peers counted separately at most; a flood of made-up peer_ids must not grow this without end. */
@@ -63,10 +63,10 @@ export class Stats implements StatsSink {
     if (peerId !== undefined) this.peer(peerId)[field] += n;
   }
 
-  countReason(field: ReasonField, code: string, peerId?: string): void {
+  countReason(field: ReasonField, code: string, peerId?: string, n = 1): void {
     const key = code.slice(0, MAX_CODE_LENGTH);
-    addTo(this.total[field], key);
-    if (peerId !== undefined) addTo(this.peer(peerId)[field], key);
+    addTo(this.total[field], key, n);
+    if (peerId !== undefined) addTo(this.peer(peerId)[field], key, n);
   }
 
   snapshot(): StatsSnapshot {
@@ -102,10 +102,10 @@ export class Stats implements StatsSink {
   }
 }
 
-function addTo(record: Record<string, number>, code: string): void {
-  if (Object.hasOwn(record, code)) record[code] = (record[code] as number) + 1;
-  else if (Object.keys(record).length < MAX_CODES) record[code] = 1;
-  else record.other = (record.other ?? 0) + 1;
+function addTo(record: Record<string, number>, code: string, n: number): void {
+  if (Object.hasOwn(record, code)) record[code] = (record[code] as number) + n;
+  else if (Object.keys(record).length < MAX_CODES) record[code] = n;
+  else record.other = (record.other ?? 0) + n;
 }
 
 function copy(counters: Counters): Counters {

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { defaultConfig, type SystemFacts } from "../../src/config/defaults.js";
+import type { SystemFacts } from "../../src/config/defaults.js";
+import { defaultConfig } from "../../src/config/load.js";
 import { loadConfig } from "../../src/config/load.js";
 
 const system: SystemFacts = {

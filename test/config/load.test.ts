@@ -65,7 +65,7 @@ const DEFAULTS: Config = {
   broadcastAddress: "198.18.0.255",
   http: { port: 8000, bind: "127.0.0.1" },
   discovery: { intervalMs: 5000, peerTimeoutMs: 15000, maxPeers: 1000 },
-  history: { limit: 100, maxMessageBytes: 65536, file: "" },
+  history: { limit: 100, maxMessageBytes: 65536, file: "", maxIdAheadMs: 300_000, peerRatePerSecond: 10, peerBurst: 100 },
   tcp: {
     connectTimeoutMs: 3000,
     helloTimeoutMs: 5000,
@@ -73,7 +73,8 @@ const DEFAULTS: Config = {
     retryMinMs: 250,
     retryMaxMs: 10000,
     maxFrameBytes: 1048576,
-    maxHelloReplyBytes: 67108864,
+    maxHelloReplyBytes: 8388608,
+    helloReplyBudgetBytes: 1048576,
     maxSendAttempts: 5,
     maxQueuedMessages: 1000,
     introTimeoutMs: 10000,
@@ -137,6 +138,9 @@ max_peers = 50
 limit = 7
 max_message_bytes = 900
 file = ${join(root, "history.json")}
+max_id_ahead = 60
+peer_rate = 3
+peer_burst = 30
 [TCP]
 connect_timeout = 1
 hello_timeout = 2
@@ -145,6 +149,7 @@ retry_min = 0.01
 retry_max = 86400
 max_frame_bytes = 1000
 max_hello_reply_bytes = 2000
+hello_reply_budget = 1500
 max_send_attempts = 9
 max_queued_messages = 77
 intro_timeout = 4
@@ -160,7 +165,7 @@ level = debug
       broadcastAddress: "198.19.7.255",
       http: { port: 18000, bind: "::" },
       discovery: { intervalMs: 500, peerTimeoutMs: 2250, maxPeers: 50 },
-      history: { limit: 7, maxMessageBytes: 900, file: join(root, "history.json") },
+      history: { limit: 7, maxMessageBytes: 900, file: join(root, "history.json"), maxIdAheadMs: 60_000, peerRatePerSecond: 3, peerBurst: 30 },
       tcp: {
         connectTimeoutMs: 1000,
         helloTimeoutMs: 2000,
@@ -169,6 +174,7 @@ level = debug
         retryMaxMs: 86_400_000,
         maxFrameBytes: 1000,
         maxHelloReplyBytes: 2000,
+        helloReplyBudgetBytes: 1500,
         maxSendAttempts: 9,
         maxQueuedMessages: 77,
         introTimeoutMs: 4000,
@@ -397,7 +403,7 @@ describe("loadConfig: mistakes", () => {
 
   it("refuses max_hello_reply_bytes below max_frame_bytes, and peer_timeout below interval", () => {
     assertConfigError(bad("[TCP]\nmax_frame_bytes = 100000000\n"),
-      { file: FILE, key: "[TCP] max_frame_bytes", value: "100000000", expected: "at most [TCP] max_hello_reply_bytes (67108864)" });
+      { file: FILE, key: "[TCP] max_frame_bytes", value: "100000000", expected: "at most [TCP] max_hello_reply_bytes (8388608)" });
     assertConfigError(bad("[DISCOVERY]\ninterval = 10\npeer_timeout = 5\n"),
       { file: FILE, key: "[DISCOVERY] peer_timeout", value: "5", expected: "at least [DISCOVERY] interval (10 s)" });
   });

@@ -20,7 +20,10 @@ function everythingChanged(): Config {
       peerTimeoutMs: c.discovery.peerTimeoutMs + 1000,
       maxPeers: c.discovery.maxPeers + 1,
     },
-    history: { limit: c.history.limit + 1, maxMessageBytes: c.history.maxMessageBytes + 1, file: "elsewhere.json" },
+    history: {
+      limit: c.history.limit + 1, maxMessageBytes: c.history.maxMessageBytes + 1, file: "elsewhere.json",
+      maxIdAheadMs: c.history.maxIdAheadMs + 1000, peerRatePerSecond: c.history.peerRatePerSecond + 1, peerBurst: c.history.peerBurst + 1,
+    },
     tcp: Object.fromEntries(Object.entries(c.tcp).map(([k, v]) => [k, v + 1000])) as unknown as Config["tcp"],
     log: { level: c.log.level === "info" ? "debug" : "info" },
   };

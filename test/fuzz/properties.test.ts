@@ -125,7 +125,8 @@ describe("properties: command handling", () => {
         const context: CommandContext = {
           maxMessageBytes: 200,
           get remotePeerId() { return introduced; },
-          introduce(peerId) { introduced = peerId; },
+          remoteAddress: "198.18.0.9",
+          introduce(peerId) { introduced = peerId; return undefined; },
           snapshot: () => history.toJSON(),
           store: (messageId, entry) => intake.receive(messageId, entry),
         };
@@ -153,26 +154,35 @@ describe("properties: command handling", () => {
     );
   });
 
-  it("acks and stores every valid new_message after a hello", () => {
+  it("acks and stores every valid new_message after a hello; refuses ids from the future, saying so", () => {
+    const now = 1_796_169_600_000;
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== ""),
         fc.uniqueArray(fc.bigInt({ min: 10n ** 12n, max: 10n ** 18n }).map(String), { maxLength: 20 }),
         fc.string({ maxLength: 100 }),
         (peerId, ids, text) => {
           const history = new History(100);
-          const intake = new MessageIntake(history, quiet);
+          const intake = new MessageIntake(history, quiet, undefined, { now: () => now });
           let introduced: string | undefined;
           const context: CommandContext = {
             maxMessageBytes: 1024,
             get remotePeerId() { return introduced; },
-            introduce(p) { introduced = p; },
+            remoteAddress: "198.18.0.9",
+            introduce(p) { introduced = p; return undefined; },
             snapshot: () => history.toJSON(),
             store: (messageId, entry) => intake.receive(messageId, entry),
           };
           assert.equal(handleCommand({ command: "hello", peer_id: peerId }, context)?.status, "ok");
           for (const messageId of ids) {
-            assert.deepEqual(handleCommand({ command: "new_message", message_id: messageId, message: text }, context), { status: "ok" });
-            assert.deepEqual(history.get(messageId), { peer_id: peerId, message: text });
+            const reply = handleCommand({ command: "new_message", message_id: messageId, message: text }, context);
+            if (BigInt(messageId) > BigInt(now + 300_000)) {
+              assert.equal(reply?.status, "error");
+              assert.match(String(reply?.message), /^E_ID_FROM_FUTURE: /);
+              assert.equal(history.get(messageId), undefined);
+            } else {
+              assert.deepEqual(reply, { status: "ok" });
+              assert.deepEqual(history.get(messageId), { peer_id: peerId, message: text });
+            }
           }
         }),
       { numRuns: RUNS },

@@ -44,6 +44,45 @@ describe("History", () => {
     assert.deepEqual(history.list().map((m) => m.id), [3, 4, 10].map(id));
   });
 
+  it("is fair when full: a flood pushes out the flooder's own oldest, not the others' messages", () => {
+    const history = new History(10);
+    for (const [n, who] of [[1, "anna"], [2, "ben"], [3, "cyril"]] as const) history.add(id(n), { peer_id: who, message: "hi" });
+    for (let n = 100; n < 10_100; n++) history.add(id(n), { peer_id: "flood", message: `flood ${n}` });
+    assert.deepEqual([...history.shares()].sort(), [["anna", 1], ["ben", 1], ["cyril", 1], ["flood", 7]]);
+    assert.deepEqual(history.list().slice(0, 3).map((m) => m.peer_id), ["anna", "ben", "cyril"]);
+    assert.equal(history.list().at(-1)?.message, "flood 10099", "the flooder keeps its newest");
+  });
+
+  it("takes a message from a clock behind while its author holds less than others, and refuses it as too old after", () => {
+    const history = new History(4);
+    for (const n of [10, 11, 12, 13]) history.add(id(n), { peer_id: "busy", message: "now" });
+    assert.equal(history.add(id(1), { peer_id: "late", message: "an hour behind" }), "added");
+    assert.deepEqual(history.list().map((m) => m.id), [1, 11, 12, 13].map(id));
+    history.add(id(2), { peer_id: "late", message: "again" });
+    assert.deepEqual([...history.shares()].sort(), [["busy", 2], ["late", 2]]);
+    // Equal shares: the older of the two oldest goes, so "late" would give up its own: too old.
+    assert.equal(history.add(id(0), { peer_id: "late", message: "older still" }), "too-old");
+  });
+
+  it("in a room that takes turns, keeps the newest by id, as PROTOCOL.md §3 says", () => {
+    const history = new History(6);
+    const authors = ["a", "b", "c"];
+    for (let n = 0; n < 30; n++) history.add(id(n), { peer_id: authors[n % 3] as string, message: `m${n}` });
+    assert.deepEqual(history.list().map((m) => m.id), [24, 25, 26, 27, 28, 29].map(id));
+  });
+
+  it("says which host delivered each message, in list() and the message event but not in toJSON()", () => {
+    const history = new History(10);
+    const events: unknown[] = [];
+    history.on("message", (m) => events.push(m));
+    history.add(id(1), { peer_id: "a", message: "hi" }, "198.18.0.7");
+    history.addOwn("me", "mine");
+    assert.equal(history.list()[0]?.via, "198.18.0.7");
+    assert.equal(history.list()[1]?.via, undefined);
+    assert.deepEqual(events[0], { id: id(1), peer_id: "a", message: "hi", via: "198.18.0.7" });
+    assert.deepEqual(Object.values(history.toJSON())[0], { peer_id: "a", message: "hi" });
+  });
+
   it("orders ids numerically, also across lengths", () => {
     const history = new History(10);
     history.add("10000000000000", { peer_id: "a", message: "14 digits" });
@@ -103,7 +142,15 @@ describe("checkHistoryPayload", () => {
   });
 
   it("treats a missing history as empty and a non-object as invalid", () => {
-    assert.deepEqual(checkHistoryPayload(undefined), { valid: [], invalid: [] });
+    assert.deepEqual(checkHistoryPayload(undefined), { valid: [], invalid: [], invalidCount: 0, unexamined: 0 });
     assert.equal(checkHistoryPayload([1, 2]).invalid.length, 1);
+  });
+
+  it("looks at no more than maxEntries entries, and keeps at most 100 reasons", () => {
+    const raw = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [String(i), 0]));
+    const checked = checkHistoryPayload(raw, Infinity, 1_000);
+    assert.equal(checked.invalidCount, 1_000);
+    assert.equal(checked.unexamined, 4_000);
+    assert.equal(checked.invalid.length, 100);
   });
 });

@@ -14,13 +14,53 @@ describe("MessageIntake", () => {
     return { history, stats, logs, intake };
   }
 
-  it("stores a peer's message and acks it; a known or too-old message is acked too but not stored again", () => {
+  it("stores a peer's message and acks it; a known one is acked, one that would not be kept is refused", () => {
     const { history, stats, intake } = setup(1);
     assert.deepEqual(intake.receive("1707243010002", { peer_id: "bob", message: "hi" }), { ok: true, outcome: "added" });
     assert.deepEqual(intake.receive("1707243010002", { peer_id: "eve", message: "mine" }), { ok: true, outcome: "duplicate" });
-    assert.deepEqual(intake.receive("1707243010001", { peer_id: "bob", message: "old" }), { ok: true, outcome: "too-old" });
+    const old = intake.receive("1707243010001", { peer_id: "bob", message: "old" });
+    assert.equal(old.ok ? "ok" : old.code, "E_TOO_OLD", "acked but not stored would be a lie");
     assert.deepEqual(history.get("1707243010002"), { peer_id: "bob", message: "hi" });
     assert.equal(stats.forPeer("bob").messagesStored, 1);
+    assert.deepEqual(stats.forPeer("bob").refused, { E_TOO_OLD: 1 });
+  });
+
+  it("refuses ids from the future with words about the sender's clock, and skips them in histories", () => {
+    const { history, stats, intake } = setup();
+    const micro = intake.receive("1707243020000000", { peer_id: "bob", message: "µs" });
+    assert.equal(micro.ok, false);
+    assert.match(micro.ok ? "" : micro.message, /looks like microseconds/);
+    const report = intake.receiveHistory("bob", { "1707246620000": { peer_id: "a", message: "an hour ahead" }, "1707243010001": { peer_id: "a", message: "fine" } });
+    assert.deepEqual([report.added, report.skipped], [1, 1]);
+    assert.deepEqual(Object.keys(history.toJSON()), ["1707243010001"]);
+    assert.equal(stats.forPeer("bob").refused.E_ID_FROM_FUTURE, 1);
+  });
+
+  it("gives each peer_id and each address a burst and a rate, then refuses with E_RATE_LIMITED", () => {
+    let now = 1_707_243_020_000;
+    const history = new History(1_000, () => now);
+    const intake = new MessageIntake(history, new LogCapture().logger("me"), new Stats(), { peerBurst: 30, peerRatePerSecond: 2, now: () => now });
+    let next = now - 100_000;
+    const send = (peer: string, n: number, address = "198.18.0.2") =>
+      Array.from({ length: n }, () => intake.receive(String(next++), { peer_id: peer, message: "x" }, { address }));
+    assert.ok(send("paste", 30).every((v) => v.ok), "30 lines pasted at once all get in");
+    const flood = send("flood", 1_000, "198.18.0.3");
+    assert.equal(flood.filter((v) => v.ok).length, 30);
+    assert.equal(flood.at(-1)?.ok ? "ok" : (flood.at(-1) as { code: string }).code, "E_RATE_LIMITED");
+    now += 1_000;
+    assert.equal(send("flooder", 3, "198.18.0.3").filter((v) => v.ok).length, 2, "the address's own bucket refills at 2/s");
+  });
+
+  it("logs a flood as a few lines and a count, not a line per message", () => {
+    let now = 1_707_243_020_000;
+    const history = new History(100_000, () => now);
+    const logs = new LogCapture();
+    const intake = new MessageIntake(history, logs.logger("me", "info"), new Stats(), { peerBurst: 100_000, now: () => now });
+    for (let i = 0; i < 10_000; i++) intake.receive(String(1_707_243_000_000 + i), { peer_id: "flood", message: "x" });
+    now += 60_000;
+    intake.flushLog();
+    assert.ok(logs.lines.length <= 25, `${logs.lines.length} lines`);
+    assert.ok(logs.has(/\.\.\. and 9980 more messages received from flood/));
   });
 
   it("merges a peer's history, keeps what is usable, and counts the rest as dropped", () => {
@@ -34,11 +74,11 @@ describe("MessageIntake", () => {
     });
     assert.equal(report.total, 4);
     assert.equal(report.added, 1);
-    assert.equal(report.invalid.length, 2);
+    assert.equal(report.skipped, 2);
     assert.deepEqual(Object.keys(history.toJSON()), ["1707243010001", "1707243010002"]);
     assert.equal(stats.forPeer("bob").messagesStored, 1);
     assert.deepEqual(stats.forPeer("bob").dropped, { E_BAD_HISTORY_ENTRY: 2 });
-    assert.ok(logs.has(/history from bob: skipped 2 invalid entries/));
+    assert.ok(logs.has(/history from bob: skipped 2 entries/));
   });
 
   it("gives our own messages fresh ids, and counts them only in total", () => {

@@ -12,7 +12,8 @@ describe("command effects", () => {
     const ctx: CommandContext = {
       maxMessageBytes: 100,
       get remotePeerId() { return introduced; },
-      introduce(peerId) { introduced = peerId; },
+      remoteAddress: "198.18.0.9",
+          introduce(peerId) { introduced = peerId; return undefined; },
       snapshot: () => ({ "1707243010934": { peer_id: "a", message: "pokus" } }),
       store: (id, entry) => {
         stored.push([id, entry]);

@@ -18,6 +18,8 @@ function peer(overrides: Partial<PeerInfo>): PeerInfo {
     gone: false,
     queued: 0,
     lastError: undefined,
+    established: false,
+    clash: undefined,
     ...overrides,
   };
 }

@@ -88,8 +88,12 @@ describe("PeerTable", () => {
     s.table.seen("made-up-4", "10.0.2.1", "udp-hello");
     assert.equal(s.table.size, 4);
     assert.ok(s.logs.has(/10\.0\.2\.1 already announced 4 peer ids that are still connected/));
-    // An idle one makes room for the next.
+    // One that is idle and has not been heard from for peer_timeout makes room for the next.
     s.connectionTo("made-up-0").fail("E_CLOSED_BY_PEER");
+    s.table.seen("made-up-5", "10.0.2.1", "udp-hello");
+    assert.equal(s.table.size, 4, "a peer that completed a hello and was heard from lately stays");
+    s.clock.advance(60_001);
+    for (const id of ["made-up-1", "made-up-2", "made-up-3"]) s.table.seen(id, "10.0.2.1", "udp-hello");
     s.table.seen("made-up-5", "10.0.2.1", "udp-hello");
     assert.deepEqual(s.ids(), ["made-up-1", "made-up-2", "made-up-3", "made-up-5"]);
     // Other addresses are not affected.
@@ -106,6 +110,58 @@ describe("PeerTable", () => {
     assert.equal(s.table.list()[0]?.address, "10.0.3.1");
     assert.equal(s.connector.made.length, 1);
     assert.equal(s.logs.lines.filter((l) => /peer_id twin is announced by 10\.0\.3\.2 too/.test(l)).length, 1);
+  });
+
+  it("keeps a peer_id at its proven address while that address may still be it, and shows the clash", async () => {
+    const s = setup();
+    s.table.seen("ref", "10.0.6.1", "udp-hello");
+    s.connectionTo("ref").answerHello();
+    // The classmate restarts: its connection ends, and another host announces its peer_id.
+    s.connectionTo("ref").fail("E_CLOSED_BY_PEER");
+    await settle();
+    s.table.seen("ref", "10.0.6.66", "udp-hello");
+    assert.equal(s.table.list()[0]?.address, "10.0.6.1");
+    assert.deepEqual(s.table.list()[0]?.clash, { address: "10.0.6.66", at: s.clock.now() });
+    assert.equal(s.stats.forPeer("ref").refused.E_PEER_ID_CLASH, 1);
+    assert.ok(s.connector.made.every((c) => c.target.host === "10.0.6.1"), "never dialled the other host");
+    // Nothing from the old address for peer_timeout: then the peer_id may move.
+    s.clock.advance(60_001);
+    s.table.seen("ref", "10.0.6.66", "udp-hello");
+    assert.equal(s.table.list()[0]?.address, "10.0.6.66");
+    assert.equal(s.table.list()[0]?.clash, undefined);
+  });
+
+  it("when full, evicts made-up ids before any peer that completed a hello and was heard lately", () => {
+    const s = setup({ maxPeers: 3 });
+    s.table.seen("real", "10.0.7.1", "udp-hello");
+    s.connectionTo("real").answerHello();
+    s.connectionTo("real").fail("E_CLOSED_BY_PEER"); // restarting: idle, but proven and recent
+    s.table.seen("fake-1", "10.0.7.2", "udp-hello");
+    s.table.seen("fake-2", "10.0.7.3", "udp-hello");
+    s.connectionTo("fake-1").fail("EHOSTUNREACH");
+    s.connectionTo("fake-2").fail("EHOSTUNREACH");
+    s.table.seen("latecomer", "10.0.7.4", "udp-hello");
+    assert.deepEqual(s.ids(), ["fake-2", "latecomer", "real"]);
+    s.connectionTo("latecomer").answerHello();
+    s.table.seen("fake-3", "10.0.7.5", "udp-hello");
+    assert.deepEqual(s.ids(), ["fake-3", "latecomer", "real"], "only the made-up id went");
+  });
+
+  it("keeps the backoff of a peer that was reached and failed, however often it announces itself", async () => {
+    const s = setup();
+    s.table.seen("huge", "10.0.8.1", "udp-hello");
+    s.connectionTo("huge").fail("E_FRAME_TOO_LARGE");
+    await settle();
+    const made = s.connector.made.length;
+    for (let i = 0; i < 5; i++) s.table.seen("huge", "10.0.8.1", "udp-hello");
+    assert.equal(s.connector.made.length, made, "no reconnect before the backoff");
+    // One that found nobody there is news when it announces itself: at once.
+    s.table.seen("back", "10.0.8.2", "udp-hello");
+    s.connectionTo("back").fail("ECONNREFUSED");
+    await settle();
+    const before = s.connector.made.length;
+    s.table.seen("back", "10.0.8.2", "udp-hello");
+    assert.equal(s.connector.made.length, before + 1);
   });
 
   it("moves a peer that is not connected to where it is announced now, and connects there", async () => {

@@ -480,6 +480,34 @@ describe("FrameDecoder: nesting depth (a deep frame would overflow the stack of 
   });
 });
 
+describe("FrameDecoder: fields (a frame's work is not only its bytes)", () => {
+  const withFields = (n: number): string => `{"status":"ok","messages":{${Array.from({ length: n - 2 }, (_, i) => `"${i}":0`).join(",")}}}`;
+
+  it("accepts maxFields fields, refuses one more with E_TOO_MANY_FIELDS, and goes on", () => {
+    const input = bytes(`${withFields(10)}\n${withFields(11)}\n{"status":"ok","messages":{},"note":"a:b"}\n`);
+    const whole = feed([input], { maxFields: 10 });
+    assert.deepEqual(whole.frames.map((f) => (f.ok ? Object.keys(f.value.messages as object).length : f.error.code)), [8, "E_TOO_MANY_FIELDS", 0]);
+    for (let i = 0; i <= input.length; i++) {
+      assert.deepEqual(feed([input.subarray(0, i), input.subarray(i)], { maxFields: 10 }), whole, `split at ${i}`);
+    }
+  });
+
+  it("refuses 4 MiB of tiny entries before parsing them", () => {
+    const text = withFields(600_000);
+    const decoder = new FrameDecoder({ maxFrameBytes: 8 * 1024 * 1024 });
+    const started = performance.now();
+    const frames: DecodedFrame[] = [];
+    for (let i = 0; i < text.length; i += 65_536) frames.push(...decoder.push(bytes(text.slice(i, i + 65_536))));
+    assert.deepEqual(outcomes(frames), ["E_TOO_MANY_FIELDS"]);
+    assert.ok(performance.now() - started < 1_000);
+  });
+
+  it("applies to datagrams", () => {
+    const result = decodeDatagram(bytes(withFields(30)), 65_536, 20);
+    assert.equal(result.ok ? "ok" : result.error.code, "E_TOO_MANY_FIELDS");
+  });
+});
+
 describe("FrameDecoder: throughput", () => {
   it("decodes 100k small frames well under a second", (t) => {
     const frame = '{"command":"new_message","message_id":"1707243010934","message":"Ahoj, jak se máš? 👋","peer_id":"molic-peer1"}\n';

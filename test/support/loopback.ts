@@ -41,6 +41,7 @@ export function testConfig(overrides: {
   tcp?: Partial<Config["tcp"]>;
   discovery?: Partial<Config["discovery"]>;
   historyLimit?: number;
+  history?: Partial<Omit<Config["history"], "limit">>;
 }): Config {
   return {
     peerId: overrides.peerId,
@@ -48,7 +49,10 @@ export function testConfig(overrides: {
     broadcastAddress: overrides.broadcastAddress ?? "127.255.255.255",
     http: { port: 0, bind: "127.0.0.1" },
     discovery: { intervalMs: 60_000, peerTimeoutMs: 30_000, maxPeers: 1000, ...overrides.discovery },
-    history: { limit: overrides.historyLimit ?? 100, maxMessageBytes: 64 * 1024, file: "" },
+    history: {
+      limit: overrides.historyLimit ?? 100, maxMessageBytes: 64 * 1024, file: "",
+      maxIdAheadMs: 300_000, peerRatePerSecond: 10, peerBurst: 100, ...overrides.history,
+    },
     tcp: {
       connectTimeoutMs: 1_000,
       helloTimeoutMs: 1_000,
@@ -56,7 +60,8 @@ export function testConfig(overrides: {
       retryMinMs: 50,
       retryMaxMs: 200,
       maxFrameBytes: 1024 * 1024,
-      maxHelloReplyBytes: 16 * 1024 * 1024,
+      maxHelloReplyBytes: 8 * 1024 * 1024,
+      helloReplyBudgetBytes: 1024 * 1024,
       maxSendAttempts: 5,
       maxQueuedMessages: 1000,
       introTimeoutMs: 10_000,
