@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { compareMessageIds, isMessageId, MessageIdClock } from "./message-id.js";
+import { compareMessageIds, isMessageId, MessageIdClock, normalizeMessageId } from "../protocol/message-id.js";
 
 /** One chat message as the protocol stores it (PROTOCOL.md §3). */
 export interface ChatMessage {
@@ -137,9 +137,11 @@ export function checkHistoryPayload(raw: unknown, maxMessageBytes = Infinity): H
     result.invalid.push("messages is not an object");
     return result;
   }
-  for (const [id, entry] of Object.entries(raw)) {
-    const shownId = JSON.stringify(id.length > 40 ? id.slice(0, 40) + "…" : id);
-    if (!isMessageId(id)) {
+  for (const [key, entry] of Object.entries(raw)) {
+    const shownId = JSON.stringify(key.length > 40 ? key.slice(0, 40) + "…" : key);
+    // Canonical, so that "0N" in one history and "N" in another are one message (message-id.ts).
+    const id = normalizeMessageId(key);
+    if (id === undefined) {
       result.invalid.push(`${shownId}: id is not 13+ digits`);
     } else if (typeof entry !== "object" || entry === null) {
       result.invalid.push(`${shownId}: entry is not an object`);
