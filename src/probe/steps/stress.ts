@@ -1,8 +1,9 @@
 // The heavy cases, run only with --stress: they send many or large messages, which land in the
 // target's chat (and, through its /messages, in front of its user).
 import { setTimeout as delay } from "node:timers/promises";
-import { compareMessageIds } from "../../history/message-id.js";
+import { compareMessageIds } from "../../protocol/message-id.js";
 import { describeReply, type ProbeContext } from "../context.js";
+import { accepted } from "../target-connection.js";
 import { expectAccepted, expectHelloAnswers, type Outgoing } from "./accepts.js";
 
 /** PROTOCOL.md §3: a peer keeps only the newest 100 messages. */
@@ -46,12 +47,12 @@ export async function checkStress(ctx: ProbeContext): Promise<void> {
       // The protocol sets no size limit, and a peer may well keep one (p2pchat refuses over
       // 64 KiB): a clear refusal on a connection that goes on working is a fine answer.
       const after = await largeSession.request(ctx.helloFrame(), ctx.timeoutMs, large);
-      if (after.kind === "frame" && after.value.status === "ok") {
+      if (accepted(after)) {
         large.pass(`refused with an error reply (a size limit), and the connection goes on: ${describeReply(reply)}`);
       } else {
         large.fail(`refused with ${describeReply(reply)}, but a hello after it got ${describeReply(after)}`);
       }
-    } else if (reply.kind === "frame" && reply.value.status === "ok") {
+    } else if (accepted(reply)) {
       large.pass("acked");
     } else {
       large.fail(`expected an ack or an error reply, got ${describeReply(reply)}`);
@@ -91,7 +92,7 @@ async function checkHistoryLimit(ctx: ProbeContext): Promise<void> {
       continue;
     }
     const reply = await session.next(ctx.timeoutMs);
-    if (reply.kind !== "frame" || reply.value.status !== "ok") {
+    if (reply.kind !== "frame" || !accepted(reply)) {
       check.fail(`message ${i + 1} of ${HISTORY_FILL} got ${describeReply(reply)} instead of an ack`);
       return;
     }
