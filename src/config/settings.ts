@@ -244,9 +244,10 @@ export const SETTINGS: readonly Setting[] = [
   }),
   define({
     section: "HISTORY", key: "peer_burst", field: inGroup("history", "peerBurst"), kind: integer(1, 1_000_000),
-    default: "100", reload: "applied",
+    default: "200", reload: "applied",
     description: "new messages one peer_id, and one address, may bring at once",
-    notes: "A person pasting 30 lines in a second stays well within it.",
+    notes: "A person pasting 30 lines in a second stays well within it, and so does a tool that checks " +
+      "the history limit by sending a little more than a history (p2pchat probe --stress sends 105).",
   }),
   // Read once at start; switching files while running would fork the history.
   define({

@@ -2,9 +2,9 @@ import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { errorText } from "../log/error-text.js";
 import type { Logger } from "../log/logger.js";
-import { MAX_PEER_ID_LENGTH } from "../peers/commands.js";
 import { decodeDatagram } from "../protocol/decoder.js";
 import { encodeFrame } from "../protocol/encoder.js";
+import { isPeerId } from "../protocol/peer-id.js";
 import { isLocalAddress } from "./local-address.js";
 
 export interface DiscoveryOptions {
@@ -158,7 +158,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     }
     const frame = decoded.value;
     const peerId = frame.peer_id;
-    if (typeof peerId !== "string" || peerId.trim() === "" || peerId.length > MAX_PEER_ID_LENGTH) {
+    if (!isPeerId(peerId)) {
       logger.debug(`ignored UDP frame from ${remote.address}: no usable peer_id`);
       return;
     }

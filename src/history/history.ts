@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { compareMessageIds, isMessageId, MessageIdClock, normalizeMessageId } from "./message-id.js";
+import { compareMessageIds, isMessageId, MessageIdClock, normalizeMessageId } from "../protocol/message-id.js";
 
 /** One chat message as the protocol stores it (PROTOCOL.md §3). */
 export interface ChatMessage {

@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../errors.js";
 import { FloodSummary } from "../log/flood-summary.js";
 import type { Logger } from "../log/logger.js";
 import { DEFAULT_MAX_AHEAD_MS, judgeIdAgainstClock } from "../policy/id-clock.js";
@@ -11,7 +12,7 @@ import { checkHistoryPayload, type AddResult, type ChatMessage, type History, ty
  */
 export type Verdict =
   | { ok: true; outcome: Exclude<AddResult, "too-old"> }
-  | { ok: false; code: string; message: string };
+  | { ok: false; code: ErrorCode; message: string };
 
 /** What became of a received history (a hello reply, PROTOCOL.md §2; or the history file). */
 export interface HistoryReport {
@@ -51,7 +52,7 @@ const DEFAULTS: IntakeOptions = {
   maxMessageBytes: 65_536,
   maxIdAheadMs: DEFAULT_MAX_AHEAD_MS,
   peerRatePerSecond: 10,
-  peerBurst: 100,
+  peerBurst: 200,
   maxHistoryEntries: 1_000,
   now: Date.now,
 };
@@ -156,7 +157,7 @@ export class MessageIntake {
     return message;
   }
 
-  private refuse(sender: string, code: string, why: string): Verdict {
+  private refuse(sender: string, code: ErrorCode, why: string): Verdict {
     this.stats.countReason("refused", code, sender);
     this.log.write("warn", `refused:${sender}:${code}`, `messages from ${sender} refused with ${code}`,
       () => `refused a message from ${sender}: ${code}: ${why}`);

@@ -1,6 +1,15 @@
 import type { ChatMessage } from "../history/history.js";
 import type { StoreMessage } from "../history/intake.js";
-import { normalizeMessageId } from "../history/message-id.js";
+import {
+  errorReply,
+  parseCommand,
+  type Command,
+  type CommandName,
+  type Frame,
+  type HelloCommand,
+  type NewMessageCommand,
+  type Refusal,
+} from "../protocol/frames.js";
 
 /**
  * What a command handler may see and do on the connection the command arrived on. Handlers touch
@@ -15,48 +24,50 @@ export interface CommandContext {
   /** Where the other side connects from: the host that delivers what it sends. */
   readonly remoteAddress: string;
   /** Records the other side's hello on this connection, or says why it is refused. */
-  introduce(peerId: string): { code: string; message: string } | undefined;
-  /** Our whole history, oldest first, as the hello reply carries it. */
+  introduce(peerId: string): Refusal | undefined;
+  /** The history our hello reply carries, oldest first (within the reply budget). */
   snapshot(): Record<string, ChatMessage>;
   /** Hands a received message to the history intake; its verdict is what the ack says. */
   store: StoreMessage;
 }
 
 export type Reply = Record<string, unknown>;
-type Handler = (frame: Record<string, unknown>, ctx: CommandContext) => Reply;
+/** What parseCommand made of a frame meant as command C: the command, or why it is refused. */
+type Parsed<C extends Command> = { ok: true; command: C } | { ok: false; refusal: Refusal };
+type Handler<C extends Command> = (parsed: Parsed<C>, ctx: CommandContext) => Reply;
 
-export const MAX_PEER_ID_LENGTH = 256;
+// The peer_id rule moved to the protocol module; re-exported for code that imports it from here.
+export { MAX_PEER_ID_LENGTH } from "../protocol/peer-id.js";
 
 const ok = (): Reply => ({ status: "ok" });
 /** Error replies start with a stable code, so peers and tests need not parse prose. */
-const error = (code: string, why: string): Reply => ({ status: "error", message: `${code}: ${why}` });
+const refuse = (refusal: Refusal): Reply => ({ ...errorReply(refusal) });
 
-function hello(frame: Record<string, unknown>, ctx: CommandContext): Reply {
-  const peerId = frame.peer_id;
-  if (typeof peerId !== "string" || peerId.trim() === "" || peerId.length > MAX_PEER_ID_LENGTH) {
-    return error("E_BAD_PEER_ID", `hello needs a peer_id: a non-empty string of at most ${MAX_PEER_ID_LENGTH} characters`);
-  }
-  const refusal = ctx.introduce(peerId);
-  if (refusal) return error(refusal.code, refusal.message);
-  // PROTOCOL.md §2: the answer carries our whole history.
+function hello(parsed: Parsed<HelloCommand>, ctx: CommandContext): Reply {
+  if (!parsed.ok) return refuse(parsed.refusal);
+  const refusal = ctx.introduce(parsed.command.peer_id);
+  if (refusal) return refuse(refusal);
+  // PROTOCOL.md §2: the answer carries our history.
   return { status: "ok", messages: ctx.snapshot() };
 }
 
-function newMessage(frame: Record<string, unknown>, ctx: CommandContext): Reply {
-  // PROTOCOL.md §2: a new_message before a hello is refused; we store under the hello's peer_id.
+function newMessage(parsed: Parsed<NewMessageCommand>, ctx: CommandContext): Reply {
+  // PROTOCOL.md §2: a new_message before a hello is refused, malformed or not; we store under
+  // the hello's peer_id.
   const sender = ctx.remotePeerId;
-  if (sender === undefined) return error("E_NOT_INTRODUCED", "send hello first");
-  const id = normalizeMessageId(frame.message_id);
-  if (id === undefined) return error("E_BAD_MESSAGE_ID", "message_id must be a string of at least 13 digits");
-  if (typeof frame.message !== "string") return error("E_BAD_MESSAGE", "message must be a string");
-  if (Buffer.byteLength(frame.message) > ctx.maxMessageBytes) {
-    return error("E_MESSAGE_TOO_LARGE", `message over ${ctx.maxMessageBytes} bytes, not stored`);
+  if (sender === undefined) return refuse({ code: "E_NOT_INTRODUCED", why: "send hello first" });
+  if (!parsed.ok) return refuse(parsed.refusal);
+  // The id is canonical (src/protocol/message-id.ts): 0N and N are one message.
+  const { message_id: id, message } = parsed.command;
+  // Our own limit ([HISTORY] max_message_bytes), not a protocol rule: checked here, not in parseCommand.
+  if (Buffer.byteLength(message) > ctx.maxMessageBytes) {
+    return refuse({ code: "E_MESSAGE_TOO_LARGE", why: `message over ${ctx.maxMessageBytes} bytes, not stored` });
   }
-  const verdict = ctx.store(id, { peer_id: sender, message: frame.message }, { address: ctx.remoteAddress });
-  return verdict.ok ? ok() : error(verdict.code, verdict.message);
+  const verdict = ctx.store(id, { peer_id: sender, message }, { address: ctx.remoteAddress });
+  return verdict.ok ? ok() : refuse({ code: verdict.code, why: verdict.message });
 }
 
-const HANDLERS: Record<string, Handler> = {
+const HANDLERS: { [N in CommandName]: Handler<Extract<Command, { command: N }>> } = {
   hello,
   new_message: newMessage,
 };
@@ -66,11 +77,24 @@ const HANDLERS: Record<string, Handler> = {
  * no reply: answering them with an error starts ping-pong between two peers (PROTOCOL.md
  * "What real peers do"), so the caller decides what they mean; here they return undefined.
  */
-export function handleCommand(frame: Record<string, unknown>, ctx: CommandContext): Reply | undefined {
-  const command = frame.command;
-  if (command === undefined && "status" in frame) return undefined;
-  if (typeof command !== "string") return error("E_NO_COMMAND", "missing command");
-  const handler = Object.hasOwn(HANDLERS, command) ? HANDLERS[command] : undefined;
-  if (!handler) return error("E_UNKNOWN_COMMAND", `unknown command ${JSON.stringify(command.slice(0, 64))}`);
-  return handler(frame, ctx);
+export function handleCommand(frame: Frame, ctx: CommandContext): Reply | undefined {
+  const parsed = parseCommand(frame);
+  switch (parsed.kind) {
+    case "status":
+      return undefined;
+    case "command": {
+      const { command } = parsed;
+      return command.command === "hello"
+        ? HANDLERS.hello({ ok: true, command }, ctx)
+        : HANDLERS.new_message({ ok: true, command }, ctx);
+    }
+    case "refused": {
+      // A refused hello or new_message still goes to its handler: a new_message before hello is
+      // refused as E_NOT_INTRODUCED however malformed it is (PROTOCOL.md §2).
+      const failed = { ok: false as const, refusal: parsed.refusal };
+      if (parsed.command === "hello") return HANDLERS.hello(failed, ctx);
+      if (parsed.command === "new_message") return HANDLERS.new_message(failed, ctx);
+      return refuse(parsed.refusal);
+    }
+  }
 }

@@ -3,6 +3,7 @@
  * table knows: which of the two connections exist (PROTOCOL.md §2: one each way per pair), how we
  * last heard from the peer, and the code of the last failure. Pure: no sockets, no clock.
  */
+import { fillHint, isErrorCode, type ErrorCode } from "../errors.js";
 import type { PeerInfo } from "./peer.js";
 
 /**
@@ -66,37 +67,39 @@ function hintFor(peer: PeerInfo, state: LinkState, context: DiagnosisContext): s
   return errorHint(peer, context.port) + direction;
 }
 
-/** Plain-language reading of why our last connection to the peer failed, by its stable code. */
+/**
+ * Operating-system codes (Node's err.code) that mean the same to a user as one of ours: their
+ * words come from that code's catalogue entry.
+ */
+const READ_AS: Readonly<Record<string, ErrorCode>> = {
+  ETIMEDOUT: "E_CONNECT_TIMEOUT",
+  ECONNRESET: "E_CLOSED_BY_PEER",
+  EPIPE: "E_CLOSED_BY_PEER",
+};
+
+/**
+ * Plain-language reading of why our last connection to the peer failed, by its stable code. Our
+ * own codes read as their hint in the errors catalogue (src/errors.ts); the operating system's
+ * codes that say more than ours are read here.
+ */
 export function errorHint(peer: Pick<PeerInfo, "lastError" | "lastSeenVia" | "address">, port: number): string {
   const error = peer.lastError;
   if (!error) return "";
-  const heardBy = peer.lastSeenVia === "tcp-hello" ? "connects to us" : "answers UDP";
   switch (error.code) {
-    case "ECONNREFUSED":
+    case "ECONNREFUSED": {
+      const heardBy = peer.lastSeenVia === "tcp-hello" ? "connects to us" : "answers UDP";
       return `${heardBy} but refuses TCP on ${port}: is its server running, or a firewall in the way?`;
-    case "E_CONNECT_TIMEOUT":
-    case "ETIMEDOUT":
-      return `no answer to our TCP connect on ${port}: a firewall dropping packets, or the host is gone.`;
+    }
     case "EHOSTUNREACH":
     case "ENETUNREACH":
     case "EADDRNOTAVAIL":
       return `its address ${peer.address} cannot be reached from here: it left the network, or it is on another subnet.`;
-    case "E_HELLO_TIMEOUT":
-      return `accepts TCP on ${port} but never answers our hello: its program may be stuck, or it waits for something our hello does not send.`;
-    case "E_HELLO_REFUSED":
-      return `answered our hello with an error (${error.message.replace(/^hello refused: /, "")}): its program may speak the protocol differently.`;
-    case "E_ACK_TIMEOUT":
-      return "stopped acking our messages in time: its program may be stuck or overloaded. We reconnect and send them again.";
-    case "E_CLOSED_BY_PEER":
-    case "ECONNRESET":
-    case "EPIPE":
-    case "E_CLOSED":
-      return "closed our connection: it may have restarted or stopped, or it closes connections it does not like. We reconnect.";
-    case "E_FRAME_TOO_LARGE":
-      return "sent more in one frame than we accept ([TCP] max_frame_bytes, max_hello_reply_bytes): a huge history, or garbage.";
-    case "E_WRITE_BUFFER_FULL":
-      return "does not read what we send: its program may be stuck.";
-    default:
-      return `our connection failed: ${error.message} (${error.code}).`;
   }
+  const code = READ_AS[error.code] ?? error.code;
+  if (isErrorCode(code)) {
+    // E_HELLO_REFUSED's message is "hello refused: <the peer's words>"; the hint quotes the words.
+    const reason = code === "E_HELLO_REFUSED" ? error.message.replace(/^hello refused: /, "") : error.message;
+    return fillHint(code, { port, address: peer.address, reason });
+  }
+  return `our connection failed: ${error.message} (${error.code}).`;
 }

@@ -183,7 +183,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         if (peerId === settings.ownPeerId) {
           this.ownIdWarnings.allows(address) &&
             logger.warn(`refused a hello from ${address} with our own peer_id ${JSON.stringify(peerId)}`);
-          return { code: "E_OWN_PEER_ID", message: `${JSON.stringify(peerId)} is this peer's own peer_id; choose another` };
+          return { code: "E_OWN_PEER_ID", why: `${JSON.stringify(peerId)} is this peer's own peer_id; choose another` };
         }
         clearTimeout(introTimer);
         introTimer = undefined;

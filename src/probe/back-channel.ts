@@ -1,8 +1,11 @@
 // The probe's own TCP server on the protocol port: a target that found the probe (by its UDP or
 // TCP hello) must connect back and say hello (PROTOCOL.md §2). The probe answers like a quiet
 // peer: its hello with an empty history, each new_message with an ack, status frames not at all.
+// What a peer would refuse it refuses with the peer's own reply (parseCommand), but a new_message
+// is kept for the checks either way: they say what was wrong with it.
 import { createServer, type Server, type Socket } from "node:net";
 import { encodeFrame } from "../protocol/encoder.js";
+import { errorReply, parseCommand } from "../protocol/frames.js";
 import { FrameTap, type TappedFrame } from "./frame-tap.js";
 import { Notifier } from "./wait.js";
 
@@ -29,16 +32,16 @@ export class BackChannel {
   private readonly sockets = new Set<Socket>();
   private readonly changed = new Notifier();
 
-  private constructor(private readonly server: Server, private readonly probePeerId: string) {}
+  private constructor(private readonly server: Server) {}
 
   /**
    * Listens on address:port, exclusively. Resolves with the reason instead when the port is taken
    * (typically by a peer already running on this host): the checks that need it do not apply.
    */
-  static listen(address: string, port: number, probePeerId: string): Promise<BackChannel | string> {
+  static listen(address: string, port: number): Promise<BackChannel | string> {
     return new Promise((resolve) => {
       const server = createServer();
-      const channel = new BackChannel(server, probePeerId);
+      const channel = new BackChannel(server);
       server.on("connection", (socket) => channel.accept(socket));
       server.once("error", (err: NodeJS.ErrnoException) => {
         resolve(err.code === "EADDRINUSE"
@@ -103,17 +106,20 @@ export class BackChannel {
       return encodeFrame({ status: "error", message: `${item.decoded.error.code}: ${item.decoded.error.message}` });
     }
     const frame = item.decoded.value;
-    if (frame.command === undefined && "status" in frame) return undefined; // never answer a status
-    if (frame.command === "hello" && typeof frame.peer_id === "string") {
-      connection.helloPeerId ??= frame.peer_id;
+    const parsed = parseCommand(frame);
+    if (parsed.kind === "status") return undefined; // never answer a status
+    if (parsed.kind === "refused") {
+      if (parsed.command === "new_message") connection.newMessages.push({ frame, item, at: Date.now() });
+      return encodeFrame(errorReply(parsed.refusal));
+    }
+    const { command } = parsed;
+    if (command.command === "hello") {
+      connection.helloPeerId ??= command.peer_id;
       connection.helloAt ??= Date.now();
       // An empty history: the probe has no chat of its own to share.
       return encodeFrame({ status: "ok", messages: {} });
     }
-    if (frame.command === "new_message") {
-      connection.newMessages.push({ frame, item, at: Date.now() });
-      return encodeFrame({ status: "ok" });
-    }
-    return encodeFrame({ status: "error", message: `the probe ${this.probePeerId} takes only hello and new_message` });
+    connection.newMessages.push({ frame, item, at: Date.now() });
+    return encodeFrame({ status: "ok" });
   }
 }

@@ -1,14 +1,15 @@
 // What the steps of one probe run share: the target, the probe's sockets, the checks, and what
 // earlier steps learnt (the target's peer_id, whether its acks and HTTP API work).
 import type { ChatMessage } from "../history/history.js";
-import { MessageIdClock } from "../history/message-id.js";
 import { encodeFrame } from "../protocol/encoder.js";
+import { unwrapHistoryBody } from "../protocol/frames.js";
+import { MessageIdClock } from "../protocol/message-id.js";
 import type { BackChannel } from "./back-channel.js";
 import type { CheckId } from "./catalogue.js";
-import { checkHistory, unwrapHttpHistory } from "./history-shape.js";
+import { checkHistory } from "./history-shape.js";
 import { httpGet, parseJson } from "./http-client.js";
 import { CheckBook, type Check } from "./report.js";
-import { TargetConnection, type Reply } from "./target-connection.js";
+import { accepted, TargetConnection, type Reply } from "./target-connection.js";
 import type { UdpSide } from "./udp-side.js";
 
 export interface ProbeOptions {
@@ -143,7 +144,7 @@ export class ProbeContext {
     if (typeof connection === "string") return connection;
     const reply = await connection.request(this.helloFrame(), this.timeoutMs, check);
     this.saidHello();
-    if (reply.kind === "frame" && reply.value.status === "ok") {
+    if (reply.kind === "frame" && accepted(reply)) {
       this.noteHelloReply(connection, reply);
       return connection;
     }
@@ -153,7 +154,7 @@ export class ProbeContext {
 
   /** Remembers the history of a hello reply for the history checks. */
   noteHelloReply(connection: TargetConnection, reply: Extract<Reply, { kind: "frame" }>): void {
-    const messages = reply.value.messages;
+    const messages = accepted(reply)?.messages;
     this.helloHistories.push({ label: connection.label, messages, bytes: () => connection.tap.frameBytes(reply.item) });
     if (typeof messages === "object" && messages !== null) {
       this.largestHistory = Math.max(this.largestHistory, Object.keys(messages).length);
@@ -173,7 +174,7 @@ export class ProbeContext {
       if (!outcome.ok) return `GET /messages failed: ${outcome.why}`;
       const parsed = parseJson(outcome.text);
       if (!parsed.ok) return "GET /messages did not answer JSON";
-      const { history } = unwrapHttpHistory(parsed.value);
+      const { history } = unwrapHistoryBody(parsed.value);
       const entries = new Map(checkHistory(history).valid);
       const count = typeof history === "object" && history !== null ? Object.keys(history).length : 0;
       this.largestHistory = Math.max(this.largestHistory, count);
@@ -226,13 +227,14 @@ export class ProbeContext {
     const hello = this.helloFrame();
     const reply = await connection.request(hello, this.timeoutMs);
     lines.push((check) => check.sent(connection.label, hello));
-    if (reply.kind !== "frame" || reply.value.status !== "ok") {
+    const ok = accepted(reply);
+    if (reply.kind !== "frame" || !ok) {
       connection.close();
       return `the hello on ${connection.label} got ${describeReply(reply)}`;
     }
     lines.push((check) => check.received(connection.label, () => connection.tap.frameWithTerminator(reply.item)));
     this.noteHelloReply(connection, reply);
-    return { connection, messages: reply.value.messages };
+    return { connection, messages: ok.messages };
   }
 }
 

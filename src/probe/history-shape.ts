@@ -2,7 +2,7 @@
 // message id (13+ digits) to {"peer_id","message"}, oldest first where the HTTP API serves it.
 // Pure functions, so every rule has a unit test.
 import { checkHistoryPayload, type ChatMessage } from "../history/history.js";
-import { compareMessageIds, isMessageId } from "../history/message-id.js";
+import { compareMessageIds, isMessageId } from "../protocol/message-id.js";
 
 export interface HistoryShape {
   /** Entries that follow the protocol, in the order they were sent. */
@@ -29,22 +29,6 @@ export function checkHistory(raw: unknown, options: { ordered?: boolean } = {}):
     }
   }
   return { valid: checked.valid, problems };
-}
-
-/**
- * The history in a GET /messages answer: the bare object (PROTOCOL.md §4), or the
- * `{"messages":{...}}` some peers answer with ("What real peers do"; also with a "status" beside
- * it, as in the TCP hello reply), which is unwrapped and noted.
- */
-export function unwrapHttpHistory(body: unknown): { history: unknown; wrapped: boolean } {
-  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
-    const inner = (body as Record<string, unknown>).messages;
-    const onlyWrapper = Object.keys(body).every((key) => key === "messages" || key === "status");
-    if (onlyWrapper && typeof inner === "object" && inner !== null && !Array.isArray(inner)) {
-      return { history: inner, wrapped: true };
-    }
-  }
-  return { history: body, wrapped: false };
 }
 
 export function describe(value: unknown): string {

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { isIPv4 } from "node:net";
 import { parseArgs } from "node:util";
+import { isPeerId, MAX_PEER_ID_LENGTH } from "../protocol/peer-id.js";
 import type { ProbeOptions } from "./context.js";
 
 export const PROBE_USAGE = `Usage: p2pchat probe HOST [--json] [--http URL] [--port N] [--stress] [--timeout S]
@@ -79,8 +80,9 @@ export function parseProbeArgs(argv: string[]): ParsedProbeArgs {
   const bindAddress = values.bind ?? "0.0.0.0";
   if (!isIPv4(bindAddress)) throw new ProbeUsageError(`--bind ${JSON.stringify(bindAddress)}: expected an IPv4 address`);
   const peerId = values["peer-id"] ?? `probe-${randomBytes(3).toString("hex")}`;
-  if (peerId.trim() === "" || peerId.length > 256 || /[\u0000-\u001f\u007f]/.test(peerId)) {
-    throw new ProbeUsageError(`--peer-id ${JSON.stringify(peerId)}: expected 1 to 256 characters, no control characters`);
+  // The peer's own rule (src/protocol/peer-id.ts), and no control characters: it is shown in reports.
+  if (!isPeerId(peerId) || /[\u0000-\u001f\u007f]/.test(peerId)) {
+    throw new ProbeUsageError(`--peer-id ${JSON.stringify(peerId)}: expected 1 to ${MAX_PEER_ID_LENGTH} characters, no control characters`);
   }
 
   let http: URL;

@@ -27,7 +27,7 @@ const REPORT_EVIDENCE_CHARS = 1_000;
 export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
   const started = Date.now();
   const address = await resolveIPv4(options.host);
-  const back = await BackChannel.listen(options.bindAddress, options.port, options.peerId);
+  const back = await BackChannel.listen(options.bindAddress, options.port);
   let udp: UdpSide;
   try {
     udp = await UdpSide.open(options.bindAddress, options.port, options.peerId, address);

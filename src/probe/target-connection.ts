@@ -2,6 +2,7 @@
 // and reads the target's frames tolerantly, each wait bounded, everything kept as evidence.
 import { connect, type Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
+import { parseReply } from "../protocol/frames.js";
 import type { Check } from "./report.js";
 import { FrameTap, type TappedFrame } from "./frame-tap.js";
 import { Notifier } from "./wait.js";
@@ -19,6 +20,16 @@ export type Reply =
   | { kind: "bad"; why: string; item: TappedFrame }
   | { kind: "timeout"; afterMs: number }
   | { kind: "closed"; why: string };
+
+/**
+ * The reply, if it is one the protocol counts as a yes (an ack, or a hello reply): read by the
+ * same rules as the peer's own (PROTOCOL.md §2, "Tolerate"); `messages` is a hello reply's history.
+ */
+export function accepted(reply: Reply): { messages: unknown } | undefined {
+  if (reply.kind !== "frame") return undefined;
+  const parsed = parseReply(reply.value);
+  return parsed.kind === "ok" ? { messages: parsed.messages } : undefined;
+}
 
 /** A hello reply carries a whole history; beyond this the target is not following the protocol. */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;

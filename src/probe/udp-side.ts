@@ -4,6 +4,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { decodeDatagram, type DecodedFrame } from "../protocol/decoder.js";
 import { encodeFrame } from "../protocol/encoder.js";
+import { parseDatagram } from "../protocol/frames.js";
 import { Notifier } from "./wait.js";
 
 export interface Datagram {
@@ -69,7 +70,8 @@ export class UdpSide {
     const decoded = decodeDatagram(data, MAX_DATAGRAM_BYTES);
     this.datagrams.push({ address, port, data, decoded, at: Date.now() });
     // The target's own broadcast hello is answered like any peer would (§1).
-    if (decoded.ok && decoded.value.command === "hello" && decoded.value.peer_id !== this.probePeerId) {
+    const parsed = decoded.ok ? parseDatagram(decoded.value) : undefined;
+    if (parsed?.kind === "hello" && parsed.peer_id !== this.probePeerId) {
       this.send(encodeFrame({ status: "ok", peer_id: this.probePeerId }), address, port).catch(() => undefined);
     }
     this.changed.notify();

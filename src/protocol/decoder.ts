@@ -10,7 +10,10 @@
 // every byte of a multi-byte UTF-8 sequence is >= 0x80, so a split character can never be mistaken
 // for structure; the bytes are only decoded as text once the whole frame is known.
 
-export type FrameErrorCode = "E_INVALID_JSON" | "E_NOT_OBJECT" | "E_INVALID_UTF8" | "E_FRAME_TOO_LARGE" | "E_TOO_DEEP" | "E_TOO_MANY_FIELDS";
+import type { ErrorCodeSubset } from "../errors.js";
+
+/** The codes a frame can fail to decode with; each is in the errors catalogue (src/errors.ts). */
+export type FrameErrorCode = ErrorCodeSubset<"E_INVALID_JSON" | "E_NOT_OBJECT" | "E_INVALID_UTF8" | "E_FRAME_TOO_LARGE" | "E_TOO_DEEP" | "E_TOO_MANY_FIELDS">;
 
 export interface FrameError {
   code: FrameErrorCode;

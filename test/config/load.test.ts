@@ -65,7 +65,7 @@ const DEFAULTS: Config = {
   broadcastAddress: "198.18.0.255",
   http: { port: 8000, bind: "127.0.0.1" },
   discovery: { intervalMs: 5000, peerTimeoutMs: 15000, maxPeers: 1000 },
-  history: { limit: 100, maxMessageBytes: 65536, file: "", maxIdAheadMs: 300_000, peerRatePerSecond: 10, peerBurst: 100 },
+  history: { limit: 100, maxMessageBytes: 65536, file: "", maxIdAheadMs: 300_000, peerRatePerSecond: 10, peerBurst: 200 },
   tcp: {
     connectTimeoutMs: 3000,
     helloTimeoutMs: 5000,

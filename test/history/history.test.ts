@@ -141,6 +141,20 @@ describe("checkHistoryPayload", () => {
     assert.equal(checked.invalid.length, 3);
   });
 
+  it("gives ids in canonical form, so 0N in one peer's history and N in another's are one message", () => {
+    const checked = checkHistoryPayload({
+      "0001707243010934": { peer_id: "a", message: "padded" },
+      "0000000000042": { peer_id: "a", message: "13 digits, small value" },
+    });
+    assert.deepEqual(checked.valid.map(([key]) => key), ["1707243010934", "0000000000042"]);
+    const history = new History(100);
+    for (const [key, entry] of checked.valid) history.add(key, entry);
+    for (const [key, entry] of checkHistoryPayload({ "1707243010934": { peer_id: "b", message: "plain" } }).valid) {
+      assert.equal(history.add(key, entry), "duplicate");
+    }
+    assert.equal(history.get("1707243010934")?.message, "padded");
+  });
+
   it("treats a missing history as empty and a non-object as invalid", () => {
     assert.deepEqual(checkHistoryPayload(undefined), { valid: [], invalid: [], invalidCount: 0, unexamined: 0 });
     assert.equal(checkHistoryPayload([1, 2]).invalid.length, 1);

@@ -32,9 +32,9 @@ describe("command effects", () => {
   });
 
   it("answers with the intake's refusal and its code when the intake refuses", () => {
-    const { ctx } = context({ ok: false, code: "E_FROM_THE_FUTURE", message: "id is hours ahead of our clock" });
+    const { ctx } = context({ ok: false, code: "E_ID_FROM_FUTURE", message: "id is hours ahead of our clock" });
     handleCommand({ command: "hello", peer_id: "bob" }, ctx);
     assert.deepEqual(handleCommand({ command: "new_message", message_id: "1707243010935", message: "hi" }, ctx),
-      { status: "error", message: "E_FROM_THE_FUTURE: id is hours ahead of our clock" });
+      { status: "error", message: "E_ID_FROM_FUTURE: id is hours ahead of our clock" });
   });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ERROR_CODES, ERRORS, fillHint } from "../../src/errors.js";
 import { diagnose, linkState } from "../../src/peers/diagnosis.js";
 import type { PeerInfo } from "../../src/peers/peer.js";
 
@@ -75,6 +76,23 @@ describe("peer diagnosis", () => {
     for (const [code, hint] of cases) {
       assert.match(diagnose(peer(failed(code)), { port: 7000, now: NOW }).hint ?? "", hint, code);
     }
+  });
+
+  it("reads each of our connection codes in the words of the errors catalogue", () => {
+    const codes = ERROR_CODES.filter((code) => ERRORS[code].kind === "connection");
+    assert.ok(codes.length >= 10);
+    for (const code of codes) {
+      const reason = code === "E_HELLO_REFUSED" ? "no thanks" : "the words";
+      const message = code === "E_HELLO_REFUSED" ? `hello refused: ${reason}` : reason;
+      assert.equal(diagnose(peer(failed(code, message)), context).hint, fillHint(code, { port: 9876, address: "198.18.1.2", reason }), code);
+    }
+  });
+
+  it("reads operating-system codes that mean the same as one of ours in that code's words", () => {
+    const hint = (code: string) => diagnose(peer(failed(code)), context).hint;
+    assert.equal(hint("ETIMEDOUT"), fillHint("E_CONNECT_TIMEOUT", { port: 9876 }));
+    assert.equal(hint("ECONNRESET"), ERRORS.E_CLOSED_BY_PEER.hint);
+    assert.equal(hint("EPIPE"), ERRORS.E_CLOSED_BY_PEER.hint);
   });
 
   it("quotes the peer's own words when it refuses our hello", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkHistory, unwrapHttpHistory } from "../../src/probe/history-shape.js";
+import { checkHistory } from "../../src/probe/history-shape.js";
 
 describe("checkHistory (PROTOCOL.md §2-§4 history shape)", () => {
   it("accepts ids of 13+ digits with {peer_id, message}, extra fields and all", () => {
@@ -37,12 +37,12 @@ describe("checkHistory (PROTOCOL.md §2-§4 history shape)", () => {
     assert.match(checkHistory(undefined).problems[0] ?? "", /missing/);
   });
 
-  it('unwraps {"messages":{...}} (with or without a status) and leaves a bare history alone', () => {
-    const history = { "1707243010934": { peer_id: "a", message: "x" } };
-    assert.deepEqual(unwrapHttpHistory({ messages: history }), { history, wrapped: true });
-    assert.deepEqual(unwrapHttpHistory({ status: "ok", messages: history }), { history, wrapped: true });
-    assert.deepEqual(unwrapHttpHistory(history), { history, wrapped: false });
-    assert.deepEqual(unwrapHttpHistory({}), { history: {}, wrapped: false });
-    assert.equal(unwrapHttpHistory({ messages: history, other: 1 }).wrapped, false);
+  it("reads ids the way the peer does: two spellings of one id are one entry, in canonical form", () => {
+    const shape = checkHistory({
+      "0001707243010934": { peer_id: "a", message: "padded" },
+      "1707243010935": { peer_id: "a", message: "plain" },
+    }, { ordered: true });
+    assert.deepEqual(shape.problems, []);
+    assert.deepEqual(shape.valid.map(([id]) => id), ["1707243010934", "1707243010935"]);
   });
 });

@@ -51,7 +51,7 @@ export function testConfig(overrides: {
     discovery: { intervalMs: 60_000, peerTimeoutMs: 30_000, maxPeers: 1000, ...overrides.discovery },
     history: {
       limit: overrides.historyLimit ?? 100, maxMessageBytes: 64 * 1024, file: "",
-      maxIdAheadMs: 300_000, peerRatePerSecond: 10, peerBurst: 100, ...overrides.history,
+      maxIdAheadMs: 300_000, peerRatePerSecond: 10, peerBurst: 200, ...overrides.history,
     },
     tcp: {
       connectTimeoutMs: 1_000,

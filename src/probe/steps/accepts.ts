@@ -2,7 +2,7 @@
 // target still answers as the protocol says.
 import { describeReply, type ProbeContext } from "../context.js";
 import type { Check } from "../report.js";
-import type { TargetConnection } from "../target-connection.js";
+import { accepted, type TargetConnection } from "../target-connection.js";
 
 /**
  * Opens a connection, lets `send` write a hello in some shape, and passes the check if `count`
@@ -24,7 +24,7 @@ export async function expectHelloAnswers(
   ctx.saidHello();
   for (let i = 0; i < count; i++) {
     const reply = await connection.next(ctx.timeoutMs, check);
-    if (reply.kind !== "frame" || reply.value.status !== "ok") {
+    if (reply.kind !== "frame" || !accepted(reply)) {
       check.fail(`${count > 1 ? `answer ${i + 1} of ${count}: ` : ""}expected {"status":"ok",...}, got ${describeReply(reply)}`);
       return;
     }
@@ -60,7 +60,7 @@ export async function expectAccepted(
     // Keep a long burst's evidence short: the first acks and the last say it all.
     const shown = i < 3 || i === n - 1 ? check : undefined;
     const reply = await connection.next(ctx.ackWaitMs, shown);
-    if (reply.kind === "frame" && reply.value.status === "ok") {
+    if (accepted(reply)) {
       acked += 1;
       continue;
     }

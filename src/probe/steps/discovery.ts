@@ -1,5 +1,6 @@
 // PROTOCOL.md §1: a peer that hears a hello answers the sender, unicast, to the datagram's source
 // address and port: {"status":"ok","peer_id":"..."}.
+import { isPeerId, PEER_ID_RULE } from "../../protocol/peer-id.js";
 import type { ProbeContext } from "../context.js";
 import type { Datagram } from "../udp-side.js";
 
@@ -44,8 +45,8 @@ export async function probeDiscovery(ctx: ProbeContext): Promise<UdpAnswer | und
     check.fail(`the answer's status is ${JSON.stringify(status)}, not "ok"`);
     return undefined;
   }
-  if (typeof peerId !== "string" || peerId.trim() === "") {
-    check.fail("the answer has no peer_id (a non-empty string)");
+  if (!isPeerId(peerId)) {
+    check.fail(`the answer has no usable peer_id (${PEER_ID_RULE})`);
     return undefined;
   }
   if (peerId === options.peerId) {

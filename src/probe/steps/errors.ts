@@ -5,7 +5,7 @@ import { encodeFrame } from "../../protocol/encoder.js";
 import { describeReply, type ProbeContext } from "../context.js";
 import type { CheckId } from "../catalogue.js";
 import type { Check } from "../report.js";
-import type { Reply, TargetConnection } from "../target-connection.js";
+import { accepted, type Reply, type TargetConnection } from "../target-connection.js";
 
 /** Judges an answer that must be an error reply; returns the detail for a pass, or fails the check. */
 function judgeErrorReply(check: Check, reply: Reply): string | undefined {
@@ -16,7 +16,7 @@ function judgeErrorReply(check: Check, reply: Reply): string | undefined {
     }
     return `answered ${describeReply(reply)}`;
   }
-  if (reply.kind === "frame" && reply.value.status === "ok") check.fail(`accepted it: ${describeReply(reply)}`);
+  if (accepted(reply)) check.fail(`accepted it: ${describeReply(reply)}`);
   else if (reply.kind === "closed") check.fail(`closed the connection instead of answering with an error (${reply.why})`);
   else check.fail(`expected {"status":"error","message":...}, got ${describeReply(reply)}`);
   return undefined;
@@ -108,7 +108,7 @@ export async function checkErrorReplies(ctx: ProbeContext): Promise<void> {
     return;
   }
   const reply = await connection.request(ctx.helloFrame(), ctx.timeoutMs, usable);
-  if (reply.kind === "frame" && reply.value.status === "ok") {
+  if (accepted(reply)) {
     usable.pass(`after ${answeredErrors} error replies on ${connection.label}, a hello there was answered ok`);
   } else {
     usable.fail(`after ${answeredErrors} error replies on ${connection.label}, a hello got ${describeReply(reply)}`);

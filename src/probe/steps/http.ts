@@ -2,9 +2,9 @@
 // stores the message as the peer's own, sends it to all peers and answers {"status":"ok"}.
 import type { BackConnection } from "../back-channel.js";
 import type { ProbeContext } from "../context.js";
-import { checkHistory, unwrapHttpHistory } from "../history-shape.js";
+import { checkHistory } from "../history-shape.js";
 import { httpGet, parseJson, type HttpOutcome } from "../http-client.js";
-import { isMessageId, normalizeMessageId } from "../../history/message-id.js";
+import { parseCommand, unwrapHistoryBody } from "../../protocol/frames.js";
 import type { Check } from "../report.js";
 import { recordBackConnection } from "./connect-back.js";
 
@@ -44,7 +44,7 @@ export async function checkHttpMessages(ctx: ProbeContext): Promise<void> {
     bare.na("GET /messages did not answer a history");
     return;
   }
-  const { history, wrapped } = unwrapHttpHistory(parsed.value);
+  const { history, wrapped } = unwrapHistoryBody(parsed.value);
   const shape = checkHistory(history, { ordered: true });
   const count = typeof history === "object" && history !== null ? Object.keys(history).length : 0;
   ctx.largestHistory = Math.max(ctx.largestHistory, count);
@@ -142,14 +142,18 @@ export async function checkSendsToPeers(
   recordBackConnection(check, arrived.connection);
   const { frame } = arrived;
   const rawId = frame.message_id;
-  const id = normalizeMessageId(rawId);
-  if (id === undefined) {
-    check.fail(`its message_id ${JSON.stringify(rawId)} is not a string of 13+ digits`);
-  } else if (sent.id !== undefined && id !== sent.id) {
-    check.fail(`it came with message_id ${id}, but is stored as ${sent.id}: peers would keep it twice`);
+  // The receiving peer's own rules: what they refuse, every careful peer refuses.
+  const parsed = parseCommand(frame);
+  if (parsed.kind !== "command" || parsed.command.command !== "new_message") {
+    const why = parsed.kind === "refused" ? `${parsed.refusal.code}: ${parsed.refusal.why}` : "not a new_message";
+    check.fail(`its message_id ${JSON.stringify(rawId)} is not a string of 13+ digits (${why})`);
+  } else if (sent.id !== undefined && parsed.command.message_id !== sent.id) {
+    check.fail(`it came with message_id ${parsed.command.message_id}, but is stored as ${sent.id}: peers would keep it twice`);
   } else {
+    const id = parsed.command.message_id;
     check.pass(`new_message ${id} came on ${arrived.connection.label}` +
-      (typeof rawId === "string" && isMessageId(rawId) ? "" : " (its id a JSON number, which peers tolerate)"));
+      (typeof rawId === "number" ? " (its id a JSON number, which peers tolerate)"
+        : rawId !== id ? ` (its id written ${JSON.stringify(rawId)}, which is the same id)` : ""));
   }
   peerIdCheck.received(arrived.connection.label, () => arrived.connection.tap.frameWithTerminator(arrived.item));
   if (frame.peer_id === undefined) {

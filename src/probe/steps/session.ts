@@ -1,6 +1,7 @@
 // PROTOCOL.md §2: connect, say hello, get the whole history back; send a new_message, get an ack;
 // the receiver stores it under the peer_id the connection introduced itself with.
 import { describeReply, type ProbeContext } from "../context.js";
+import { accepted } from "../target-connection.js";
 
 export interface SentMessage {
   id: string;
@@ -23,7 +24,7 @@ export async function probeSession(ctx: ProbeContext): Promise<SentMessage | und
   const reply = await connection.request(ctx.helloFrame(), ctx.timeoutMs, hello);
   ctx.saidHello();
   const ack = ctx.check("new-message-ack");
-  if (reply.kind !== "frame" || reply.value.status !== "ok") {
+  if (reply.kind !== "frame" || !accepted(reply)) {
     hello.fail(`the hello got ${describeReply(reply)}`);
     ack.na("no hello was answered ok, so there is no session to send on");
     return undefined;
@@ -41,7 +42,7 @@ export async function probeSession(ctx: ProbeContext): Promise<SentMessage | und
   const message: SentMessage = { id: ctx.clock.next(), text: `p2pchat probe ${ctx.options.peerId}: žluťoučký kůň úpěl ✓` };
   const ackStarted = Date.now();
   const answer = await connection.request(ctx.newMessage(message.id, message.text), ctx.timeoutMs, ack);
-  if (answer.kind === "frame" && answer.value.status === "ok") {
+  if (accepted(answer)) {
     ctx.acksWork = true;
     ack.pass(`acked in ${Date.now() - ackStarted} ms`);
   } else {

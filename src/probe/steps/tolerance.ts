@@ -4,6 +4,7 @@
 // ignored, never answered (answering starts ping-pong between two peers).
 import { setTimeout as delay } from "node:timers/promises";
 import { describeReply, type ProbeContext } from "../context.js";
+import { accepted } from "../target-connection.js";
 import { expectAccepted, expectHelloAnswers } from "./accepts.js";
 
 /** How long an unsolicited status frame must stay unanswered. */
@@ -65,7 +66,7 @@ export async function checkTolerance(ctx: ProbeContext): Promise<void> {
     return;
   }
   const reply = await quiet.request(ctx.helloFrame(), ctx.timeoutMs, status);
-  if (reply.kind === "frame" && reply.value.status === "ok") {
+  if (accepted(reply)) {
     status.pass(`no answer within ${Math.min(STATUS_SILENCE_MS, ctx.timeoutMs)} ms, and a hello after it was answered`);
   } else {
     status.fail(`it stayed silent, but a hello after it got ${describeReply(reply)}`);
