@@ -4,9 +4,9 @@
 //
 // Messages and peer ids come from other people's programs and are untrusted: they only ever reach
 // the page through textContent, never as HTML.
-import type { HealthAnswer, MessageEvent, PeersAnswer, PeerView, SendAnswer } from "../src/http/wire.js";
+import type { HealthAnswer, HistoryAnswer, MessageEvent, PeersAnswer, PeerView, SendAnswer } from "../src/http/wire.js";
 
-type ChatEntry = { peer_id: string; message: string };
+type ChatEntry = { peer_id: string; message: string; via?: string };
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -75,6 +75,12 @@ function addMessage(id: string, entry: ChatEntry): void {
   const meta = document.createElement("p");
   meta.className = "meta";
   meta.append(textElement("span", "from", entry.peer_id));
+  // A peer_id is a claim; the host that delivered the message is what we saw.
+  if (entry.via !== undefined) {
+    const via = textElement("span", "via", `via ${entry.via}`);
+    via.title = "the host that delivered this message";
+    meta.append(" ", via);
+  }
   const when = formatTime(id);
   if (when) {
     const time = textElement("time", "at", when.short);
@@ -115,6 +121,7 @@ const BADGE: Record<PeerView["state"], string> = {
   "outbound-only": "one way",
   "inbound-only": "one way",
   none: "not connected",
+  clash: "peer_id clash",
 };
 
 function agoText(ms: number): string {
@@ -202,13 +209,13 @@ async function getJson<T>(path: string): Promise<T> {
 async function refresh(): Promise<void> {
   const [h, history, list] = await Promise.all([
     getJson<HealthAnswer>("/health"),
-    getJson<Record<string, ChatEntry>>("/messages"),
+    getJson<HistoryAnswer>("/history"),
     getJson<PeersAnswer>("/peers"),
   ]);
   health = h;
   ui.ownPeerId.textContent = h.peer_id;
   document.title = `p2pchat · ${h.peer_id}`;
-  for (const [id, entry] of Object.entries(history)) addMessage(id, entry);
+  for (const entry of history.messages) addMessage(entry.id, entry);
   // Messages that arrived by event before we knew our own peer_id.
   for (const item of shown.values()) {
     item.classList.toggle("own", item.querySelector(".from")?.textContent === h.peer_id);

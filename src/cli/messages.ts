@@ -1,5 +1,5 @@
 import type { ChatMessage } from "../history/history.js";
-import type { HealthAnswer, MessageEvent } from "../http/wire.js";
+import type { HealthAnswer, HistoryAnswer, MessageEvent } from "../http/wire.js";
 import {
   DAEMON_ADDRESS_HELP, DAEMON_ADDRESS_OPTIONS, DaemonClient, daemonUrl, EXIT_CODES_HELP, parseCommandLine,
   runCommand, type CommandModule,
@@ -43,7 +43,7 @@ class Printer {
       if (this.printed.size > REMEMBERED) this.printed.delete(this.printed.values().next().value as string);
     }
     if (this.json) {
-      process.stdout.write(fresh.map((m) => safeJson({ id: m.id, peer_id: m.peer_id, message: m.message }) + "\n").join(""));
+      process.stdout.write(fresh.map((m) => safeJson({ id: m.id, peer_id: m.peer_id, message: m.message, ...(m.via ? { via: m.via } : {}) }) + "\n").join(""));
       return;
     }
     const width = process.stdout.isTTY ? process.stdout.columns : undefined;
@@ -65,8 +65,18 @@ class Printer {
     const { style } = this;
     const from = truncate(safeLine(m.peer_id), FROM_WIDTH);
     const shown = m.peer_id === this.ownId ? style.bold(from) : style.byName(m.peer_id, from);
-    return [style.dim(messageTime(m.id) ?? "?".padEnd(8)), shown + " ".repeat(FROM_WIDTH - displayWidth(from)), safeText(m.message)];
+    // The host that delivered it: a peer_id is only a claim (PROTOCOL.md "Some peers relay").
+    const via = m.via ? " " + style.dim(`(via ${safeLine(m.via)})`) : "";
+    return [style.dim(messageTime(m.id) ?? "?".padEnd(8)), shown + " ".repeat(FROM_WIDTH - displayWidth(from)), safeText(m.message) + via];
   }
+}
+
+/** The daemon's history with the host behind each message (GET /history), or, from a peer that
+ *  has no such endpoint, the protocol's GET /messages. */
+async function history(client: DaemonClient): Promise<MessageEvent[]> {
+  const listed = await client.getIfThere<HistoryAnswer>("/history");
+  if (listed && Array.isArray(listed.messages)) return listed.messages;
+  return byId(await client.get<Record<string, ChatMessage>>("/messages"));
 }
 
 function byId(history: Record<string, ChatMessage>): MessageEvent[] {
@@ -94,7 +104,7 @@ export const command: CommandModule = {
     const printer = new Printer(values.json === true, style, health?.peer_id);
 
     if (!values.follow) {
-      printer.print(byId(await client.get<Record<string, ChatMessage>>("/messages")));
+      printer.print(await history(client));
       return 0;
     }
     await follow(client, printer);
@@ -110,7 +120,7 @@ async function follow(client: DaemonClient, printer: Printer): Promise<never> {
       // Stream first, history second: a message arriving in between is in one of them, and the
       // printer prints each id once.
       const events = await client.events();
-      printer.print(byId(await client.get<Record<string, ChatMessage>>("/messages")));
+      printer.print(await history(client));
       if (!first) process.stderr.write("p2pchat: reconnected to the daemon\n");
       for await (const event of events) {
         if (event.event === "message") printer.print([JSON.parse(event.data) as MessageEvent]);

@@ -29,6 +29,7 @@ const STATE: Record<PeerView["state"], string> = {
   "outbound-only": "one way (we → it)",
   "inbound-only": "one way (it → us)",
   none: "not connected",
+  clash: "peer_id clash",
 };
 
 function stateCell(peer: PeerView, style: Style): string {

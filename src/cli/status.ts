@@ -34,10 +34,11 @@ export const command: CommandModule = {
     }
     const style = createStyle(colourWanted(process.stdout));
     const { peers } = health;
-    const problems = peers.one_way + peers.not_connected;
+    const problems = peers.one_way + peers.not_connected + (peers.clash ?? 0);
     const peerLine = peers.known === 0
       ? "none heard yet (see p2pchat peers)"
       : `${peers.known} known: ${peers.both} connected both ways, ${peers.one_way} one way, ${peers.not_connected} not connected` +
+        (peers.clash ? `, ${peers.clash} peer_id clash${peers.clash === 1 ? "" : "es"}` : "") +
         (problems > 0 ? " (p2pchat peers says why)" : "");
     const lines = [
       `p2pchat ${safeLine(health.version)} is ${style.green("running")} as ${style.bold(safeLine(health.peer_id))} ` +

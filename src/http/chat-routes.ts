@@ -8,7 +8,7 @@ import { json } from "./io.js";
 import { peerView, peerViews } from "./peer-view.js";
 import { EventStream, type EventStreamOptions } from "./sse.js";
 import { webRoutes } from "./static.js";
-import type { HealthAnswer, MessageEvent, PeersAnswer } from "./wire.js";
+import type { HealthAnswer, HistoryAnswer, MessageEvent, PeersAnswer } from "./wire.js";
 
 /** What /health shows of the settings; broadcast address and interval may change while running. */
 export interface ChatSettings {
@@ -23,6 +23,7 @@ export interface ChatSettings {
 export interface HistoryView {
   readonly size: number;
   readonly limit: number;
+  list(): StoredMessage[];
   on(event: "message", listener: (message: StoredMessage) => void): unknown;
   off(event: "message", listener: (message: StoredMessage) => void): unknown;
 }
@@ -66,7 +67,9 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
   const events = new EventStream({ logger, ...options.events });
 
   const onMessage = (message: StoredMessage) => {
-    const event: MessageEvent = { id: message.id, peer_id: message.peer_id, message: message.message };
+    const event: MessageEvent = {
+      id: message.id, peer_id: message.peer_id, message: message.message, ...(message.via !== undefined ? { via: message.via } : {}),
+    };
     events.publish("message", event);
   };
   const onPeer = (peer: PeerInfo) => {
@@ -95,6 +98,7 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
         both: count((s) => s === "both"),
         one_way: count((s) => s === "outbound-only" || s === "inbound-only"),
         not_connected: count((s) => s === "none"),
+        clash: count((s) => s === "clash"),
       },
       event_clients: events.clientCount,
     };
@@ -109,6 +113,16 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
       },
     },
     "/health": { GET: ({ response }) => json(response, 200, health()) },
+    // The history as GET /messages has it, oldest first, plus the host that delivered each
+    // message: a peer_id is only a claim (PROTOCOL.md "Some peers relay"), the address is seen.
+    "/history": {
+      GET: ({ response }) => {
+        const answer: HistoryAnswer = {
+          messages: history.list().map((m) => ({ id: m.id, peer_id: m.peer_id, message: m.message, ...(m.via !== undefined ? { via: m.via } : {}) })),
+        };
+        json(response, 200, answer);
+      },
+    },
     "/stats": { GET: ({ response }) => json(response, 200, stats.snapshot()) },
     "/events": { GET: ({ request, response }) => events.handle(request, response) },
   };

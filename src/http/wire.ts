@@ -9,10 +9,17 @@ export interface MessageEvent {
   id: string;
   peer_id: string;
   message: string;
+  /** The address of the host that delivered it; absent for our own. A peer_id is only a claim. */
+  via?: string;
 }
 
-/** Both connections of a pair (PROTOCOL.md §2); see src/peers/diagnosis.ts. */
-export type LinkState = "both" | "outbound-only" | "inbound-only" | "none";
+/** GET /history: GET /messages's history as a list, oldest first, with the host that delivered each. */
+export interface HistoryAnswer {
+  messages: MessageEvent[];
+}
+
+/** Both connections of a pair (PROTOCOL.md §2), or a peer_id clash; see src/peers/diagnosis.ts. */
+export type LinkState = "both" | "outbound-only" | "inbound-only" | "none" | "clash";
 
 export interface PeerView {
   peer_id: string;
@@ -58,7 +65,7 @@ export interface HealthAnswer {
   http: { bind: string; port: number };
   messages: number;
   history_limit: number;
-  peers: { known: number; both: number; one_way: number; not_connected: number };
+  peers: { known: number; both: number; one_way: number; not_connected: number; clash: number };
   event_clients: number;
 }
 

@@ -12,8 +12,17 @@ import type { PeerInfo } from "./peer.js";
  */
 export type LinkState = "both" | "outbound-only" | "inbound-only" | "none";
 
+/**
+ * A peer's state in the peers view: its links, or "clash" while another host announces its
+ * peer_id too (then "connected both ways" would hide that someone else claims the name).
+ */
+export type PeerState = LinkState | "clash";
+
+/** A clash is shown this long after the other host last announced the peer_id. */
+export const CLASH_SHOWN_MS = 60_000;
+
 export interface Diagnosis {
-  state: LinkState;
+  state: PeerState;
   /** A few words for a badge or a table cell: "connected both ways", "one way: ...", ... */
   summary: string;
   /** What is probably wrong and what to check, in plain words; undefined when all is well. */
@@ -40,6 +49,17 @@ const SUMMARY: Record<LinkState, string> = {
 };
 
 export function diagnose(peer: PeerInfo, context: DiagnosisContext): Diagnosis {
+  const { clash } = peer;
+  if (clash && context.now - clash.at < CLASH_SHOWN_MS) {
+    const links = SUMMARY[linkState(peer)];
+    return {
+      state: "clash",
+      summary: `peer_id also announced by ${clash.address}; staying with ${peer.address} (${links})`,
+      hint: `two hosts use the peer_id ${JSON.stringify(peer.peerId)}: two classmates kept the same name, or ` +
+        `${clash.address} announces a classmate's name. Our messages go to ${peer.address}, where it was proven; ` +
+        "each message shows the host that delivered it.",
+    };
+  }
   const state = linkState(peer);
   const summary = peer.outbound === "connecting" && !peer.lastError && state !== "both"
     ? `${SUMMARY[state]} (connecting…)`

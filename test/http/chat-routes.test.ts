@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import type { HealthAnswer, MessageEvent, PeersAnswer, PeerView } from "../../src/http/wire.js";
+import type { HistoryAnswer, HealthAnswer, MessageEvent, PeersAnswer, PeerView } from "../../src/http/wire.js";
 import type { StatsSnapshot } from "../../src/stats/stats.js";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { startLoopbackNode } from "../support/loopback-node.js";
@@ -46,7 +46,7 @@ describe("GET /health, /peers and /events", () => {
     assert.equal(health.history_limit, 100);
     assert.ok(health.uptime_s >= 0 && Number.isInteger(health.uptime_s));
     assert.ok(!Number.isNaN(Date.parse(health.started_at)));
-    assert.deepEqual(health.peers, { known: 0, both: 0, one_way: 0, not_connected: 0 });
+    assert.deepEqual(health.peers, { known: 0, both: 0, one_way: 0, not_connected: 0, clash: 0 });
     assert.equal((await fetch(`${httpBase}/health`, { method: "HEAD" })).status, 200);
     assert.equal((await fetch(`${httpBase}/health`, { method: "POST" })).status, 405);
   });
@@ -69,7 +69,14 @@ describe("GET /health, /peers and /events", () => {
 
     const theirs = b.node.send("Ahoj Alice 👋");
     const received = await events.find((e) => e.event === "message" && JSON.parse(e.data).id === theirs.id, "bob's message");
-    assert.deepEqual(JSON.parse(received.data), { id: theirs.id, peer_id: "bob", message: "Ahoj Alice 👋" });
+    const { via, ...rest } = JSON.parse(received.data) as MessageEvent;
+    assert.deepEqual(rest, { id: theirs.id, peer_id: "bob", message: "Ahoj Alice 👋" });
+    // The host that delivered it (on loopback, the address bob's connection leaves from).
+    assert.match(via ?? "", /^127\./);
+
+    // GET /history: the same, oldest first, ours without a via.
+    const { messages } = await getJson<HistoryAnswer>(`${a.httpBase}/history`);
+    assert.deepEqual(messages.map((m) => [m.id, m.peer_id, m.via === undefined]), [[ourId, "alice", true], [theirs.id, "bob", false]]);
   });
 
   it("/stats counts frames, messages and refusals, in total and per peer", async () => {
@@ -124,7 +131,7 @@ describe("GET /health, /peers and /events", () => {
     assert.equal(view.outbound === "connected", false);
     assert.match(view.hint ?? "", new RegExp(`(answers UDP|connects to us) but refuses TCP on ${port}: is its server running, or a firewall in the way\\?`));
     const health = await getJson<HealthAnswer>(`${a.httpBase}/health`);
-    assert.deepEqual(health.peers, { known: 1, both: 0, one_way: 0, not_connected: 1 });
+    assert.deepEqual(health.peers, { known: 1, both: 0, one_way: 0, not_connected: 1, clash: 0 });
   });
 });
 

@@ -48,7 +48,7 @@ export function canSendRaw(): boolean {
 }
 
 const SEND_MANY = `
-import json, socket, struct, sys
+import json, socket, struct, sys, time
 dst, dport = sys.argv[1], int(sys.argv[2])
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
@@ -59,6 +59,7 @@ for line in sys.stdin:
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, socket.IPPROTO_UDP, 0,
                      socket.inet_aton(d["from"]), socket.inet_aton(dst))
     s.sendto(ip + udp, (dst, 0))
+    time.sleep(0.0005)  # paced: a burst of hundreds overflows the receivers' socket buffers
 `;
 
 /** Sends many forged datagrams to one destination from one python process (one per datagram is slow). */
