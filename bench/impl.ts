@@ -1,6 +1,7 @@
 // The two implementations under test, started the same way on a LAN host: defaults everywhere
 // (5 s discovery interval, history of 100, log level info), told only their peer_id, the LAN's
 // broadcast address and to serve HTTP on the host's LAN address so the harness can reach it.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Lan, LanHost, LanProcess } from "../test/lan/netns.js";
 import { repoRoot } from "../test/lan/netns.js";
@@ -21,10 +22,17 @@ export function profileInto(dir: string | undefined): void {
  *  artifacts directory so that no config/config.ini of the developer's is picked up. */
 export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, extraArgs: string[] = []): LanProcess {
   if (impl === "refpeer") return lan.spawnRefpeer(host, { peerId, name: `${host.name}-${peerId}` });
+  // The benchmark measures capacity: the per-peer rate limit ([HISTORY] peer_rate, peer_burst),
+  // which refuses a flood from one peer, would measure the limit instead. The reference peer has
+  // none, so both run without one (the report says so).
+  fs.mkdirSync(lan.artifactsDir, { recursive: true });
+  const config = path.join(lan.artifactsDir, "bench.ini");
+  fs.writeFileSync(config, "[HISTORY]\npeer_rate = 1000000\npeer_burst = 1000000\n");
   const profile = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${peerId}-${process.pid}-${Date.now()}.cpuprofile`] : [];
   return lan.spawn(host, process.execPath, [
     ...profile,
     P2PCHAT_MAIN,
+    "--config", config,
     "--peer-id", peerId,
     "--broadcast", lan.broadcast,
     "--http-bind", host.address,

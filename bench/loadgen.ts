@@ -69,8 +69,10 @@ function framed(socket: net.Socket, onFrame: (frame: Record<string, unknown>) =>
   };
 }
 
-let nextId = Date.now() * 1000;
-/** Message ids: 16 digits, increasing, unique across all virtual peers (PROTOCOL.md: 13 or more). */
+// Milliseconds, as PROTOCOL.md says, starting an hour back: a run sends far more than one message
+// per millisecond, and ids must not run ahead of the receivers' clocks (they refuse those).
+let nextId = Date.now() - 3_600_000;
+/** Message ids: increasing, unique across all virtual peers. */
 function messageId(): string {
   return String(nextId++);
 }

@@ -323,8 +323,10 @@ export function renderReport(results: Results, analysis?: string): string {
 const METHOD = `- **Hosts**: every peer runs on its own host, a network namespace with one veth on a Linux bridge,
   in 198.18.0.0/15 (\`test/lan/netns.ts\`, the multi-host tests' harness). Real UDP broadcast, real TCP.
   Both implementations start with their defaults (5 s discovery interval, history of 100; p2pchat logs at
-  \`info\`, a line per message), told only their peer_id, the LAN's broadcast address and to serve HTTP on
-  the host's address. p2pchat is started as \`npm start\` starts it: \`node dist/src/cli/main.js\`.
+  \`info\`), told only their peer_id, the LAN's broadcast address and to serve HTTP on the host's address,
+  except that p2pchat's per-peer rate limit (\`[HISTORY] peer_rate\`, \`peer_burst\`, which refuses a flood
+  from one peer) is lifted: the scenarios measure capacity, and the reference peer has no such limit.
+  p2pchat is started as \`npm start\` starts it: \`node dist/src/cli/main.js --config bench.ini\`.
 - **Observation on the wire**: tcpdump captures the LAN's protocol traffic as it enters the bridge
   (\`bench/capture.ts\`); \`bench/pcap.ts\` and \`bench/wire.ts\` put the TCP streams back in order and cut them
   into frames with p2pchat's own frame decoder. On every connection the k-th answer after the hello reply

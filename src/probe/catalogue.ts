@@ -86,6 +86,10 @@ export const CHECKS = [
     title: 'GET /messages is the bare history object, not {"messages":{...}}' },
   { id: "new-message-peer-id", section: "conventions", ref: "What real peers do",
     title: "its new_message carries its own peer_id" },
+  { id: "ids-milliseconds", section: "conventions", ref: "Identity, What real peers do: clocks are wrong",
+    title: "the ids of its messages are milliseconds since 1970, near the probe's clock" },
+  { id: "hello-reply-size", section: "conventions", ref: "What real peers do: frames have size limits",
+    title: "its hello reply is small enough for common peers to read (at most 4 MiB)" },
 ] as const satisfies readonly CheckDefinition[];
 
 export type CheckId = (typeof CHECKS)[number]["id"];

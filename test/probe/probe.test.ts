@@ -123,6 +123,20 @@ describe("p2pchat probe on loopback", () => {
     assert.ok([...peer.history.keys()].includes("12345"));
   });
 
+  it("tells a peer whose ids are microseconds, and whose hello reply is larger than common peers read", async () => {
+    const [peerHost, probeHost] = loopbackHosts(2) as [string, string];
+    const port = await freePort();
+    const peer = await SloppyPeer.start(peerHost, port, "wrong-clock", { microsecondIds: true, bigHistory: true });
+    cleanups.push(() => peer.stop());
+    const report = await runProbe(options(peerHost, port, peer.httpBase, probeHost, { timeoutMs: 2_000 }));
+    const ids = verdictOf(report, "ids-milliseconds");
+    assert.equal(ids.verdict, "fail", ids.detail);
+    assert.match(ids.detail, /16 digits: it looks like microseconds/);
+    const size = verdictOf(report, "hello-reply-size");
+    assert.equal(size.verdict, "fail", size.detail);
+    assert.match(size.detail, /its hello reply is 5\.9 MiB: the reference peer refuses any frame over 4 MiB/);
+  });
+
   it("reports the checks that need the protocol port as not applicable when it is taken", async () => {
     const [nodeHost, probeHost] = loopbackHosts(2) as [string, string];
     const port = await freePort();
@@ -147,7 +161,8 @@ describe("p2pchat probe on loopback", () => {
     }
     assert.equal(verdictOf(report, "udp-hello").verdict, "pass");
     assert.notEqual(report.probe.udpPort, port);
-    assertAllPass(report, ["connects-back", "sends-to-peers", "new-message-peer-id"]);
+    // Without the back channel the target sends no new_message, so its ids cannot be judged.
+    assertAllPass(report, ["connects-back", "sends-to-peers", "new-message-peer-id", "ids-milliseconds"]);
   });
 
   it("exits 2 when nothing listens at the target", async () => {

@@ -22,6 +22,10 @@ export interface Faults {
   lineReader?: boolean;
   /** GET /messages answers {"messages":{...}}. */
   wrappedHttp?: boolean;
+  /** Its clock counts microseconds: ids of 16 digits (`time.time_ns() // 1000`). */
+  microsecondIds?: boolean;
+  /** Keeps 100 messages of 60 KiB, so its hello reply is about 6 MB. */
+  bigHistory?: boolean;
 }
 
 type Frame = Record<string, unknown>;
@@ -48,6 +52,9 @@ export class SloppyPeer {
     const udp = createSocket("udp4");
     const http = createHttpServer();
     const peer = new SloppyPeer(host, port, peerId, faults, tcp, udp, http);
+    if (faults.bigHistory) {
+      for (let i = 0; i < 100; i++) peer.store(String(Date.now() - 100_000 + i), { peer_id: peerId, message: "x".repeat(60 * 1024) });
+    }
     tcp.on("connection", (socket) => peer.serve(socket));
     udp.on("message", (data, remote) => peer.onDatagram(data, remote.address, remote.port));
     http.on("request", (req, res) => {
@@ -84,7 +91,8 @@ export class SloppyPeer {
   }
 
   private nextId(): string {
-    this.lastId = Math.max(this.lastId + 1, Date.now());
+    const now = this.faults.microsecondIds ? Date.now() * 1000 : Date.now();
+    this.lastId = Math.max(this.lastId + 1, now);
     return String(this.lastId);
   }
 
