@@ -124,6 +124,11 @@ const CATALOGUE = {
     meaning: "A hello carries this peer's own peer_id; the connection stays unintroduced.",
     hint: "introduced itself with our peer_id: another program uses our name, or forges it. Its messages are not stored as ours.",
   },
+  E_BAD_REQUEST: {
+    kind: "http",
+    meaning: "An HTTP request whose target is not a path (such as `//`); answered 400.",
+    hint: "a client sent a request line that is not a path: a broken tool, or junk at the port.",
+  },
   E_NOT_KEPT: {
     kind: "http",
     meaning: "Our own message was not kept in the history, so /send does not answer ok.",

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { History, StoredMessage } from "../history/history.js";
 import type { Logger } from "../log/logger.js";
+import { errorText } from "../log/error-text.js";
 import { HttpAdmission, type HttpAdmissionOptions } from "./admission.js";
 import { crossSiteRefusal } from "./guard.js";
 import { readBody, json, queryParam } from "./io.js";
@@ -88,8 +89,25 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
   const maxHeaderSize = Math.max(MIN_HEADER_BYTES, options.maxMessageBytes() * 3 + HEADER_ROOM);
   // Stuck requests are checked for every 2 s, not Node's 30 s, so that headersTimeout and
   // requestTimeout free a slow client's connection close to when they say.
+  let faults = 0;
+  // The boundary between a client's bytes and our code: whatever a request does to a handler (a
+  // bug included) costs that request, never the process (README "Robustness").
   const server = createServer({ maxHeaderSize, connectionsCheckingInterval: 2_000 }, (request, response) => {
-    const url = new URL(request.url ?? "/", "http://localhost");
+    try {
+      handle(request, response);
+    } catch (err) {
+      if (faults++ === 0) options.logger.error(`HTTP ${request.method} failed: ${errorText(err)}`);
+      if (!response.headersSent) json(response, 500, { status: "error", message: "E_INTERNAL: the request could not be handled" });
+      else response.destroy();
+    }
+  });
+
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
+    const url = parseTarget(request.url);
+    if (!url) {
+      json(response, 400, { status: "error", message: "E_BAD_REQUEST: the request target is not a path" });
+      return;
+    }
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
     const method = request.method === "HEAD" ? "GET" : request.method;
     const handler = route && method && Object.hasOwn(route, method) ? route[method as keyof Route] : undefined;
@@ -116,7 +134,7 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
       if (!response.headersSent) json(response, 500, { status: "error", message: "internal error" });
       else response.destroy();
     });
-  });
+  };
   // Slow or stuck clients must not hold the API: a bounded share of connections per host, and
   // bounded time to send a request.
   const admission = new HttpAdmission(options.admission);
@@ -138,6 +156,15 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   return server;
+}
+
+/** The request target as a URL, or undefined for one that is not a path ("//", "//x:99999"). */
+function parseTarget(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? "/", "http://localhost");
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -132,7 +132,7 @@ test(`network fuzz: ${SECONDS} s of junk at UDP, TCP and HTTP while valid reques
   };
 
   const fuzzHttp = async () => {
-    const paths = ["/messages", "/send", "/send?message=%FF", "/send?message=" + "x".repeat(70_000), "/nope", "/%", "/send?message=ok&message=two"];
+    const paths = ["/messages", "/send", "//", "//x:99999", "/send?message=%FF", "/send?message=" + "x".repeat(70_000), "/nope", "/%", "/send?message=ok&message=two"];
     while (running()) {
       if (randomInt(3) === 0) {
         // Raw bytes at the HTTP port: broken request lines, huge headers, junk.
@@ -143,7 +143,8 @@ test(`network fuzz: ${SECONDS} s of junk at UDP, TCP and HTTP while valid reques
           socket.on("data", () => {});
           socket.on("connect", () => {
             socket.end(pick([randomBytes(randomInt(1, 4096)), Buffer.from(`GET /${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
-              Buffer.from(`POST /send HTTP/1.1\r\nContent-Length: 99999999\r\n\r\nmessage=`), mutatedFrame()]));
+              Buffer.from(`POST /send HTTP/1.1\r\nContent-Length: 99999999\r\n\r\nmessage=`), mutatedFrame(),
+              Buffer.from(`GET ${pick(["//", "//x:99999", "//[::1", "http://[", "*"])} HTTP/1.1\r\nHost: x\r\n\r\n`)]));
             counts.rawHttp++;
           });
           setTimeout(() => socket.destroy(), 200);

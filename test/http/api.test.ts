@@ -63,6 +63,24 @@ describe("HTTP API", () => {
     assert.equal(node.history.size, before + 2);
   });
 
+  it("answers a request target that is not a path with 400, and goes on", async () => {
+    const { connect } = await import("node:net");
+    const { hostname, port } = new URL(base);
+    for (const target of ["//", "//x:99999", "//[::1"]) {
+      const status = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), hostname, () => socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`));
+        socket.on("data", (data) => {
+          resolve(String(data).split("\r\n")[0] ?? "");
+          socket.destroy();
+        });
+        socket.on("error", () => resolve("error"));
+        socket.on("close", () => resolve("closed"));
+      });
+      assert.equal(status, "HTTP/1.1 400 Bad Request", target);
+    }
+    assert.equal((await fetch(`${base}/messages`)).status, 200);
+  });
+
   it("still answers 431 for a request line far beyond any message", async () => {
     assert.equal((await fetch(`${base}/send?message=${"x".repeat(400 * 1024)}`)).status, 431);
   });
