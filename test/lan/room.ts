@@ -56,6 +56,13 @@ export function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : Infinity;
 }
 
+/** How many messages `host` has stored from `peerId` (GET /stats). */
+async function storedFrom(lan: Lan, host: LanHost, peerId: string): Promise<number> {
+  const { status, body } = await lan.http(host, "/stats", { timeoutMs: 2_000 });
+  if (status !== 200) throw new Error(`GET /stats on ${host.name}: HTTP ${status}`);
+  return (body as { peers: Record<string, { messagesStored: number }> }).peers[peerId]?.messagesStored ?? 0;
+}
+
 /** The room keeps chatting: every participant's new message reaches every p2pchat within 1 s. */
 export async function assertRoomChats(t: { diagnostic(message: string): void }, room: Room, label: string): Promise<void> {
   const { lan, attacked, second, reference, p2pchats } = room;
@@ -65,10 +72,19 @@ export async function assertRoomChats(t: { diagnostic(message: string): void }, 
   const senders: Array<[LanHost, string]> = [[second, "ours2"], [reference, "ref"], [attacked, "ours1"]];
   for (const [host, peerId] of senders) {
     const text = `${label}: still chatting, says ${peerId}`;
+    // Timed by the receivers' counters (a few bytes each), not by reading their histories, which
+    // an attack may have made megabytes long: the 1 s is the room's, not the test's reading.
+    const receivers = p2pchats.map((p) => p.host).filter((h) => h !== host);
+    const before = await Promise.all(receivers.map((h) => storedFrom(lan, h, peerId)));
     const sent = performance.now();
     await send(lan, host, text);
-    await waitForEverywhere(lan, p2pchats.map((p) => p.host), text, peerId, DELIVERY_MS);
+    await waitFor(async () => {
+      const now = await Promise.all(receivers.map((h) => storedFrom(lan, h, peerId)));
+      return now.every((count, i) => count > (before[i] as number));
+    }, { timeoutMs: DELIVERY_MS, intervalMs: 20, what: `${peerId}'s message stored on ${receivers.map((h) => h.name).join(", ")}` });
     t.diagnostic(`${label}: ${peerId}'s message on every p2pchat ${(performance.now() - sent).toFixed(0)} ms after /send`);
+    // And it is that message, under that author, and shown (GET /messages), however long that read takes.
+    await waitForEverywhere(lan, p2pchats.map((p) => p.host), text, peerId, 10_000);
   }
   for (const { host, process } of p2pchats) {
     const rss = rssMb(process.pid);
