@@ -1,4 +1,8 @@
-import type { ChatMessage } from "../history/history.js";
+/** A history entry as the hello reply carries it (PROTOCOL.md §2). */
+export interface ReplyEntry {
+  peer_id: string;
+  message: string;
+}
 
 /**
  * Our hello reply carries the history (PROTOCOL.md §2), and other peers read it as one frame:
@@ -8,14 +12,14 @@ import type { ChatMessage } from "../history/history.js";
  * first as always; the ones left out are the oldest, which a joining peer misses least.
  */
 export function newestWithinBudget(
-  oldestFirst: ReadonlyArray<readonly [string, ChatMessage]>,
+  oldestFirst: ReadonlyArray<readonly [string, ReplyEntry]>,
   budgetBytes: number,
-): { messages: Record<string, ChatMessage>; left: number } {
+): { messages: Record<string, ReplyEntry>; left: number } {
   // {"status":"ok","messages":{}} and the LF: the frame around the entries.
   let used = Buffer.byteLength('{"status":"ok","messages":{}}\n');
   let first = oldestFirst.length;
   for (let i = oldestFirst.length - 1; i >= 0; i--) {
-    const [id, entry] = oldestFirst[i] as readonly [string, ChatMessage];
+    const [id, entry] = oldestFirst[i] as readonly [string, ReplyEntry];
     // "id":{"peer_id":"...","message":"..."}, and a comma between entries: what JSON.stringify writes.
     const comma = first < oldestFirst.length ? 1 : 0;
     const size = Buffer.byteLength(JSON.stringify(id)) + 1 + Buffer.byteLength(JSON.stringify({ peer_id: entry.peer_id, message: entry.message })) + comma;
@@ -23,9 +27,9 @@ export function newestWithinBudget(
     used += size;
     first = i;
   }
-  const messages: Record<string, ChatMessage> = {};
+  const messages: Record<string, ReplyEntry> = {};
   for (let i = first; i < oldestFirst.length; i++) {
-    const [id, entry] = oldestFirst[i] as readonly [string, ChatMessage];
+    const [id, entry] = oldestFirst[i] as readonly [string, ReplyEntry];
     messages[id] = { peer_id: entry.peer_id, message: entry.message };
   }
   return { messages, left: first };
