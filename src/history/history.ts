@@ -99,7 +99,10 @@ export class History extends EventEmitter<HistoryEvents> {
 
   /** Stores a message of our own under a fresh id that no known message uses. */
   addOwn(peerId: string, message: string): StoredMessage {
-    let id = this.clock.next();
+    // After our own newest: a clock stepped back (or a history file from a faster clock) must
+    // not make our new message older than our old ones, the first to go when the history is full.
+    const newestOwn = this.byAuthor.get(peerId)?.at(-1);
+    let id = this.clock.next(newestOwn);
     while (this.byId.has(id)) id = this.clock.next();
     this.add(id, { peer_id: peerId, message });
     return { id, peer_id: peerId, message };

@@ -77,8 +77,10 @@ export class MessageIdClock {
   private last = 0;
   constructor(private readonly now: () => number = Date.now) {}
 
-  next(): string {
-    this.last = Math.max(this.last + 1, Math.floor(this.now()));
+  /** The next id: now, or just after the last one, or just after `after` (an id we must follow). */
+  next(after?: string): string {
+    const floor = after !== undefined && /^[0-9]{1,15}$/.test(after) ? Number(after) + 1 : 0;
+    this.last = Math.max(this.last + 1, Math.floor(this.now()), floor);
     return String(this.last);
   }
 }

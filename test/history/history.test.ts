@@ -83,6 +83,18 @@ describe("History", () => {
     assert.deepEqual(Object.values(history.toJSON())[0], { peer_id: "a", message: "hi" });
   });
 
+  it("gives our own new message an id after our own newest, even when the clock stepped back", () => {
+    let now = 1_707_243_010_000;
+    const history = new History(3, () => now);
+    history.add(String(now + 60_000), { peer_id: "me", message: "from a clock a minute ahead" });
+    for (const n of [1, 2]) history.add(String(now - n), { peer_id: "other", message: "x" });
+    const own = history.addOwn("me", "now");
+    assert.equal(own.id, String(now + 60_001));
+    assert.ok(history.has(own.id), "kept, not the one to go");
+    now += 1;
+    assert.equal(history.addOwn("me", "next").id, String(now + 60_001));
+  });
+
   it("orders ids numerically, also across lengths", () => {
     const history = new History(10);
     history.add("10000000000000", { peer_id: "a", message: "14 digits" });
