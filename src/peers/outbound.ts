@@ -3,6 +3,7 @@ import { connect } from "node:net";
 import type { Logger } from "../log/logger.js";
 import type { Reply } from "./commands.js";
 import { errorText } from "../log/error-text.js";
+import { refusalWords } from "../protocol/frames.js";
 import { FramedSocket, type CloseReason, type FrameCounter } from "./framed-socket.js";
 
 /** Whom to connect to: a peer's id and the address its TCP server is at (PROTOCOL.md §1). */
@@ -158,7 +159,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
       const { resolve, timer } = this.inFlight;
       clearTimeout(timer);
       this.inFlight = undefined;
-      resolve(frame.status === "ok" ? { ok: true } : { ok: false, message: describeRefusal(frame) });
+      resolve(frame.status === "ok" ? { ok: true } : { ok: false, message: refusalWords(frame) });
     }
     // Any other status frame is unsolicited: ignored, never answered.
   }
@@ -167,7 +168,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
     if (this.phaseTimer) clearTimeout(this.phaseTimer);
     this.phaseTimer = undefined;
     if (frame.status !== "ok") {
-      const why = describeRefusal(frame);
+      const why = refusalWords(frame);
       this.close({ code: "E_HELLO_REFUSED", message: `hello refused: ${why}` });
       return;
     }
@@ -188,22 +189,4 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
     }
     this.emit("close", reason);
   }
-}
-
-const MAX_REASON_CHARS = 200;
-
-/**
- * The words of a peer's refusal, for our log and the peers view: its `message` if it sent one,
- * else the frame itself, cut short. The frame is whatever the peer chose to send, so this must
- * neither throw nor copy a huge value.
- */
-function describeRefusal(frame: Record<string, unknown>): string {
-  if (typeof frame.message === "string") return frame.message.slice(0, MAX_REASON_CHARS);
-  let text: string;
-  try {
-    text = JSON.stringify(frame);
-  } catch {
-    text = `a reply with fields ${Object.keys(frame).slice(0, 8).join(", ")}`;
-  }
-  return text.length > MAX_REASON_CHARS ? text.slice(0, MAX_REASON_CHARS - 1) + "…" : text;
 }
