@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { StoredMessage } from "../history/history.js";
 import { FloodSummary } from "../log/flood-summary.js";
 import { LogThrottle } from "../log/throttle.js";
+import { TokenBucket } from "../policy/token-bucket.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { Peer, PEER_DEFAULTS, type InboundConnection, type PeerCollaborators, type PeerInfo, type PeerSettings, type SeenVia } from "./peer.js";
 
@@ -28,6 +29,13 @@ interface PeerTableEvents {
   history: [peerId: string, messages: unknown, host: string];
 }
 
+/** Evictions for newcomers while the table is full: at once, then per second. */
+const EVICTION_BURST = 50;
+const EVICTIONS_PER_SECOND = 10;
+/** Peers one address may replace at once (then one a second). */
+const REPLACEMENTS_PER_ADDRESS = 8;
+/** Per-address admission buckets kept at most (quiet, full ones are forgotten beyond it). */
+const MAX_ADMISSION_BUCKETS = 4_096;
 /** How often "table full" is said while a flood goes on. */
 const FULL_WARNING_INTERVAL_MS = 60_000;
 
@@ -48,6 +56,9 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   private readonly clashWarnings: LogThrottle;
   /** "peer found" and "forgot peer": a handful a minute, then a count (a flood of made-up ids). */
   private readonly foundLog: FloodSummary;
+  /** Replacements each address may make (admissionRefusal). */
+  private readonly admissions = new Map<string, TokenBucket>();
+  private readonly evictions: TokenBucket;
 
   constructor(
     private readonly collaborators: PeerTableCollaborators,
@@ -59,6 +70,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     this.stats = collaborators.stats ?? NO_STATS;
     this.fullWarnings = new LogThrottle(FULL_WARNING_INTERVAL_MS, this.now);
     this.clashWarnings = new LogThrottle(Infinity, this.now);
+    this.evictions = new TokenBucket({ capacity: EVICTION_BURST, refillPerSecond: EVICTIONS_PER_SECOND, now: this.now });
     this.foundLog = new FloodSummary(collaborators.logger, { linesPerInterval: 20, intervalMs: 60_000, now: this.now });
   }
 
@@ -79,7 +91,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     }
     let peer = this.peers.get(peerId);
     if (!peer) {
-      const refusal = this.makeRoom(host);
+      const refusal = this.admissionRefusal(host) ?? this.makeRoom(host);
       if (refusal) {
         this.stats.countReason("dropped", "E_TABLE_FULL");
         if (this.fullWarnings.allows()) logger.warn(`ignoring peer ${peerId} at ${host}: ${refusal}`);
@@ -141,13 +153,43 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
 
   private admit(peerId: string, host: string, via: SeenVia): Peer {
     const { maxPeers: _maxPeers, maxIdsPerAddress: _maxIds, ...perPeer } = this.settings;
-    const peer = new Peer(peerId, host, via, this.collaborators, perPeer);
+    const peer = new Peer(peerId, host, via, { ...this.collaborators, floodLog: this.foundLog }, perPeer);
     peer.on("change", () => {
       if (!this.stopped && this.listenerCount("change") > 0) this.emit("change", peer.info());
     });
     peer.on("history", (messages) => this.emit("history", peerId, messages, peer.host));
     this.peers.set(peerId, peer);
     return peer;
+  }
+
+  /**
+   * A new peer_id that can only be held by evicting another costs an eviction, a Peer and a
+   * connection attempt: a flood of made-up ids (from one address, or from thousands of forged
+   * ones) must not make us churn through them. Filling free places is not limited; replacing is:
+   * one address at most REPLACEMENTS_PER_ADDRESS at once and one a second, and all addresses
+   * together EVICTION_BURST at once and EVICTIONS_PER_SECOND. A room of 30 classmates joining at
+   * once, or a probe run again and again from one host, stays well within both.
+   */
+  private admissionRefusal(host: string): string | undefined {
+    let atHost = 0;
+    for (const peer of this.peers.values()) if (peer.host === host) atHost++;
+    const needsEviction = atHost >= this.settings.maxIdsPerAddress || this.peers.size >= this.settings.maxPeers;
+    if (!needsEviction) return undefined;
+    if (!this.bucketFor(host).take()) return `${host} replaces its peer ids faster than one host does`;
+    if (!this.evictions.take()) return "new peers arrive faster than the full table takes them";
+    return undefined;
+  }
+
+  private bucketFor(host: string): TokenBucket {
+    let bucket = this.admissions.get(host);
+    if (!bucket) {
+      if (this.admissions.size >= MAX_ADMISSION_BUCKETS) {
+        for (const [address, quiet] of this.admissions) if (quiet.full) this.admissions.delete(address);
+      }
+      bucket = new TokenBucket({ capacity: REPLACEMENTS_PER_ADDRESS, refillPerSecond: 1, now: this.now });
+      this.admissions.set(host, bucket);
+    }
+    return bucket;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { StoredMessage } from "../history/history.js";
+import type { FloodSummary } from "../log/flood-summary.js";
 import type { Logger } from "../log/logger.js";
 import { LogThrottle } from "../log/throttle.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
@@ -74,6 +75,8 @@ export interface PeerCollaborators {
   /** Jitter of the backoff. */
   random?: () => number;
   stats?: StatsSink;
+  /** Where lines that a flood of made-up peers would repeat go: a few a minute, then a count. */
+  floodLog?: Pick<FloodSummary, "write">;
 }
 
 interface PeerEvents {
@@ -337,9 +340,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     const line = connection.established
       ? `connection to ${this.id} at ${this.address} lost: ${reason.message} (${reason.code})`
       : `cannot connect to ${this.id} at ${this.address}: ${reason.message} (${reason.code})`;
-    // A peer that stays unreachable would fill the log with the same line every few seconds.
-    if (connection.established || !repeated) logger.info(line);
-    else logger.debug(line);
+    // A peer that stays unreachable would fill the log with the same line every few seconds; and
+    // a flood of made-up peer_ids, each failing once, with one line each: those that never
+    // answered a hello go through the flood summary.
+    if (connection.established) logger.info(line);
+    else if (repeated) logger.debug(line);
+    else if (this.everEstablished || !this.collaborators.floodLog) logger.info(line);
+    else this.collaborators.floodLog.write("info", "cannot-connect", "first failures to connect to new peers", () => line);
 
     // PROTOCOL.md "Timing": a peer that does not answer is gone until it announces itself again.
     const silentFor = this.now() - this.lastSeenAt;

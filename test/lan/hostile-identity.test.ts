@@ -1,7 +1,7 @@
 // "One bad peer must not break the room", the cases aimed at who is who: an impostor taking a
 // restarting classmate's peer_id, and made-up peer_ids filling the peer table. Each on its own LAN.
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import type { LanHost } from "./netns.js";
@@ -75,6 +75,26 @@ describe("a hostile classmate against identities", { concurrency: true }, () => 
       await waitForEverywhere(room.lan, room.p2pchats.map((p) => p.host), "the latecomer is in", "late", 10_000);
       await assertRoomChats(t, room, "case 9");
     }, { p2pchatArgs: (lan) => ["--config", configFile(lan.artifactsDir, maxPeers)] });
+  });
+});
+
+describe("a hostile classmate against the log", () => {
+  it("case 11: 10,000 UDP hellos with made-up peer_ids write a handful of log lines, not one or three each", async (t) => {
+    await inRoom(t, 1, async (room) => {
+      const [attacker] = room.spare as [LanHost];
+      const log = room.p2pchats[0]!.process.logFile;
+      const before = readFileSync(log, "utf8").split("\n").length;
+      const prefix = room.lan.broadcast.replace(/\.255$/, "");
+      const hellos = Array.from({ length: 10_000 }, (_, i) => ({
+        from: `${prefix}.${100 + (i % 150)}`, fromPort: 9876, payload: JSON.stringify({ command: "hello", peer_id: `fake-${i}` }),
+      }));
+      await sendRawUdpMany({ netns: attacker.ns, to: room.attacked.address, toPort: 9876 }, hellos);
+      await sleep(5_000); // their connects fail (unreachable) within the connect timeout
+      const written = readFileSync(log, "utf8").split("\n").length - before;
+      t.diagnostic(`case 11: ${written} log lines for 10,000 hellos with made-up peer_ids`);
+      assert.ok(written < 150, `${written} log lines`);
+      await assertRoomChats(t, room, "case 11 (log)");
+    });
   });
 });
 

@@ -147,6 +147,20 @@ describe("PeerTable", () => {
     assert.deepEqual(s.ids(), ["fake-3", "latecomer", "real"], "only the made-up id went");
   });
 
+  it("replaces made-up ids at a bounded rate: no churn through a flood of them", () => {
+    const s = setup({ maxPeers: 1_000 });
+    // 4 ids fill the address; each further new id would evict one of them.
+    for (let i = 0; i < 1_000; i++) s.table.seen(`fake-${i}`, "10.0.9.1", "udp-hello");
+    assert.equal(s.table.size, 4);
+    assert.equal(s.stats.totals.dropped.E_EVICTED, 8, "8 replacements at once, then none until the bucket refills");
+    s.clock.advance(1_000);
+    s.table.seen("fake-next", "10.0.9.1", "udp-hello");
+    assert.equal(s.stats.totals.dropped.E_EVICTED, 9, "one a second");
+    // Another address is not held back by the first one's flood.
+    s.table.seen("elsewhere", "10.0.9.2", "udp-hello");
+    assert.ok(s.ids().includes("elsewhere"));
+  });
+
   it("keeps the backoff of a peer that was reached and failed, however often it announces itself", async () => {
     const s = setup();
     s.table.seen("huge", "10.0.8.1", "udp-hello");
