@@ -119,5 +119,5 @@ export class LibraryChatNode extends EventEmitter<ChatNodeEvents> implements Cha
 
 /** A fresh object each time: what a user keeps or changes is never the history's own. */
 function toMessage(message: StoredMessage): ChatMessage {
-  return { id: message.id, peer_id: message.peer_id, message: message.message };
+  return { id: message.id, peer_id: message.peer_id, message: message.message, ...(message.via !== undefined ? { via: message.via } : {}) };
 }

@@ -11,6 +11,8 @@ export interface ChatMessage {
   id: string;
   peer_id: string;
   message: string;
+  /** The address of the host that delivered it; absent for our own. peer_id is only a claim. */
+  via?: string;
 }
 
 /** A peer as GET /peers and the daemon's `peer` event show it (README "HTTP API"). */
