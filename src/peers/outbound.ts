@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import type { Logger } from "../log/logger.js";
 import type { Reply } from "./commands.js";
 import { errorText } from "../log/error-text.js";
-import { refusalWords } from "../protocol/frames.js";
+import { parseReply, type ParsedReply } from "../protocol/frames.js";
 import { FramedSocket, type CloseReason, type FrameCounter } from "./framed-socket.js";
 
 /** Whom to connect to: a peer's id and the address its TCP server is at (PROTOCOL.md §1). */
@@ -141,41 +141,41 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
   }
 
   private onFrame(frame: Record<string, unknown>): void {
-    if (frame.command !== undefined) {
+    const reply = parseReply(frame);
+    if (reply.kind === "command") {
       // Some peers also send commands on the connection we opened; they are answered as a server
       // would, by whoever owns the history, not by the connection.
       if (this.listenerCount("command") === 0) {
         this.framed.sendError("E_UNKNOWN_COMMAND: commands are not answered on this connection");
         return;
       }
-      this.emit("command", frame, (reply) => {
-        if (reply) this.framed.send(reply);
+      this.emit("command", frame, (answer) => {
+        if (answer) this.framed.send(answer);
       });
       return;
     }
     if (this.phase === "hello") {
-      this.onHelloReply(frame);
+      this.onHelloReply(reply);
     } else if (this.inFlight) {
       const { resolve, timer } = this.inFlight;
       clearTimeout(timer);
       this.inFlight = undefined;
-      resolve(frame.status === "ok" ? { ok: true } : { ok: false, message: refusalWords(frame) });
+      resolve(reply.kind === "ok" ? { ok: true } : { ok: false, message: reply.why });
     }
     // Any other status frame is unsolicited: ignored, never answered.
   }
 
-  private onHelloReply(frame: Record<string, unknown>): void {
+  private onHelloReply(reply: Exclude<ParsedReply, { kind: "command" }>): void {
     if (this.phaseTimer) clearTimeout(this.phaseTimer);
     this.phaseTimer = undefined;
-    if (frame.status !== "ok") {
-      const why = refusalWords(frame);
-      this.close({ code: "E_HELLO_REFUSED", message: `hello refused: ${why}` });
+    if (reply.kind === "refused") {
+      this.close({ code: "E_HELLO_REFUSED", message: `hello refused: ${reply.why}` });
       return;
     }
     this.phase = "ready";
     this.wasReady = true;
     this.framed.decoder.maxFrameBytes = this.options.maxFrameBytes;
-    this.emit("ready", frame.messages);
+    this.emit("ready", reply.messages);
   }
 
   private onClose(reason: CloseReason): void {
