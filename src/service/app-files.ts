@@ -15,7 +15,7 @@ import path from "node:path";
 const DEVELOPMENT_ONLY = new Set(["src", "test", "scripts", "bench", "examples", "node_modules", "test-artifacts", "tsconfig.json", "tsconfig.types.json"]);
 
 /** Inside the copied directories: compiled tests, tsc's build cache, a developer's own config. */
-const DEVELOPMENT_FILES = new Set([path.join("dist", "test"), path.join("dist", ".tsbuildinfo"), path.join("config", "config.ini")]);
+const DEVELOPMENT_FILES = new Set([path.join("dist", "test"), path.join("dist", ".tsbuildinfo"), path.join("dist", ".built"), path.join("config", "config.ini")]);
 
 export class AppFilesError extends Error {
   override readonly name = "AppFilesError";
