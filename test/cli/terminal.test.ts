@@ -85,7 +85,7 @@ describe("terminal output", () => {
       peer_id: "bob", address: "198.18.1.2", state: "both", summary: "connected both ways", outbound: "connected",
       inbound: 1, inbound_addresses: ["198.18.1.2"], first_seen: "2026-11-26T12:00:00.000Z",
       last_seen: "2026-11-26T12:00:05.000Z", last_seen_ago_ms: 2_000, last_seen_via: "udp-hello", gone: false,
-      queued: 0, last_error: null, hint: null,
+      queued: 0, last_error: null, hint: null, reach: { kind: "interface", name: "eth0" },
     };
     const carol: PeerView = {
       ...base, peer_id: "carol\x1b[2J", address: "198.18.1.3", state: "inbound-only", outbound: "down",
