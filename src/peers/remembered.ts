@@ -61,7 +61,8 @@ export class RememberedPeers {
       if (!isPeerId(peerId) || typeof host !== "string" || !isIPv4(host) || typeof lastSeen !== "number") continue;
       this.peers.set(peerId, { peerId, host, lastSeen });
     }
-    this.forgetOld();
+    // Written at the next save(): a forgotten peer must not come back with the next restart.
+    if (this.forgetOld()) this.dirty = true;
     return this.list();
   }
 
