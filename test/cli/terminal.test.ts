@@ -89,15 +89,16 @@ describe("terminal output", () => {
     };
     const carol: PeerView = {
       ...base, peer_id: "carol\x1b[2J", address: "198.18.1.3", state: "inbound-only", outbound: "down",
+      reach: { kind: "static", name: "gw.example" },
       summary: "one way: it reaches us, we cannot reach it",
       last_error: { code: "ECONNREFUSED", message: "connect ECONNREFUSED 198.18.1.3:9876", at: base.last_seen },
       hint: "answers UDP but refuses TCP on 9876: is its server running, or a firewall in the way?",
     };
     const plain = peersTable([base, carol], createStyle(false));
     const lines = plain.split("\n");
-    assert.match(lines[0] ?? "", /^PEER\s+STATE\s+ADDRESS\s+LAST SEEN\s+PROBLEM$/);
-    assert.match(lines[1] ?? "", /^bob\s+connected both ways\s+198\.18\.1\.2\s+2 s ago$/);
-    assert.match(lines[2] ?? "", /^carol␛\[2J\s+one way \(it → us\)\s+198\.18\.1\.3\s+2 s ago\s+answers UDP but refuses TCP on 9876: .*\(last error ECONNREFUSED: connect ECONNREFUSED/);
+    assert.match(lines[0] ?? "", /^PEER\s+STATE\s+ADDRESS\s+REACHED\s+LAST SEEN\s+PROBLEM$/);
+    assert.match(lines[1] ?? "", /^bob\s+connected both ways\s+198\.18\.1\.2\s+LAN eth0\s+2 s ago$/);
+    assert.match(lines[2] ?? "", /^carol␛\[2J\s+one way \(it → us\)\s+198\.18\.1\.3\s+static gw\.example\s+2 s ago\s+answers UDP but refuses TCP on 9876: .*\(last error ECONNREFUSED: connect ECONNREFUSED/);
     assert.doesNotMatch(plain, /\x1b/);
     assert.match(peersTable([base], createStyle(true)), /\x1b\[32mconnected both ways\x1b\[39m/);
   });
