@@ -36,6 +36,7 @@ results.json and the charts.
   --only LIST      only these scenarios, comma-separated: ${SCENARIOS.join(", ")}
   --out DIR        where to write (default bench/, or test-artifacts/bench-quick/ with --quick)
   --profile DIR    every p2pchat started writes a V8 CPU profile (.cpuprofile) into DIR
+  --fanout-n N     the fan-out scenario's mesh size (default ${FULL.fanout.n})
   --help`;
 
 function log(line: string): void {
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
+      "fanout-n": { type: "string" },
       out: { type: "string" },
       profile: { type: "string" },
       help: { type: "boolean", default: false },
@@ -90,7 +92,12 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE + "\n");
     return;
   }
-  const plan = values.quick ? QUICK : FULL;
+  const plan = structuredClone(values.quick ? QUICK : FULL);
+  if (values["fanout-n"] !== undefined) {
+    const n = Number(values["fanout-n"]);
+    if (!Number.isInteger(n) || n < 2 || n > 200) fail(`--fanout-n: expected an integer from 2 to 200, got ${values["fanout-n"]}`);
+    plan.fanout.n = n;
+  }
   const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...SCENARIOS];
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) fail(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.join(", ")}`);

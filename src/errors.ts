@@ -111,7 +111,7 @@ const CATALOGUE = {
   },
   E_TOO_OLD: {
     kind: "command",
-    meaning: "The history is full and this message would be the one to go: its author holds the most messages and it is older than all of theirs.",
+    meaning: "The history is full and this message would be the one to go: its host and its author hold the most messages, and it is older than all of the author's.",
     hint: "sent a message older than all of its own that we keep: its clock may be behind, or it resends old messages.",
   },
   E_RATE_LIMITED: {

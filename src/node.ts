@@ -2,8 +2,11 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { applyReload, type ReloadPlan } from "./config/reload.js";
 import type { Config } from "./config/types.js";
+import { currentInterfaces, type InterfaceBroadcast } from "./discovery/broadcast-targets.js";
 import { Discovery, type DiscoverySettings } from "./discovery/discovery.js";
 import { reachesOwnServer } from "./discovery/local-address.js";
+import { reachOf, segmentOf, type Reach } from "./discovery/reach.js";
+import { UnicastTargets } from "./discovery/unicast-targets.js";
 import { History, type ChatMessage, type StoredMessage } from "./history/history.js";
 import { HistoryFile } from "./history/history-file.js";
 import { MessageIntake, type IntakeOptions } from "./history/intake.js";
@@ -16,6 +19,8 @@ import { handleCommand } from "./peers/commands.js";
 import { OutboundConnection, type ConnectTarget, type OutboundSettings } from "./peers/outbound.js";
 import { PeerServer, type PeerServerSettings } from "./peers/server.js";
 import { PeerTable, type PeerTableSettings } from "./peers/peer-table.js";
+import { relayTargets } from "./peers/relay.js";
+import { RememberedPeers, rememberedFileFor } from "./peers/remembered.js";
 import { Stats } from "./stats/stats.js";
 
 export interface ChatNodeOptions {
@@ -52,6 +57,13 @@ export class ChatNode {
   private logFlush: NodeJS.Timeout | undefined;
   /** "the oldest messages left out of a hello reply": said once a minute. */
   private readonly replyTrimWarnings = new LogThrottle(60_000);
+  /** Static and remembered peers, greeted by unicast (README "Across networks"). */
+  private readonly unicast: UnicastTargets;
+  /** The peers we were connected to, kept beside the history file, if there is one. */
+  private readonly remembered: RememberedPeers | undefined;
+  private rememberedSaver: NodeJS.Timeout | undefined;
+  /** Our interfaces, read at most once a second: every relayed message asks for every peer's reach. */
+  private interfacesCache: { at: number; list: InterfaceBroadcast[] } | undefined;
 
   constructor(config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
     const running = (this.running = structuredClone(config));
@@ -60,6 +72,8 @@ export class ChatNode {
 
     this.history = new History(running.history.limit);
     this.intake = new MessageIntake(this.history, logger, stats, intakeSettings(running));
+    this.unicast = new UnicastTargets(running.port, logger);
+    this.unicast.setStatic(running.peers.static);
     const snapshot = () => this.helloReply();
     const store = this.intake.receive.bind(this.intake);
 
@@ -68,10 +82,14 @@ export class ChatNode {
       logger,
       stats,
       isOwnAddress: (address) => reachesOwnServer(address, bindAddress),
+      reachOf: (host) => this.reachOf(host),
     }, peerTableSettings(running));
     this.peers.on("history", (peerId, messages, host) => this.intake.receiveHistory(peerId, messages, { address: host }));
 
-    this.server = new PeerServer({ logger, snapshot, store, stats }, serverSettings(running));
+    this.server = new PeerServer({
+      logger, snapshot, store, stats,
+      mayBeAuthor: (claimed, address) => this.peers.mayBeAuthorFrom(claimed, address),
+    }, serverSettings(running));
     this.server.on("introduced", (peerId, address, connection) => {
       // A hello is a sign of life too: connect back if we have no connection to it yet.
       this.peers.seen(peerId, address, "tcp-hello");
@@ -84,9 +102,24 @@ export class ChatNode {
       port: running.port,
       logger,
       bindAddress,
+      interfaces: () => this.interfaces(),
+      unicastTargets: () => this.unicast.resolve(),
       ...discoverySettings(running),
     });
     this.discovery.on("peer", (peerId, address, via) => this.peers.seen(peerId, address, via));
+    // A message new to us, from a peer or a peer's hello reply, goes on to the other segments
+    // (peers/relay.ts); ours and the history file's have no `via` and are not relayed.
+    this.history.on("message", (message) => this.relay(message));
+
+    this.remembered = running.history.file
+      ? new RememberedPeers(rememberedFileFor(running.history.file), running.peers.forgetAfterDays * 86_400_000, logger)
+      : undefined;
+    if (this.remembered) {
+      const remembered = this.remembered;
+      this.peers.on("change", (peer) => {
+        if (peer.outbound === "connected") remembered.record(peer.peerId, peer.address);
+      });
+    }
 
     this.historyFile = running.history.file
       ? new HistoryFile(running.history.file, this.history, (saved) => this.intake.restore(saved), logger)
@@ -115,6 +148,9 @@ export class ChatNode {
       // TCP and HTTP first, so that peers answering our first broadcast find us listening.
       await this.server.listen(bind, this.running.port);
       if (this.http) await listenHttp(this.http, this.running.http.bind, this.running.http.port);
+      // The peers we were connected to are dialled before any broadcast goes out, and greeted by
+      // unicast at every hello: across a router no broadcast would ever find them again.
+      this.dialRemembered();
       await this.discovery.start();
       // Floods are logged as a few lines and a count; the counts are said once a minute.
       this.logFlush = setInterval(() => {
@@ -124,6 +160,43 @@ export class ChatNode {
     } catch (err) {
       await this.stop();
       throw err;
+    }
+  }
+
+  /** How the peer at `host` is reached (discovery/reach.ts). */
+  private reachOf(host: string): Reach {
+    return reachOf(host, this.interfaces(), (address) => this.unicast.originOf(address));
+  }
+
+  private interfaces(): InterfaceBroadcast[] {
+    const now = Date.now();
+    if (!this.interfacesCache || now - this.interfacesCache.at > 1_000) this.interfacesCache = { at: now, list: currentInterfaces() };
+    return this.interfacesCache.list;
+  }
+
+  /** Forwards a message new to us to the peers of the other segments (peers/relay.ts). */
+  private relay(message: StoredMessage): void {
+    if (this.stopped) return;
+    const targets = relayTargets(message, this.peers.relayCandidates(), (address) => segmentOf(this.reachOf(address)));
+    if (targets.length === 0) return;
+    const count = this.peers.forward(message, targets);
+    this.stats.count("messagesRelayed", undefined, count);
+    this.logger.debug(`message ${message.id} of ${message.peer_id} via ${message.via} relayed to ${targets.join(", ")}`);
+  }
+
+  private dialRemembered(): void {
+    const remembered = this.remembered?.load() ?? [];
+    this.unicast.setRemembered(remembered.map((peer) => peer.host));
+    for (const peer of remembered) {
+      this.logger.info(`dialling remembered peer ${peer.peerId} at ${peer.host}`);
+      this.peers.seen(peer.peerId, peer.host, "remembered");
+    }
+    if (this.remembered) {
+      const remembered = this.remembered;
+      this.rememberedSaver = setInterval(() => {
+        remembered.save();
+        this.unicast.setRemembered(remembered.list().map((peer) => peer.host));
+      }, 10_000).unref();
     }
   }
 
@@ -149,6 +222,8 @@ export class ChatNode {
     const { ownPeerId: _server, ...server } = serverSettings(running);
     this.server.reconfigure(server);
     this.discovery.reconfigure(discoverySettings(running));
+    this.unicast.setStatic(running.peers.static);
+    this.remembered?.setForgetAfterDays(running.peers.forgetAfterDays);
     this.chat.reconfigure(chatSettings(running));
     return plan;
   }
@@ -162,6 +237,8 @@ export class ChatNode {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.logFlush);
+    clearInterval(this.rememberedSaver);
+    this.remembered?.save();
     this.intake.flushLog();
     this.peers.flushLog();
     this.peers.stop();
@@ -199,6 +276,8 @@ export class ChatNode {
     const connection = new OutboundConnection({
       ...outboundSettings(this.running),
       ...target,
+      // A static entry may name its own port (HOST:PORT); every other peer listens on ours.
+      port: this.unicast.portFor(target.host),
       logger: this.logger,
       counter: {
         frameIn: () => stats.count("framesIn", target.peerId),
@@ -214,6 +293,7 @@ export class ChatNode {
       introduce: () => undefined,
       snapshot: () => this.helloReply(),
       store: (id, entry, source) => this.intake.receive(id, entry, source),
+      mayBeAuthor: (claimed) => this.peers.mayBeAuthorFrom(claimed, target.host),
     })));
     return connection;
   }
@@ -277,10 +357,15 @@ function chatSettings(config: Config): ChatSettings {
   return {
     peerId: config.peerId,
     port: config.port,
-    broadcastAddress: config.broadcastAddress,
+    broadcastAddress: shownBroadcast(config),
     discoveryIntervalMs: config.discovery.intervalMs,
     http: { bind: config.http.bind, port: config.http.port },
   };
+}
+
+/** The broadcast setting in words: "" is every LAN interface (discovery/broadcast-targets.ts). */
+export function shownBroadcast(config: Pick<Config, "broadcastAddress">): string {
+  return config.broadcastAddress === "" ? "every LAN interface's broadcast address" : config.broadcastAddress.split(",").join(", ");
 }
 
 function listenHttp(server: Server, host: string, port: number): Promise<void> {

@@ -133,6 +133,20 @@ function agoText(ms: number): string {
   return h < 48 ? `${h} h ago` : `${Math.floor(h / 24)} days ago`;
 }
 
+/** How a peer is reached (src/discovery/reach.ts), as `p2pchat peers` says it. */
+function reachText(reach: PeerView["reach"]): string {
+  if (reach.kind === "interface") return `LAN ${reach.name}`;
+  if (reach.kind === "static") return `static ${reach.name}`;
+  return reach.kind;
+}
+
+const REACH_TITLE: Record<PeerView["reach"]["kind"], string> = {
+  interface: "on the LAN of this interface, found by its broadcast",
+  static: "a static peer ([PEERS] static / --peer), greeted by unicast",
+  remembered: "connected before a restart, dialled again by unicast",
+  routed: "it found us by unicast from another network",
+};
+
 function renderPeer(view: PeerView, receivedAt: number): HTMLLIElement {
   const item = document.createElement("li");
   item.className = `peer state-${view.state}`;
@@ -150,7 +164,9 @@ function renderPeer(view: PeerView, receivedAt: number): HTMLLIElement {
   seen.dataset.agoMs = String(view.last_seen_ago_ms);
   seen.dataset.receivedAt = String(receivedAt);
   seen.title = `first seen ${new Date(view.first_seen).toLocaleString()}, last by ${view.last_seen_via}`;
-  facts.append(textElement("span", "address", view.address), " · ", seen);
+  const reach = textElement("span", "reach", reachText(view.reach));
+  reach.title = REACH_TITLE[view.reach.kind];
+  facts.append(textElement("span", "address", view.address), " · ", reach, " · ", seen);
   if (view.queued > 0) facts.append(" · ", textElement("span", "queued", `${view.queued} waiting`));
   item.append(facts);
 

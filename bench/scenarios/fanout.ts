@@ -24,6 +24,12 @@ export interface FanoutStep {
   toAll: Summary;
   /** Last ack seen minus last send (ms): how long the backlog took to drain. */
   drainMs: number;
+  /**
+   * new_message frames of this step's messages seen on the LAN, from any peer, per message sent:
+   * N-1 when only the sender sends them (a relay would add more: src/peers/relay.ts). Optional
+   * only because results written before it was measured lack it.
+   */
+  framesPerMessage?: number;
   senderCpuPercent: number;
   /** How busy all cores of the machine were during the step, and the harness itself (one core). */
   machineCpuPercent: number;
@@ -73,7 +79,7 @@ export async function runFanout(impl: Impl, options: FanoutOptions): Promise<Fan
         for (const rate of options.rates) {
           const step = await runStep(impl, rate, options, capture, sender, hosts.length - 1, agent, mesh.processes[0]!.pid);
           steps.push(step);
-          options.log(`${impl} fan-out N=${options.n} at ${rate}/s: sent ${step.sendRate}/s, delivered ${step.delivered}/${step.messages}, to all p99 ${step.toAll.p99} ms, drain ${step.drainMs} ms, CPU: sender ${step.senderCpuPercent} %, machine ${step.machineCpuPercent} % of all cores: ${step.sustained ? "sustained" : `not sustained (${step.why})`}`);
+          options.log(`${impl} fan-out N=${options.n} at ${rate}/s: sent ${step.sendRate}/s, delivered ${step.delivered}/${step.messages}, new_message frames per message ${step.framesPerMessage} (N-1 = ${options.n - 1}), to all p99 ${step.toAll.p99} ms, drain ${step.drainMs} ms, CPU: sender ${step.senderCpuPercent} %, machine ${step.machineCpuPercent} % of all cores: ${step.sustained ? "sustained" : `not sustained (${step.why})`}`);
           if (!step.sustained) break;
           sustainedRate = rate;
           assertAlive(mesh.processes, "the fan-out run");
@@ -97,7 +103,9 @@ async function runStep(
   const messages = Math.min(options.maxMessages, Math.max(50, Math.round(rate * options.stepSeconds)));
   const acks = new Map<string, Map<string, number>>();
   let lastAck = 0;
+  let newMessageFrames = 0;
   const stop = capture.onEvent((event) => {
+    if (event.kind === "new-message" && acks.has(event.text)) newMessageFrames++;
     if (event.kind !== "ack" || !event.ok || event.client !== sender.address) return;
     const receiversOf = acks.get(event.text);
     if (receiversOf && !receiversOf.has(event.server)) {
@@ -160,6 +168,7 @@ async function runStep(
     delivered,
     toAll: summary,
     drainMs: round(Math.max(0, lastAck - lastSend)),
+    framesPerMessage: round(newMessageFrames / messages),
     senderCpuPercent: round(senderCpu),
     machineCpuPercent: round(machinePercent),
     harnessCpuPercent: round(harnessPercent),

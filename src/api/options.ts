@@ -11,6 +11,7 @@ import path from "node:path";
 import type { SystemFacts } from "../config/defaults.js";
 import { defaultConfig } from "../config/load.js";
 import type { Config } from "../config/types.js";
+import { ipv4List, parseHostPort } from "../config/values.js";
 import type { ChatLogger, ChatNodeOptions } from "./types.js";
 
 /** What the node is built from: the full Config plus what ChatNode takes beside it. */
@@ -44,10 +45,12 @@ export function resolveOptions(options: ChatNodeOptions = {}, system: SystemFact
   if (options.port !== undefined) config.port = integer("options.port", options.port, 1, 65_535);
 
   if (options.broadcastAddress !== undefined) {
-    if (typeof options.broadcastAddress !== "string" || !isIPv4(options.broadcastAddress)) {
+    const list = typeof options.broadcastAddress === "string" && options.broadcastAddress.trim() !== ""
+      ? ipv4List().read(options.broadcastAddress) : undefined;
+    if (list === undefined) {
       throw invalid("options.broadcastAddress", options.broadcastAddress, "a dotted IPv4 address such as 192.168.1.255");
     }
-    config.broadcastAddress = options.broadcastAddress;
+    config.broadcastAddress = list;
   }
 
   const bindAddress = options.bindAddress ?? "0.0.0.0";
@@ -70,10 +73,14 @@ export function resolveOptions(options: ChatNodeOptions = {}, system: SystemFact
     }
   }
 
-  // Reserved, not silently ignored: a user who lists peers would otherwise wonder why none connect.
-  if ((options as { peers?: unknown }).peers !== undefined) {
-    throw new TypeError("options.peers: static peers are not supported yet (the option is reserved); " +
-      "peers are found by UDP broadcast to options.broadcastAddress");
+  // Static peers ([PEERS] static): greeted by unicast and dialled like any peer found by broadcast.
+  if (options.peers !== undefined) {
+    if (!Array.isArray(options.peers) || !options.peers.every((p) => typeof p === "string")) {
+      throw new TypeError(`options.peers: expected an array of "HOST[:PORT]" strings, got ${describe(options.peers)}`);
+    }
+    const bad = options.peers.find((p) => parseHostPort(p.trim()) === undefined);
+    if (bad !== undefined) throw invalid("options.peers", bad, "HOST[:PORT], HOST an IPv4 address or a host name");
+    config.peers.static = options.peers.map((p) => p.trim());
   }
 
   if (options.historyFile !== undefined) config.history.file = historyFile(options.historyFile);

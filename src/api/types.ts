@@ -36,7 +36,7 @@ export interface HttpOptions {
 export interface ChatNodeOptions {
   /** Our name on the LAN. Default: the host name. */
   peerId?: string;
-  /** Where discovery hellos are broadcast. Default: the first LAN interface's broadcast address. */
+  /** Where discovery hellos are broadcast (several separated by commas). Default: every LAN interface's broadcast address. */
   broadcastAddress?: string;
   /** UDP discovery and TCP port; other peers are dialled on it too. Default 9876. */
   port?: number;
@@ -48,10 +48,10 @@ export interface ChatNodeOptions {
   /** The HTTP API and chat page: `false` runs none (the default), an object runs one. */
   http?: false | HttpOptions;
   /**
-   * Reserved for static peers (peers dialled without discovery), which p2pchat does not have yet.
-   * Typed `never` so that passing it fails to compile; plain JavaScript gets a TypeError.
+   * Static peers, "HOST[:PORT]" each ([PEERS] static): greeted by unicast every discovery interval
+   * and dialled like any peer, on any routed network. Default: none.
    */
-  peers?: never;
+  peers?: string[];
   /** Keep the history in this file across restarts. Default: memory only. */
   historyFile?: string;
   /** Where the node logs. Default: nowhere (a library does not write to stderr uninvited). */

@@ -2,7 +2,7 @@ import { describeChange } from "../config/reload.js";
 import { ConfigError, EX_CONFIG, EX_USAGE, loadConfig, UsageError } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import { createLogger, underJournald, type Logger } from "../log/logger.js";
-import { ChatNode } from "../node.js";
+import { ChatNode, shownBroadcast } from "../node.js";
 import { VERSION } from "../version.js";
 import { notifySystemd, underSystemdNotify } from "./systemd-notify.js";
 
@@ -26,7 +26,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const logger = createLogger({ level: config.log.level });
   logger.info(
     `p2pchat ${VERSION} starting as ${JSON.stringify(config.peerId)}: UDP/TCP port ${config.port}, ` +
-      `broadcast ${config.broadcastAddress}, HTTP ${config.http.bind}:${config.http.port}, ` +
+      `broadcast ${shownBroadcast(config)}${staticPeers(config)}, HTTP ${config.http.bind}:${config.http.port}, ` +
       `config ${loaded.file ?? "none"}` + (loaded.chosen.length ? ` (defaults: ${loaded.chosen.join(", ")})` : ""),
   );
 
@@ -87,8 +87,12 @@ function reload(argv: string[], node: ChatNode, logger: ReturnType<typeof create
 }
 
 function status(config: Config): string {
-  return `peer ${JSON.stringify(config.peerId)}: UDP/TCP ${config.port}, broadcast ${config.broadcastAddress}, ` +
+  return `peer ${JSON.stringify(config.peerId)}: UDP/TCP ${config.port}, broadcast ${shownBroadcast(config)}${staticPeers(config)}, ` +
     `HTTP ${config.http.bind}:${config.http.port}`;
+}
+
+function staticPeers(config: Config): string {
+  return config.peers.static.length === 0 ? "" : `, static peers ${config.peers.static.join(", ")}`;
 }
 
 async function tellSystemd(assignments: string[], logger: Logger): Promise<void> {

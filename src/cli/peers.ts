@@ -12,6 +12,9 @@ Lists every peer the local daemon knows, and answers "why don't I see peer X?":
   STATE       connected both ways (chat flows both ways); one way (our connection to it, or its
               to us, is missing, so messages flow one way only); not connected
   ADDRESS     where its TCP server is
+  REACHED     how: "LAN eth0" (on the LAN of our interface eth0, found by its broadcast), "static
+              HOST" (a --peer / [PEERS] static entry), "remembered" (connected before a restart),
+              "routed" (it found us by unicast from another network)
   LAST SEEN   its last sign of life (UDP hello or answer, or its hello on TCP)
   PROBLEM     what is probably wrong, in plain words, and the last error
 A peer that is not listed at all has never been heard: see p2pchat status for where our hellos go.
@@ -35,6 +38,16 @@ const STATE: Record<PeerView["state"], string> = {
 function stateCell(peer: PeerView, style: Style): string {
   const text = STATE[peer.state];
   return peer.state === "both" ? style.green(text) : peer.state === "none" ? style.red(text) : style.yellow(text);
+}
+
+/** How a peer is reached, in a few words (src/discovery/reach.ts). */
+export function reachText(reach: PeerView["reach"]): string {
+  switch (reach.kind) {
+    case "interface": return `LAN ${reach.name}`;
+    case "static": return `static ${reach.name}`;
+    case "remembered": return "remembered";
+    case "routed": return "routed";
+  }
 }
 
 function problem(peer: PeerView): string {
@@ -78,9 +91,10 @@ export function peersTable(peers: PeerView[], style: Style, width?: number): str
     truncate(safeLine(peer.peer_id), 24),
     stateCell(peer, style),
     safeLine(peer.address),
+    safeLine(reachText(peer.reach)),
     ago(peer.last_seen_ago_ms),
     problem(peer),
   ]);
-  const header = ["PEER", "STATE", "ADDRESS", "LAST SEEN", "PROBLEM"];
+  const header = ["PEER", "STATE", "ADDRESS", "REACHED", "LAST SEEN", "PROBLEM"];
   return table(header, rows, { style, ...(width ? { width } : {}) });
 }

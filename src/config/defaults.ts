@@ -10,31 +10,42 @@ export interface SystemFacts {
   networkInterfaces(): NodeJS.Dict<NetworkInterfaceInfo[]>;
 }
 
-/** Used when no interface can tell us better; routers do not forward it, which is what we want. */
-export const LIMITED_BROADCAST = "255.255.255.255";
-
-export interface BroadcastChoice {
+/** One LAN interface's directed broadcast address. */
+export interface InterfaceBroadcast {
+  /** Interface name, e.g. "eth0". */
+  name: string;
+  /** Our own address on it, and its netmask: peers in that subnet are on that interface's LAN. */
   address: string;
-  /** Interface name it came from, or undefined for the 255.255.255.255 fallback. */
-  from: string | undefined;
+  netmask: string;
+  broadcast: string;
 }
 
 /**
- * The directed broadcast address (address | ~netmask) of the first non-internal IPv4 interface,
- * in the order the OS lists them. A /32 (point-to-point links, some VPNs) has no broadcast domain
- * (its "broadcast" is its own address), so it is skipped rather than chosen.
+ * The directed broadcast address (address | ~netmask) of every non-internal IPv4 interface, in
+ * the order the OS lists them. A /32 (point-to-point links, some VPNs) has no broadcast domain
+ * (its "broadcast" is its own address), so it is skipped.
  */
-export function defaultBroadcast(system: SystemFacts): BroadcastChoice {
-  for (const [name, infos] of Object.entries(system.networkInterfaces())) {
+export function interfaceBroadcasts(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): InterfaceBroadcast[] {
+  const found: InterfaceBroadcast[] = [];
+  for (const [name, infos] of Object.entries(interfaces)) {
     for (const info of infos ?? []) {
       if (info.family !== "IPv4" || info.internal) continue;
       const address = ipv4ToInt(info.address);
       const netmask = ipv4ToInt(info.netmask);
       if (address === undefined || netmask === undefined || netmask === 0xffffffff) continue;
-      return { address: intToIpv4((address | ~netmask) >>> 0), from: name };
+      found.push({ name, address: info.address, netmask: info.netmask, broadcast: intToIpv4((address | ~netmask) >>> 0) });
     }
   }
-  return { address: LIMITED_BROADCAST, from: undefined };
+  return found;
+}
+
+/** Whether `address` is in the subnet of `iface` (same bits under its netmask). */
+export function inSubnet(address: string, iface: Pick<InterfaceBroadcast, "address" | "netmask">): boolean {
+  const a = ipv4ToInt(address);
+  const own = ipv4ToInt(iface.address);
+  const mask = ipv4ToInt(iface.netmask);
+  if (a === undefined || own === undefined || mask === undefined) return false;
+  return ((a & mask) >>> 0) === ((own & mask) >>> 0);
 }
 
 /**

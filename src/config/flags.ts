@@ -14,11 +14,11 @@ export const DEFAULT_FILE = "config/config.ini";
 export const FLAG_SETTINGS: ReadonlyArray<Setting & { flag: NonNullable<Setting["flag"]> }> =
   COMMAND_LINE_ORDER.filter((s): s is Setting & { flag: NonNullable<Setting["flag"]> } => s.flag !== undefined);
 
-type Options = Record<string, { type: "string" }>;
+type Options = Record<string, { type: "string"; multiple?: boolean }>;
 
 const FLAG_OPTIONS: Options = {
   config: { type: "string" },
-  ...Object.fromEntries(FLAG_SETTINGS.map((s) => [s.flag.name, { type: "string" } as const])),
+  ...Object.fromEntries(FLAG_SETTINGS.map((s) => [s.flag.name, { type: "string", multiple: s.flag.repeatable === true } as const])),
 };
 
 /** `--config` and each setting's flag, as given. */
@@ -29,7 +29,7 @@ export interface Flags {
 }
 
 export function parseFlags(argv: string[]): Flags {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args: argv, options: FLAG_OPTIONS, strict: true, allowPositionals: false }));
   } catch (err) {
@@ -43,7 +43,11 @@ export function parseFlags(argv: string[]): Flags {
     throw new UsageError(message);
   }
   const given = new Map<string, string>();
-  for (const [name, value] of Object.entries(values)) if (typeof value === "string") given.set(name, value);
+  for (const [name, value] of Object.entries(values)) {
+    // A repeatable flag (--peer a --peer b) is one list, as the file writes it: "a, b".
+    if (typeof value === "string") given.set(name, value);
+    else if (Array.isArray(value)) given.set(name, value.join(", "));
+  }
   const config = given.get("config");
   given.delete("config");
   return { config, values: given };

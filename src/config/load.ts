@@ -78,7 +78,7 @@ export function defaultConfig(system: SystemFacts = os): Config {
 function readSettings(given: ReadonlyMap<Setting, Given>): Config {
   // Each setting stores its own field, and there is one setting per field of Config (a test
   // compares the result with a whole Config), so the empty groups are filled before it returns.
-  const config = { http: {}, discovery: {}, history: {}, tcp: {}, log: {} } as Config;
+  const config = { http: {}, discovery: {}, peers: {}, history: {}, tcp: {}, log: {} } as Config;
   for (const setting of SETTINGS) {
     const value = givenOrDefault(setting, given);
     if (!setting.store(config, value.value)) throw refuse(value, setting.expected);

@@ -17,6 +17,7 @@ const SECTION_PURPOSE: Record<Section, string> = {
   NETWORK_INFO: "who we are on the LAN and where we talk: the seed's section",
   HTTP: "the HTTP API and the chat page",
   DISCOVERY: "UDP hellos, and how long a peer counts as there",
+  PEERS: "peers beyond the broadcast: static ones, and those remembered across restarts",
   HISTORY: "the messages kept",
   TCP: "connections to and from peers: timeouts, backoff and limits",
   LOG: "what is logged",

@@ -7,14 +7,14 @@
  * To add a setting: add its field to Config (types.ts), then one entry here, in the section where
  * a user would look for it; then `npm run gen:config` rewrites the example file and the reference.
  */
-import { defaultBroadcast, type SystemFacts } from "./defaults.js";
+import { interfaceBroadcasts, type SystemFacts } from "./defaults.js";
 import { LOG_LEVELS, type Config } from "./types.js";
 import {
-  integer, ipAddress, ipv4Address, logLevel, peerName, port, Refusal, seconds, writableFileOrNone,
+  hostPortList, integer, ipAddress, ipv4List, logLevel, peerName, port, Refusal, seconds, writableFileOrNone,
   type ReadContext, type ValueKind,
 } from "./values.js";
 
-export const SECTIONS = ["NETWORK_INFO", "HTTP", "DISCOVERY", "HISTORY", "TCP", "LOG"] as const;
+export const SECTIONS = ["NETWORK_INFO", "HTTP", "DISCOVERY", "PEERS", "HISTORY", "TCP", "LOG"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** A default the machine decides, anew at each load. */
@@ -37,6 +37,8 @@ export interface Flag {
   name: string;
   /** The placeholder for its value in --help. */
   arg: string;
+  /** May be given several times (`--peer a --peer b`): the values are joined with commas. */
+  repeatable?: boolean;
 }
 
 /** One setting, as the loader, the reload and the generated docs use it. */
@@ -75,7 +77,7 @@ interface Field<T> {
   set(config: Config, value: T): void;
 }
 
-type Group = "http" | "discovery" | "history" | "tcp" | "log";
+type Group = "http" | "discovery" | "peers" | "history" | "tcp" | "log";
 type TopLevel = "peerId" | "port" | "broadcastAddress";
 
 function top<K extends TopLevel>(key: K): Field<Config[K]> {
@@ -147,23 +149,25 @@ export const SETTINGS: readonly Setting[] = [
   }),
   // Discovery re-reads it at its next announcement.
   define({
-    section: "NETWORK_INFO", key: "broadcast_address", field: top("broadcastAddress"), kind: ipv4Address(),
+    section: "NETWORK_INFO", key: "broadcast_address", field: top("broadcastAddress"), kind: ipv4List(),
     default: {
       choose(system) {
-        const { address, from } = defaultBroadcast(system);
+        const found = interfaceBroadcasts(system.networkInterfaces());
+        const list = found.map((b) => `${b.name} ${b.broadcast}`).join(", ");
         return {
-          text: address, origin: "default",
-          note: `broadcast ${address} (${from === undefined ? "no LAN interface found" : `from ${from}`})`,
+          text: "", origin: "default",
+          note: `broadcast to every LAN interface (${found.length === 0 ? "none found yet" : `now: ${list}`})`,
         };
       },
-      described: "the broadcast address of the first LAN interface, else 255.255.255.255",
+      described: "the broadcast address of every LAN interface",
       example: "192.168.1.255",
     },
     flag: { name: "broadcast", arg: "ADDR" }, reload: "applied",
-    description: "where discovery hellos are broadcast",
-    notes: "The default is the directed broadcast address of the first non-internal IPv4 interface, "
-      + "computed from its address and netmask (10.0.0.7/24 gives 10.0.0.255), skipping /32 links; "
-      + "255.255.255.255 if there is none. The start-up log line says which it chose.",
+    description: "where discovery hellos are broadcast (several separated by commas)",
+    notes: "The default sends each hello to the directed broadcast address of every non-internal IPv4 "
+      + "interface, computed from its address and netmask (10.0.0.7/24 gives 10.0.0.255), skipping /32 "
+      + "links; the interfaces are read again at every hello, so one that comes up later is used too. "
+      + "A value here replaces that list: one address as the seed's file has it, or several.",
   }),
   define({
     section: "NETWORK_INFO", key: "peer_id", field: top("peerId"), kind: peerName(),
@@ -212,11 +216,30 @@ export const SETTINGS: readonly Setting[] = [
       + "the new peer is ignored (and logged): a flood of made-up peer_ids must not grow memory or "
       + "connections without end.",
   }),
+  // Discovery re-reads these at its next hello; the remembered peers are read at start.
+  define({
+    section: "PEERS", key: "static", field: inGroup("peers", "static"), kind: hostPortList(), default: "",
+    defaultShown: "none",
+    flag: { name: "peer", arg: "HOST[:PORT]", repeatable: true }, reload: "applied",
+    description: "peers reached by unicast, on any routed network (--peer may be repeated)",
+    notes: "Every discovery interval each gets our hello by unicast (a host name is resolved again each "
+      + "time), and once it answers it is dialled like any peer found by broadcast. PORT, if given, is "
+      + "used for the hello and the TCP connection; without it, [NETWORK_INFO] port. This is how two "
+      + "LANs joined by a router, or a Wi-Fi that blocks broadcast, become one room (README \"Across networks\").",
+  }),
+  define({
+    section: "PEERS", key: "forget_after_days", field: inGroup("peers", "forgetAfterDays"), kind: integer(1, 3650),
+    default: "7", reload: "applied",
+    description: "a remembered peer not seen for this many days is forgotten",
+    notes: "With [HISTORY] file set, every peer we were connected to is remembered in a file beside it "
+      + "(history.json gives history.peers.json) and dialled again by unicast after a restart, before "
+      + "any broadcast is answered.",
+  }),
   define({
     section: "HISTORY", key: "limit", field: inGroup("history", "limit"), kind: integer(1, 100_000), default: "100",
     reload: "applied",
-    description: "how many messages are kept: the newest by id, each author a fair share",
-    notes: "When it is full, whoever holds the most messages gives up their oldest: in a room that takes " +
+    description: "how many messages are kept: the newest by id, each host and author a fair share",
+    notes: "When it is full, the host that delivered the most gives one up (its author with the most, their oldest): in a room that takes " +
       "turns that keeps the newest by id (PROTOCOL.md §3); one peer that floods only pushes out its own.",
   }),
   // Read by HTTP per request, by connections when they are opened or accepted.

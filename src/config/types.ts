@@ -8,7 +8,10 @@ export interface Config {
   peerId: string;
   /** UDP discovery and the TCP server share this port; other peers are always reached on it too. */
   port: number;
-  /** Where discovery hellos are broadcast. */
+  /**
+   * Where discovery hellos are broadcast: one address, or several separated by commas; "" means
+   * the broadcast address of every LAN interface, re-read at each hello (discovery/broadcast-targets.ts).
+   */
   broadcastAddress: string;
   http: {
     port: number;
@@ -20,6 +23,12 @@ export interface Config {
     peerTimeoutMs: number;
     /** Peers the table holds at most; a flood of made-up peer_ids must not grow it without end. */
     maxPeers: number;
+  };
+  peers: {
+    /** HOST[:PORT] of peers reached by unicast, on any routed network (names resolved at each hello). */
+    static: string[];
+    /** A remembered peer not seen for this many days is forgotten (peers/remembered.ts). */
+    forgetAfterDays: number;
   };
   history: {
     limit: number;

@@ -95,6 +95,52 @@ export function ipv4Address(): ValueKind<string> {
   return text("a dotted IPv4 address such as 192.168.1.255", (s) => isIPv4(s));
 }
 
+/**
+ * One IPv4 address or several separated by commas, or "" (an empty list), kept as written but
+ * with the spaces taken out: "198.18.1.255, 198.18.2.255" reads as "198.18.1.255,198.18.2.255".
+ */
+export function ipv4List(): ValueKind<string> {
+  return {
+    read(given) {
+      const items = splitList(given);
+      return items.every((item) => isIPv4(item)) ? items.join(",") : undefined;
+    },
+    expected: "a dotted IPv4 address such as 192.168.1.255, several separated by commas, or nothing",
+    written: (value) => value,
+  };
+}
+
+/** A host name, as DNS allows it: letters, digits, hyphens, dots. */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/** `HOST[:PORT]` with HOST an IPv4 address or a host name; undefined if it is neither. */
+export function parseHostPort(text: string): { host: string; port: number | undefined } | undefined {
+  const match = /^([^:\s]+)(?::(\d{1,5}))?$/.exec(text);
+  if (!match) return undefined;
+  const host = match[1]!;
+  const port = match[2] === undefined ? undefined : Number(match[2]);
+  if (port !== undefined && (port < 1 || port > 65_535)) return undefined;
+  if (!isIPv4(host) && !HOST_NAME.test(host)) return undefined;
+  return { host, port };
+}
+
+/** A comma-separated list of `HOST[:PORT]` (an empty text is an empty list). */
+export function hostPortList(): ValueKind<string[]> {
+  return {
+    read(given) {
+      const items = splitList(given);
+      return items.every((item) => parseHostPort(item) !== undefined) ? items : undefined;
+    },
+    expected: "HOST[:PORT] entries separated by commas (HOST an IPv4 address or a host name, PORT 1-65535), or nothing",
+    written: (value) => value.join(", "),
+  };
+}
+
+function splitList(given: string): string[] {
+  const trimmed = given.trim();
+  return trimmed === "" ? [] : trimmed.split(",").map((item) => item.trim());
+}
+
 export function ipAddress(): ValueKind<string> {
   return text("an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::", (s) => isIP(s) !== 0);
 }

@@ -5,14 +5,20 @@ import type { Logger } from "../log/logger.js";
 import { decodeDatagram } from "../protocol/decoder.js";
 import { encodeFrame } from "../protocol/encoder.js";
 import { isPeerId } from "../protocol/peer-id.js";
+import { broadcastTargets, currentInterfaces, type InterfaceBroadcast } from "./broadcast-targets.js";
 import { isLocalAddress } from "./local-address.js";
 
 export interface DiscoveryOptions {
   peerId: string;
   /** The protocol port (PROTOCOL.md "Identity and ports"); 0 in tests picks a free one. */
   port: number;
+  /** Comma-separated addresses; "" broadcasts on every LAN interface (broadcast-targets.ts). */
   broadcastAddress: string;
   intervalMs: number;
+  /** This host's interfaces now; read at every hello, so an interface that comes up is used. */
+  interfaces: () => InterfaceBroadcast[];
+  /** Where our hello also goes by unicast (static and remembered peers, unicast-targets.ts). */
+  unicastTargets: () => Promise<Array<{ address: string; port: number }>>;
   logger: Logger;
   /** Where the socket listens; 0.0.0.0 is the only address that also receives broadcasts. */
   bindAddress: string;
@@ -24,9 +30,11 @@ export type DiscoverySettings = Pick<DiscoveryOptions, "broadcastAddress" | "int
 /** PROTOCOL.md §1: port 9876, a hello every 5 seconds. */
 const DEFAULTS: Omit<DiscoveryOptions, "peerId" | "logger"> = {
   port: 9876,
-  broadcastAddress: "255.255.255.255",
+  broadcastAddress: "",
   intervalMs: 5_000,
   bindAddress: "0.0.0.0",
+  interfaces: currentInterfaces,
+  unicastTargets: () => Promise.resolve([]),
 };
 
 interface DiscoveryEvents {
@@ -50,7 +58,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   private timer: NodeJS.Timeout | undefined;
   private readonly hello: Buffer;
   private readonly answer: Buffer;
-  private lastSendError: string | undefined;
+  /** The last outcome of a send, per address: a link that is down is said once, not every hello. */
+  private readonly lastSendError = new Map<string, string | undefined>();
+  /** The broadcast addresses of the last hello, to say when the list changes. */
+  private lastBroadcasts = "";
   private readonly impostorsLogged = new Set<string>();
   /** Datagrams whose handling threw; only the first is logged. */
   private faults = 0;
@@ -108,9 +119,22 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     }
   }
 
-  /** Broadcasts our hello now. */
+  /**
+   * Sends our hello now: broadcast to every configured address, or every LAN interface's, and by
+   * unicast to every static and remembered peer (README "Across networks").
+   */
   announce(): void {
-    this.send(this.hello, this.options.port, this.options.broadcastAddress);
+    const broadcasts = broadcastTargets(this.options.broadcastAddress, this.options.interfaces());
+    const listed = broadcasts.join(", ");
+    if (listed !== this.lastBroadcasts) {
+      this.lastBroadcasts = listed;
+      this.options.logger.info(listed === "" ? "no LAN interface to broadcast on (yet): hellos go by unicast only"
+        : `hellos broadcast to ${listed}`);
+    }
+    for (const address of broadcasts) this.send(this.hello, this.options.port, address);
+    this.options.unicastTargets().then((targets) => {
+      for (const { address, port } of targets) this.send(this.hello, port, address);
+    }, (err: unknown) => this.options.logger.warn(`unicast hellos not sent: ${errorText(err)}`));
   }
 
   private send(data: Buffer, port: number, address: string): void {
@@ -127,11 +151,14 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     this.socket.send(data, port, address, (err) => {
       // A link that is down fails every send: say so once, and once when it works again.
       const problem = err ? `${(err as NodeJS.ErrnoException).code ?? err.message}` : undefined;
-      if (problem !== this.lastSendError) {
+      const before = this.lastSendError.get(address);
+      if (problem !== before) {
         if (problem) this.options.logger.warn(`UDP send to ${address}:${port} failed: ${err?.message}`);
-        else if (this.lastSendError) this.options.logger.info(`UDP sends work again`);
+        else if (before) this.options.logger.info(`UDP sends to ${address} work again`);
       }
-      this.lastSendError = problem;
+      // Bounded: only addresses we chose to send to, or answered, are kept, and a success clears one.
+      if (problem === undefined) this.lastSendError.delete(address);
+      else if (this.lastSendError.size < 1_000) this.lastSendError.set(address, problem);
     });
   }
 

@@ -26,8 +26,9 @@ interface HistoryEvents {
  * them (PROTOCOL.md §3), in id order. Ids arrive mostly in order, so the sorted id list is
  * appended to far more often than searched.
  *
- * Which message goes when the history is full is fair, not simply the oldest: the author who
- * holds the most messages gives up their oldest. PROTOCOL.md §3 says "the newest 100 by id", and
+ * Which message goes when the history is full is fair, not simply the oldest: the host that
+ * delivered the most gives one up, and among its messages the author who holds the most gives up
+ * their oldest (victimFor). PROTOCOL.md §3 says "the newest 100 by id", and
  * in a room where people take turns that is what this keeps; but one peer that floods, or whose
  * clock runs behind, must not push everyone else's messages out (README "Robustness"). A message
  * that would itself be the one to go (its author holds the most, and it is older than all of
@@ -39,6 +40,8 @@ export class History extends EventEmitter<HistoryEvents> {
   private readonly order: string[] = [];
   /** Each author's ids, ascending: who holds how many, and which is their oldest. */
   private readonly byAuthor = new Map<string, string[]>();
+  /** The same, grouped first by the host that delivered them ("" for our own and unknown). */
+  private readonly byHost = new Map<string, Map<string, string[]>>();
   /** Who delivered each message we did not write (see StoredMessage.via). */
   private readonly viaById = new Map<string, string>();
   private readonly clock: MessageIdClock;
@@ -82,15 +85,16 @@ export class History extends EventEmitter<HistoryEvents> {
     if (!isMessageId(id)) throw new RangeError(`not a message id: ${id}`);
     if (this.byId.has(id)) return "duplicate";
     if (this.order.length >= this.cap) {
-      const victim = this.victimFor(entry.peer_id, id);
+      const victim = this.victimFor({ host: via ?? "", author: entry.peer_id, id });
       if (victim === undefined) return "too-old";
       this.remove(victim);
     }
     this.byId.set(id, { peer_id: entry.peer_id, message: entry.message });
     this.order.splice(insertionIndex(this.order, id), 0, id);
-    const own = this.byAuthor.get(entry.peer_id);
-    if (own) own.splice(insertionIndex(own, id), 0, id);
-    else this.byAuthor.set(entry.peer_id, [id]);
+    insertInto(this.byAuthor, entry.peer_id, id);
+    let hostShare = this.byHost.get(via ?? "");
+    if (!hostShare) this.byHost.set(via ?? "", (hostShare = new Map()));
+    insertInto(hostShare, entry.peer_id, id);
     if (via !== undefined) this.viaById.set(id, via);
     this.evictOverflow();
     this.emit("message", { id, peer_id: entry.peer_id, message: entry.message, ...(via !== undefined ? { via } : {}) });
@@ -132,18 +136,47 @@ export class History extends EventEmitter<HistoryEvents> {
 
   private evictOverflow(): void {
     while (this.order.length > this.cap) {
-      const victim = this.victimFor(undefined, undefined);
+      const victim = this.victimFor(undefined);
       if (victim === undefined) return;
       this.remove(victim);
     }
   }
 
   /**
-   * The message that makes room for `id` by `author` (or, with neither, the one that goes when the
-   * limit shrinks): the oldest of whoever holds the most, counting the newcomer; among equals, the
-   * older of their oldest. Undefined when that is the newcomer itself.
+   * The message that makes room for a newcomer (or, with none, the one that goes when the limit
+   * shrinks). Fair twice over: first the host that delivered the most messages gives one up, so
+   * that one address cannot push the others out whatever author names it claims (a relay brings
+   * a whole other site's messages: that site then keeps a host's share); then, among what that
+   * host delivered, the author who holds the most gives up their oldest. Counts include the
+   * newcomer; among equals the older oldest goes. Undefined when that is the newcomer itself.
    */
-  private victimFor(author: string | undefined, id: string | undefined): string | undefined {
+  private victimFor(newcomer: { host: string; author: string; id: string } | undefined): string | undefined {
+    // 1. Whose share: the host with the most.
+    let host: string | undefined;
+    let hostCount = 0;
+    let hostOldest: string | undefined;
+    const considerHost = (key: string, count: number, oldest: string) => {
+      if (count > hostCount || (count === hostCount && hostOldest !== undefined && compareMessageIds(oldest, hostOldest) < 0)) {
+        [host, hostCount, hostOldest] = [key, count, oldest];
+      }
+    };
+    for (const [key, authors] of this.byHost) {
+      let count = 0;
+      let oldest: string | undefined;
+      for (const ids of authors.values()) {
+        count += ids.length;
+        if (oldest === undefined || compareMessageIds(ids[0] as string, oldest) < 0) oldest = ids[0] as string;
+      }
+      if (newcomer?.host === key) {
+        count += 1;
+        if (oldest === undefined || compareMessageIds(newcomer.id, oldest) < 0) oldest = newcomer.id;
+      }
+      if (oldest !== undefined) considerHost(key, count, oldest);
+    }
+    if (newcomer && !this.byHost.has(newcomer.host)) considerHost(newcomer.host, 1, newcomer.id);
+    if (host === undefined) return undefined;
+
+    // 2. Within that host's share: the author with the most gives up their oldest.
     let victim: string | undefined;
     let most = 0;
     const consider = (count: number, oldest: string) => {
@@ -152,29 +185,48 @@ export class History extends EventEmitter<HistoryEvents> {
         victim = oldest;
       }
     };
-    for (const [who, ids] of this.byAuthor) {
-      if (who === author && id !== undefined) {
-        consider(ids.length + 1, compareMessageIds(id, ids[0] as string) < 0 ? id : (ids[0] as string));
+    const authors = this.byHost.get(host) ?? new Map<string, string[]>();
+    const counted = newcomer?.host === host ? newcomer : undefined;
+    for (const [who, ids] of authors) {
+      if (counted && who === counted.author) {
+        consider(ids.length + 1, compareMessageIds(counted.id, ids[0] as string) < 0 ? counted.id : (ids[0] as string));
       } else {
         consider(ids.length, ids[0] as string);
       }
     }
-    if (author !== undefined && id !== undefined && !this.byAuthor.has(author)) consider(1, id);
-    return victim === id ? undefined : victim;
+    if (counted && !authors.has(counted.author)) consider(1, counted.id);
+    return victim === newcomer?.id ? undefined : victim;
   }
 
   private remove(id: string): void {
     const entry = this.byId.get(id);
     if (!entry) return;
+    const host = this.viaById.get(id) ?? "";
     this.byId.delete(id);
     this.viaById.delete(id);
     this.order.splice(insertionIndex(this.order, id), 1);
-    const ids = this.byAuthor.get(entry.peer_id);
-    if (ids) {
-      ids.splice(insertionIndex(ids, id), 1);
-      if (ids.length === 0) this.byAuthor.delete(entry.peer_id);
+    removeFrom(this.byAuthor, entry.peer_id, id);
+    const hostShare = this.byHost.get(host);
+    if (hostShare) {
+      removeFrom(hostShare, entry.peer_id, id);
+      if (hostShare.size === 0) this.byHost.delete(host);
     }
   }
+}
+
+/** Adds `id` to the ascending list under `key`. */
+function insertInto(lists: Map<string, string[]>, key: string, id: string): void {
+  const ids = lists.get(key);
+  if (ids) ids.splice(insertionIndex(ids, id), 0, id);
+  else lists.set(key, [id]);
+}
+
+/** Removes `id` from the list under `key`, and the list once empty. */
+function removeFrom(lists: Map<string, string[]>, key: string, id: string): void {
+  const ids = lists.get(key);
+  if (!ids) return;
+  ids.splice(insertionIndex(ids, id), 1);
+  if (ids.length === 0) lists.delete(key);
 }
 
 /** Where `id` is, or would go, in ascending `ids`. */

@@ -17,6 +17,7 @@ export function peerView(peer: PeerInfo, context: { port: number; now: number })
     last_seen: new Date(peer.lastSeen).toISOString(),
     last_seen_ago_ms: Math.max(0, context.now - peer.lastSeen),
     last_seen_via: peer.lastSeenVia,
+    reach: { kind: peer.reach.kind, name: peer.reach.name },
     gone: peer.gone,
     queued: peer.queued,
     last_error: peer.lastError

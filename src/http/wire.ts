@@ -38,7 +38,13 @@ export interface PeerView {
   last_seen: string;
   /** Milliseconds between the last sign of life and this answer: no need to trust clocks to agree. */
   last_seen_ago_ms: number;
-  last_seen_via: "udp-hello" | "udp-answer" | "tcp-hello";
+  last_seen_via: "udp-hello" | "udp-answer" | "tcp-hello" | "remembered";
+  /**
+   * How it is reached (src/discovery/reach.ts): "interface" (on the LAN of our interface `name`,
+   * found by its broadcast), "static" (the [PEERS] static entry `name`), "remembered" (from before
+   * a restart, at `name`), "routed" (it found us by unicast from another network, at `name`).
+   */
+  reach: { kind: "interface" | "static" | "remembered" | "routed"; name: string };
   /** Not heard from for peer_timeout: not retried until it announces itself again. */
   gone: boolean;
   /** Our messages it has not acked yet. */

@@ -10,6 +10,7 @@ import {
   type NewMessageCommand,
   type Refusal,
 } from "../protocol/frames.js";
+import { isPeerId } from "../protocol/peer-id.js";
 
 /**
  * What a command handler may see and do on the connection the command arrived on. Handlers touch
@@ -29,6 +30,12 @@ export interface CommandContext {
   snapshot(): Record<string, ChatMessage>;
   /** Hands a received message to the history intake; its verdict is what the ack says. */
   store: StoreMessage;
+  /**
+   * Whether a new_message may be stored under the author its `peer_id` field names rather than
+   * under the connection's peer_id (a relayed message keeps its author: peers/relay.ts). Absent:
+   * never, as PROTOCOL.md §2 says.
+   */
+  mayBeAuthor?(claimed: string): boolean;
 }
 
 export type Reply = Record<string, unknown>;
@@ -63,7 +70,12 @@ function newMessage(parsed: Parsed<NewMessageCommand>, ctx: CommandContext): Rep
   if (Buffer.byteLength(message) > ctx.maxMessageBytes) {
     return refuse({ code: "E_MESSAGE_TOO_LARGE", why: `message over ${ctx.maxMessageBytes} bytes, not stored` });
   }
-  const verdict = ctx.store(id, { peer_id: sender, message }, { address: ctx.remoteAddress });
+  // PROTOCOL.md §2 stores under the hello's peer_id; a relay's new_message names its author in the
+  // peer_id field, and the context decides whether that claim is believed (PeerTable.mayBeAuthorFrom).
+  const claimed = parsed.command.peer_id;
+  const author = claimed !== undefined && claimed !== sender && isPeerId(claimed) && ctx.mayBeAuthor?.(claimed) === true
+    ? claimed : sender;
+  const verdict = ctx.store(id, { peer_id: author, message }, { address: ctx.remoteAddress });
   return verdict.ok ? ok() : refuse({ code: verdict.code, why: verdict.message });
 }
 

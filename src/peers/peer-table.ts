@@ -1,9 +1,11 @@
 import { EventEmitter } from "node:events";
 import type { StoredMessage } from "../history/history.js";
+import { segmentOf } from "../discovery/reach.js";
 import { FloodSummary } from "../log/flood-summary.js";
 import { LogThrottle } from "../log/throttle.js";
 import { TokenBucket } from "../policy/token-bucket.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
+import type { RelayCandidate } from "./relay.js";
 import { Peer, PEER_DEFAULTS, type InboundConnection, type PeerCollaborators, type PeerInfo, type PeerSettings, type SeenVia } from "./peer.js";
 
 export type { PeerInfo, SeenVia } from "./peer.js";
@@ -131,6 +133,35 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   broadcast(message: StoredMessage): number {
     for (const peer of this.peers.values()) peer.enqueue(message);
     return this.peers.size;
+  }
+
+  /** Queues a relayed message for the peers the relay rule chose (peers/relay.ts). */
+  forward(message: StoredMessage, peerIds: readonly string[]): number {
+    let count = 0;
+    for (const id of peerIds) {
+      const peer = this.peers.get(id);
+      if (!peer) continue;
+      peer.enqueue(message);
+      count++;
+    }
+    return count;
+  }
+
+  /** Every peer, as the relay rule sees it. */
+  relayCandidates(): RelayCandidate[] {
+    return [...this.peers.values()].map((peer) => ({ peerId: peer.id, host: peer.host, segment: segmentOf(peer.reach), gone: peer.gone }));
+  }
+
+  /**
+   * Whether a new_message delivered from `address` may be stored under the author it names in
+   * its `peer_id` field: not when that peer_id is one we hold at another address, where it
+   * speaks for itself (a relay that forwards a classmate's message to us finds the classmate
+   * already has, and a neighbour cannot put words in a known classmate's mouth).
+   */
+  mayBeAuthorFrom(peerId: string, address: string): boolean {
+    if (peerId === this.settings.ownPeerId) return false;
+    const known = this.peers.get(peerId);
+    return known === undefined || known.host === address;
   }
 
   list(): PeerInfo[] {

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { Reach } from "../discovery/reach.js";
 import type { StoredMessage } from "../history/history.js";
 import type { FloodSummary } from "../log/flood-summary.js";
 import type { Logger } from "../log/logger.js";
@@ -16,8 +17,8 @@ export interface InboundConnection {
   readonly remoteAddress: string;
 }
 
-/** How we learnt that a peer is there. */
-export type SeenVia = "udp-hello" | "udp-answer" | "tcp-hello";
+/** How we learnt that a peer is there: "remembered" is the state file, read at start. */
+export type SeenVia = "udp-hello" | "udp-answer" | "tcp-hello" | "remembered";
 
 /** One peer as the peers view shows it (GET /peers, the `peer` event, diagnosis.ts). */
 export interface PeerInfo {
@@ -39,6 +40,8 @@ export interface PeerInfo {
   established: boolean;
   /** Another host announced this peer_id lately, and we stayed where it was (peer-table.ts). */
   clash: { address: string; at: number } | undefined;
+  /** How it is reached: one of our LANs, a static entry, remembered, or routed (discovery/reach.ts). */
+  reach: Reach;
 }
 
 /** What one peer's connection, retries and sending are held to; all but ownPeerId may be reconfigured. */
@@ -77,6 +80,8 @@ export interface PeerCollaborators {
   stats?: StatsSink;
   /** Where lines that a flood of made-up peers would repeat go: a few a minute, then a count. */
   floodLog?: Pick<FloodSummary, "write">;
+  /** How the peer at an address is reached (discovery/reach.ts); without it, "routed". */
+  reachOf?: (host: string) => Reach;
 }
 
 interface PeerEvents {
@@ -260,7 +265,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.inbound.delete(connection)) this.changed();
   }
 
-  /** Queues one of our messages for this peer, and sends it when its turn comes. */
+  /** Queues a message (ours, or one relayed: peers/relay.ts) for this peer, and sends it when its turn comes. */
   enqueue(message: StoredMessage): void {
     this.queue.push({ message, attempts: 0 });
     // A peer that acks slower than we send, or not at all, must not grow our memory without end.
@@ -300,7 +305,12 @@ export class Peer extends EventEmitter<PeerEvents> {
       lastError: this.lastError,
       established: this.everEstablished,
       clash: this.lastClash,
+      reach: this.reach,
     };
+  }
+
+  get reach(): Reach {
+    return this.collaborators.reachOf?.(this.address) ?? { kind: "routed", name: this.address };
   }
 
   private changed(): void {
@@ -385,8 +395,10 @@ export class Peer extends EventEmitter<PeerEvents> {
             command: "new_message",
             message_id: message.id,
             message: message.message,
-            // PROTOCOL.md "What real peers do": one peer refuses new_message without it.
-            peer_id: this.settings.ownPeerId,
+            // PROTOCOL.md "What real peers do": one peer refuses new_message without it. Ours carry
+            // our own id; a relayed message keeps its author's (peers/relay.ts), for the peers
+            // that read the field (p2pchat does; those that attribute by connection do not).
+            peer_id: message.peer_id,
           }, this.ackTimeoutMs);
         } catch (reason) {
           this.unacked(head, reason as CloseReason);

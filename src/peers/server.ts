@@ -44,6 +44,8 @@ export interface PeerServerCollaborators {
   /** The history intake: its verdict is the ack of a new_message. */
   store: StoreMessage;
   stats?: StatsSink;
+  /** Whether a new_message from `address` may name its author in its peer_id field (commands.ts). */
+  mayBeAuthor?(claimed: string, address: string): boolean;
 }
 
 export interface PeerServerEvents {
@@ -177,6 +179,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       snapshot,
       store,
       remoteAddress: address,
+      mayBeAuthor: (claimed: string) => this.collaborators.mayBeAuthor?.(claimed, address) ?? false,
       introduce: (peerId: string) => {
         // A hello with our own peer_id is another program using our name, or one forging it: its
         // messages would be stored, and shown, as the user's own. Refused; it stays unintroduced.

@@ -13,6 +13,8 @@ export interface Counters {
   messagesStored: number;
   /** Our messages this peer acked with {"status":"ok"}. */
   messagesAcked: number;
+  /** Copies of others' messages queued for peers of another segment (peers/relay.ts); in total only. */
+  messagesRelayed: number;
   /** What we answered with an error or turned away, by our error code (E_NOT_INTRODUCED, E_TOO_MANY_CONNECTIONS, ...). */
   refused: Record<string, number>;
   /**
@@ -24,7 +26,7 @@ export interface Counters {
   closed: Record<string, number>;
 }
 
-export type CountField = "framesIn" | "framesOut" | "messagesStored" | "messagesAcked";
+export type CountField = "framesIn" | "framesOut" | "messagesStored" | "messagesAcked" | "messagesRelayed";
 export type ReasonField = "refused" | "dropped" | "closed";
 
 /** GET /stats: the totals and the same counters per peer_id. */
@@ -48,7 +50,7 @@ const MAX_CODES = 64;
 const MAX_CODE_LENGTH = 40;
 
 function emptyCounters(): Counters {
-  return { framesIn: 0, framesOut: 0, messagesStored: 0, messagesAcked: 0, refused: {}, dropped: {}, closed: {} };
+  return { framesIn: 0, framesOut: 0, messagesStored: 0, messagesAcked: 0, messagesRelayed: 0, refused: {}, dropped: {}, closed: {} };
 }
 
 export class Stats implements StatsSink {

@@ -246,8 +246,9 @@ describe("createChatNode on loopback", () => {
     assert.deepEqual(written, []);
   });
 
-  it("has no static peers yet: the reserved option does not compile", () => {
-    // @ts-expect-error peers is typed `never` until static peers exist
-    assert.throws(() => createChatNode({ peers: ["192.168.1.20"] }), TypeError);
+  it("takes static peers as HOST[:PORT] strings, and refuses anything else", () => {
+    // @ts-expect-error peers is an array of strings
+    assert.throws(() => createChatNode({ peers: "192.168.1.20" }), TypeError);
+    assert.throws(() => createChatNode({ peers: ["192.168.1.20:99999"] }), RangeError);
   });
 });

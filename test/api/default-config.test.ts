@@ -25,10 +25,10 @@ describe("defaultConfig", () => {
     assert.deepEqual(defaultConfig(system), loaded.config);
   });
 
-  it("takes the host name and the first LAN interface's broadcast address from the machine", () => {
+  it("takes the host name from the machine, and broadcasts on every LAN interface (read at each hello)", () => {
     const config = defaultConfig(system);
     assert.equal(config.peerId, "lab-pc-7");
-    assert.equal(config.broadcastAddress, "10.20.31.255");
+    assert.equal(config.broadcastAddress, "");
   });
 
   it("hands out a fresh object each time, so one node's changes never reach another's", () => {

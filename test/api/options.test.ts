@@ -26,7 +26,7 @@ describe("createChatNode options", () => {
     const { config, bindAddress, http, logger } = resolveOptions({}, system);
     assert.equal(config.peerId, "lab-pc-7");
     assert.equal(config.port, 9876);
-    assert.equal(config.broadcastAddress, "255.255.255.255"); // no LAN interface in this fake
+    assert.equal(config.broadcastAddress, ""); // every LAN interface, read at each hello
     assert.equal(bindAddress, "0.0.0.0");
     assert.equal(http, false);
     assert.equal(config.history.file, "");
@@ -93,9 +93,15 @@ describe("createChatNode options", () => {
     fails({ http: { host: "127.0.0.1" } }, TypeError, /^options\.http: unknown option "host" \(known: port, bind\)$/);
   });
 
-  it("refuse the reserved peers option, which static peers will use one day", () => {
-    fails({ peers: ["192.168.1.20"] }, TypeError, /^options\.peers: static peers are not supported yet \(the option is reserved\)/);
-    fails({ peers: [] }, TypeError, /^options\.peers: static peers are not supported yet/);
+  it("take static peers as HOST[:PORT] strings", () => {
+    assert.deepEqual(resolveOptions({ peers: [" 192.168.1.20", "gw.school.example:9877"] }, system).config.peers.static,
+      ["192.168.1.20", "gw.school.example:9877"]);
+    fails({ peers: "192.168.1.20" }, TypeError, /^options\.peers: expected an array of "HOST\[:PORT\]" strings/);
+    fails({ peers: ["bad host"] }, RangeError, /^options\.peers: expected HOST\[:PORT\]/);
+  });
+  it("take several broadcast addresses separated by commas", () => {
+    assert.equal(resolveOptions({ broadcastAddress: "198.18.1.255, 198.18.2.255" }, system).config.broadcastAddress,
+      "198.18.1.255,198.18.2.255");
   });
 
   it("take console as a logger", () => {

@@ -85,19 +85,20 @@ describe("terminal output", () => {
       peer_id: "bob", address: "198.18.1.2", state: "both", summary: "connected both ways", outbound: "connected",
       inbound: 1, inbound_addresses: ["198.18.1.2"], first_seen: "2026-11-26T12:00:00.000Z",
       last_seen: "2026-11-26T12:00:05.000Z", last_seen_ago_ms: 2_000, last_seen_via: "udp-hello", gone: false,
-      queued: 0, last_error: null, hint: null,
+      queued: 0, last_error: null, hint: null, reach: { kind: "interface", name: "eth0" },
     };
     const carol: PeerView = {
       ...base, peer_id: "carol\x1b[2J", address: "198.18.1.3", state: "inbound-only", outbound: "down",
+      reach: { kind: "static", name: "gw.example" },
       summary: "one way: it reaches us, we cannot reach it",
       last_error: { code: "ECONNREFUSED", message: "connect ECONNREFUSED 198.18.1.3:9876", at: base.last_seen },
       hint: "answers UDP but refuses TCP on 9876: is its server running, or a firewall in the way?",
     };
     const plain = peersTable([base, carol], createStyle(false));
     const lines = plain.split("\n");
-    assert.match(lines[0] ?? "", /^PEER\s+STATE\s+ADDRESS\s+LAST SEEN\s+PROBLEM$/);
-    assert.match(lines[1] ?? "", /^bob\s+connected both ways\s+198\.18\.1\.2\s+2 s ago$/);
-    assert.match(lines[2] ?? "", /^carol␛\[2J\s+one way \(it → us\)\s+198\.18\.1\.3\s+2 s ago\s+answers UDP but refuses TCP on 9876: .*\(last error ECONNREFUSED: connect ECONNREFUSED/);
+    assert.match(lines[0] ?? "", /^PEER\s+STATE\s+ADDRESS\s+REACHED\s+LAST SEEN\s+PROBLEM$/);
+    assert.match(lines[1] ?? "", /^bob\s+connected both ways\s+198\.18\.1\.2\s+LAN eth0\s+2 s ago$/);
+    assert.match(lines[2] ?? "", /^carol␛\[2J\s+one way \(it → us\)\s+198\.18\.1\.3\s+static gw\.example\s+2 s ago\s+answers UDP but refuses TCP on 9876: .*\(last error ECONNREFUSED: connect ECONNREFUSED/);
     assert.doesNotMatch(plain, /\x1b/);
     assert.match(peersTable([base], createStyle(true)), /\x1b\[32mconnected both ways\x1b\[39m/);
   });

@@ -62,9 +62,10 @@ function load(argv: string[], ini?: string, system = fakeSystem()): LoadedConfig
 const DEFAULTS: Config = {
   peerId: "vm",
   port: 9876,
-  broadcastAddress: "198.18.0.255",
+  broadcastAddress: "",
   http: { port: 8000, bind: "127.0.0.1" },
   discovery: { intervalMs: 5000, peerTimeoutMs: 15000, maxPeers: 1000 },
+  peers: { static: [], forgetAfterDays: 7 },
   history: { limit: 100, maxMessageBytes: 65536, file: "", maxIdAheadMs: 300_000, peerRatePerSecond: 10, peerBurst: 200 },
   tcp: {
     connectTimeoutMs: 3000,
@@ -134,6 +135,9 @@ bind = ::
 interval = 0.5
 peer_timeout = 2.25
 max_peers = 50
+[PEERS]
+static = 198.18.7.1, peer.example:9000
+forget_after_days = 2
 [HISTORY]
 limit = 7
 max_message_bytes = 900
@@ -165,6 +169,7 @@ level = debug
       broadcastAddress: "198.19.7.255",
       http: { port: 18000, bind: "::" },
       discovery: { intervalMs: 500, peerTimeoutMs: 2250, maxPeers: 50 },
+      peers: { static: ["198.18.7.1", "peer.example:9000"], forgetAfterDays: 2 },
       history: { limit: 7, maxMessageBytes: 900, file: join(root, "history.json"), maxIdAheadMs: 60_000, peerRatePerSecond: 3, peerBurst: 30 },
       tcp: {
         connectTimeoutMs: 1000,
@@ -218,37 +223,42 @@ describe("loadConfig: defaults", () => {
     assert.equal(loaded.file, null);
     assert.deepEqual(loaded.chosen, [
       'peer_id "vm" (host name)',
-      "broadcast 198.18.0.255 (from eth0)",
+      "broadcast to every LAN interface (now: eth0 198.18.0.255)",
       "no config file at config/config.ini: using defaults",
     ]);
   });
 
-  it("falls back to 255.255.255.255 without interfaces", () => {
-    const loaded = load([], undefined, fakeSystem({}));
-    assert.equal(loaded.config.broadcastAddress, "255.255.255.255");
-    assert.ok(loaded.chosen.includes("broadcast 255.255.255.255 (no LAN interface found)"));
+  it("says when there is no LAN interface to broadcast on yet", () => {
+    const loaded = load([], undefined, fakeSystem({ ...LOOPBACK, eth0: [v6("fe80::1")] }));
+    assert.equal(loaded.config.broadcastAddress, "");
+    assert.ok(loaded.chosen.includes("broadcast to every LAN interface (none found yet)"));
   });
 
-  it("falls back to 255.255.255.255 with only internal and IPv6 interfaces", () => {
-    const system = fakeSystem({ ...LOOPBACK, eth0: [v6("fe80::1")] });
-    assert.equal(load([], undefined, system).config.broadcastAddress, "255.255.255.255");
-  });
-
-  it("takes the first non-internal IPv4 interface, skipping /32 links", () => {
+  it("lists every non-internal IPv4 interface, skipping /32 links, with odd netmasks computed", () => {
     const system = fakeSystem({
       ...LOOPBACK,
       tun0: [v4("198.18.8.2", "255.255.255.255")],
       wlan0: [v6("fe80::2"), v4("198.19.4.20", "255.255.0.0")],
-      eth1: [v4("198.18.1.5", "255.255.255.0")],
+      eth1: [v4("200.100.50.130", "255.255.255.192")],
     });
     const loaded = load([], undefined, system);
-    assert.equal(loaded.config.broadcastAddress, "198.19.255.255");
-    assert.ok(loaded.chosen.includes("broadcast 198.19.255.255 (from wlan0)"));
+    assert.equal(loaded.config.broadcastAddress, "");
+    assert.ok(loaded.chosen.includes("broadcast to every LAN interface (now: wlan0 198.19.255.255, eth1 200.100.50.191)"));
   });
 
-  it("computes the broadcast address of odd netmasks", () => {
-    const system = fakeSystem({ eth0: [v4("200.100.50.130", "255.255.255.192")] });
-    assert.equal(load([], undefined, system).config.broadcastAddress, "200.100.50.191");
+  it("reads a comma-separated broadcast list, and the seed's single address as before", () => {
+    assert.equal(load([], "[NETWORK_INFO]\nbroadcast_address = 198.18.1.255 , 198.18.2.255\n").config.broadcastAddress,
+      "198.18.1.255,198.18.2.255");
+    assert.equal(load([], "[NETWORK_INFO]\nbroadcast_address = 172.31.255.255\n").config.broadcastAddress, "172.31.255.255");
+    assertConfigError(() => load([], "[NETWORK_INFO]\nbroadcast_address = 198.18.1.255,,198.18.2.255\n"),
+      { file: FILE, key: "[NETWORK_INFO] broadcast_address", value: "198.18.1.255,,198.18.2.255", expected: expectedOf("NETWORK_INFO", "broadcast_address") });
+  });
+
+  it("reads static peers from [PEERS] static and from repeated --peer flags", () => {
+    assert.deepEqual(load([], "[PEERS]\nstatic = 198.18.5.1, gw.example:9877\n").config.peers.static, ["198.18.5.1", "gw.example:9877"]);
+    assert.deepEqual(load(["--peer", "198.18.5.1", "--peer=198.18.6.1:9000"]).config.peers.static, ["198.18.5.1", "198.18.6.1:9000"]);
+    assertConfigError(() => load([], "[PEERS]\nstatic = 198.18.5.1:70000\n"),
+      { file: FILE, key: "[PEERS] static", value: "198.18.5.1:70000", expected: expectedOf("PEERS", "static") });
   });
 
   it("uses the host name as peer_id only when none is given", () => {
@@ -416,7 +426,7 @@ describe("loadConfig: mistakes", () => {
   });
 
   it("refuses an unknown section, listing the sections", () => {
-    const expected = "one of [NETWORK_INFO], [HTTP], [DISCOVERY], [HISTORY], [TCP], [LOG]";
+    const expected = "one of [NETWORK_INFO], [HTTP], [DISCOVERY], [PEERS], [HISTORY], [TCP], [LOG]";
     assertConfigError(bad("[NETWORK]\nport = 9876\n"), { file: FILE, key: "section", value: "NETWORK", expected });
     // ini nests [HTTP.extra] inside [HTTP]
     assertConfigError(bad("[HTTP.extra]\nport = 1\n"), { file: FILE, key: "section", value: "HTTP.extra", expected });

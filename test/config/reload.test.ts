@@ -20,6 +20,7 @@ function everythingChanged(): Config {
       peerTimeoutMs: c.discovery.peerTimeoutMs + 1000,
       maxPeers: c.discovery.maxPeers + 1,
     },
+    peers: { static: ["198.18.9.9:9877"], forgetAfterDays: c.peers.forgetAfterDays + 1 },
     history: {
       limit: c.history.limit + 1, maxMessageBytes: c.history.maxMessageBytes + 1, file: "elsewhere.json",
       maxIdAheadMs: c.history.maxIdAheadMs + 1000, peerRatePerSecond: c.history.peerRatePerSecond + 1, peerBurst: c.history.peerBurst + 1,

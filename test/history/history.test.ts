@@ -53,6 +53,18 @@ describe("History", () => {
     assert.equal(history.list().at(-1)?.message, "flood 10099", "the flooder keeps its newest");
   });
 
+  it("is fair per delivering host too: one address claiming many authors pushes out only its own", () => {
+    const history = new History(10);
+    for (const [n, who, host] of [[1, "anna", "198.18.0.1"], [2, "ben", "198.18.0.2"], [3, "cyril", "198.18.0.3"]] as const) {
+      history.add(id(n), { peer_id: who, message: "hi" }, host);
+    }
+    // 1,000 messages from one host, each under a different made-up author.
+    for (let n = 100; n < 1_100; n++) history.add(id(n), { peer_id: `claimed-${n}`, message: "flood" }, "198.18.0.66");
+    assert.deepEqual(history.list().slice(0, 3).map((m) => m.peer_id), ["anna", "ben", "cyril"]);
+    assert.equal(history.size, 10);
+    assert.equal(history.list().at(-1)?.peer_id, "claimed-1099", "the flooding host keeps its newest");
+  });
+
   it("takes a message from a clock behind while its author holds less than others, and refuses it as too old after", () => {
     const history = new History(4);
     for (const n of [10, 11, 12, 13]) history.add(id(n), { peer_id: "busy", message: "now" });

@@ -7,6 +7,10 @@
 //   root namespace (the test process)            namespace <id>-h1          namespace <id>-h2
 //   bridge <id>br 198.18.X.254/32 ── veth <id>v1 ─ eth0 198.18.X.1/24  ...  eth0 198.18.X.2/24
 //
+// Two LANs can be joined (createSites): a host with a veth on each bridge ("eth0" on its own LAN,
+// "eth1" on the other, through veth <id>w<N>), either as a router (ip_forward=1, and the other
+// hosts routed through it: broadcast does not cross) or as a dual-homed host (no forwarding).
+//
 // Rules this file keeps:
 // - Every address is inside 198.18.0.0/15 (RFC 2544 benchmarking space) and every subnet is one
 //   the machine does not use yet. Broadcasts go to the LAN's own 198.18.X.255, never 255.255.255.255.
@@ -103,14 +107,28 @@ export interface Lan {
   /** Our CLI (dist/src/cli/main.js) on `host`, told the LAN's broadcast and the host's address.
    *  It runs in artifactsDir (unless opts.cwd), so a developer's config/config.ini in the repo is
    *  not picked up; pass `--config <file>` in args to test with one. */
-  spawnP2pchat(host: LanHost, opts: { peerId: string; args?: string[]; name?: string; env?: NodeJS.ProcessEnv; cwd?: string }): LanProcess;
+  spawnP2pchat(host: LanHost, opts: {
+    peerId: string; args?: string[]; name?: string; env?: NodeJS.ProcessEnv; cwd?: string;
+    /** false: no --broadcast, so it broadcasts on every interface of its namespace (and only there). */
+    broadcast?: false;
+  }): LanProcess;
   /** An HTTP request from the test process to the host's API, through the bridge. */
   http(host: LanHost, path: string, init?: HttpInit): Promise<HttpResponse>;
   /** Established TCP connections on the protocol port, as the remote IP addresses: inbound =
    *  accepted on local port 9876; outbound = opened to remote port 9876. */
   tcpConnections(host: LanHost): Promise<{ inbound: string[]; outbound: string[] }>;
-  /** Sets the host's eth0 (inside its namespace) up or down: cuts the host off without a RST. */
-  setLink(host: LanHost, up: boolean): Promise<void>;
+  /** Sets the host's eth0 (or `device`, inside its namespace) up or down: cuts it off without a RST. */
+  setLink(host: LanHost, up: boolean, device?: string): Promise<void>;
+  /** The LAN's subnet, e.g. "198.18.37.0/24". */
+  readonly subnet: string;
+  /**
+   * A host on this LAN (eth0) with a second veth (eth1) on `other`'s bridge: a router when
+   * `forward` (ip_forward=1 inside it), else a dual-homed host. It belongs to this LAN (spawn,
+   * http, teardown); `otherAddress` is its address on `other`.
+   */
+  addJoinedHost(other: Lan, opts: { name: string; forward: boolean }): Promise<LanHost & { otherAddress: string }>;
+  /** Routes `subnet` from each of `hosts` through `gateway` (an address on this LAN). */
+  route(hosts: readonly LanHost[], subnet: string, gateway: string): Promise<void>;
   /** Stops every process in the LAN's namespaces (SIGTERM, SIGKILL after 2 s) and deletes the
    *  namespaces, veths and bridge. Idempotent; concurrent calls share one teardown. */
   destroy(): Promise<void>;
@@ -632,15 +650,14 @@ class LanImpl implements Lan {
     });
   }
 
-  spawnP2pchat(host: LanHost, opts: { peerId: string; args?: string[]; name?: string; env?: NodeJS.ProcessEnv; cwd?: string }): LanProcess {
+  spawnP2pchat(host: LanHost, opts: { peerId: string; args?: string[]; name?: string; env?: NodeJS.ProcessEnv; cwd?: string; broadcast?: false }): LanProcess {
     const main = path.join(repoRoot, "dist", "src", "cli", "main.js");
     const args = [
       "--enable-source-maps",
       main,
       "--peer-id",
       opts.peerId,
-      "--broadcast",
-      this.broadcast,
+      ...(opts.broadcast === false ? [] : ["--broadcast", this.broadcast]),
       "--http-bind",
       host.address,
       ...(opts.args ?? []),
@@ -710,10 +727,67 @@ class LanImpl implements Lan {
     return { inbound: inbound.sort(), outbound: outbound.sort() };
   }
 
-  async setLink(host: LanHost, up: boolean): Promise<void> {
+  async setLink(host: LanHost, up: boolean, device = "eth0"): Promise<void> {
     this.assertUsable();
     this.assertHost(host);
-    await ipBatch([`link set eth0 ${up ? "up" : "down"}`], { ns: host.ns });
+    await ipBatch([`link set ${device} ${up ? "up" : "down"}`], { ns: host.ns });
+  }
+
+  get subnet(): string {
+    return `${SUBNET_BASE}.${this.third}.0/24`;
+  }
+
+  /** The next free host number, for a host another LAN adds to this one. */
+  claimHostNumber(): number {
+    this.assertUsable();
+    const n = this.nextHost++;
+    if (n >= BRIDGE_HOST) throw new Error(`a test LAN holds at most ${BRIDGE_HOST - 1} hosts`);
+    return n;
+  }
+
+  async addJoinedHost(other: Lan, opts: { name: string; forward: boolean }): Promise<LanHost & { otherAddress: string }> {
+    if (!(other instanceof LanImpl) || other === this) throw new Error("addJoinedHost: the other LAN must be another LAN of this harness");
+    const n = this.claimHostNumber();
+    const m = other.claimHostNumber();
+    const host = {
+      name: opts.name,
+      ns: `${this.id}-h${n}`,
+      address: `${SUBNET_BASE}.${this.third}.${n}`,
+      veth: `${this.id}v${n}`,
+      otherAddress: `${SUBNET_BASE}.${other.third}.${m}`,
+    };
+    const otherVeth = `${this.id}w${n}`;
+    // Recorded before they exist, so a half-made host is removed too; both veths are this LAN's.
+    this.namespaces.push(host.ns);
+    this.veths.push(host.veth, otherVeth);
+    await ipBatch([
+      `netns add ${host.ns}`,
+      `link add ${host.veth} type veth peer name eth0 netns ${host.ns}`,
+      `link set ${host.veth} addrgenmode none master ${this.bridge} up`,
+      `link add ${otherVeth} type veth peer name eth1 netns ${host.ns}`,
+      `link set ${otherVeth} addrgenmode none master ${other.bridge} up`,
+    ]);
+    await ipBatch([
+      "link set lo up",
+      "link set eth0 addrgenmode none",
+      "link set eth1 addrgenmode none",
+      `addr add ${host.address}/24 brd ${this.broadcast} dev eth0`,
+      `addr add ${host.otherAddress}/24 brd ${other.broadcast} dev eth1`,
+      "link set eth0 up",
+      "link set eth1 up",
+    ], { ns: host.ns });
+    // A new namespace starts with forwarding off: only a router gets it.
+    if (opts.forward) await run("ip", ["netns", "exec", host.ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
+    this.hosts.push(host);
+    return host;
+  }
+
+  async route(hosts: readonly LanHost[], subnet: string, gateway: string): Promise<void> {
+    this.assertUsable();
+    await Promise.all(hosts.map((h) => {
+      this.assertHost(h);
+      return ipBatch([`route add ${subnet} via ${gateway} dev eth0`], { ns: h.ns });
+    }));
   }
 
   destroy(): Promise<void> {
@@ -818,6 +892,42 @@ export async function createLan(opts: { hosts: number }): Promise<Lan> {
     throw error;
   }
   return lan;
+}
+
+/** Two LANs with a host joining them (README "Across networks"), for the multi-site tests. */
+export interface Sites {
+  a: Lan;
+  b: Lan;
+  /** The host with an interface on each LAN (a router, or a dual-homed host); a host of LAN a. */
+  joint: LanHost & { otherAddress: string };
+}
+
+/**
+ * Two LANs of `hosts` each, joined by a router (ip_forward=1, every other host routed through
+ * it; broadcast does not cross) or by a dual-homed host (no forwarding, no routes: the LANs are
+ * joined only by what the host's programs do). Runs `fn` and removes everything afterwards,
+ * whether `fn` succeeds or throws.
+ */
+export async function withSites<T>(
+  opts: { hosts: number; joint: "router" | "dual-homed" },
+  fn: (sites: Sites) => Promise<T>,
+): Promise<T> {
+  const a = await createLan({ hosts: opts.hosts });
+  let b: Lan | undefined;
+  try {
+    b = await createLan({ hosts: opts.hosts });
+    const router = opts.joint === "router";
+    const joint = await a.addJoinedHost(b, { name: router ? "router" : "dual", forward: router });
+    if (router) {
+      await a.route(a.hosts.filter((h) => h !== joint), b.subnet, joint.address);
+      await b.route(b.hosts, a.subnet, joint.otherAddress);
+    }
+    return await fn({ a, b, joint });
+  } finally {
+    // a holds the joint host and both its veths, so it goes first; then b's bridge.
+    await a.destroy();
+    await b?.destroy();
+  }
 }
 
 /** Runs `fn` on a fresh LAN and destroys the LAN afterwards, whether `fn` succeeds or throws. */

@@ -21,6 +21,7 @@ function peer(overrides: Partial<PeerInfo>): PeerInfo {
     lastError: undefined,
     established: false,
     clash: undefined,
+    reach: { kind: "interface", name: "eth0" },
     ...overrides,
   };
 }

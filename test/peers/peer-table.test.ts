@@ -33,6 +33,23 @@ describe("PeerTable", () => {
     return { table, clock, connector, stats, logs, changes, connectionTo, ids };
   }
 
+  it("believes a relayed message's author only when it is not us and not a peer held at another address", () => {
+    const s = setup();
+    s.table.seen("bob", "10.0.0.2", "udp-hello");
+    assert.equal(s.table.mayBeAuthorFrom("carol", "10.0.0.7"), true, "unknown here: a relay's author");
+    assert.equal(s.table.mayBeAuthorFrom("bob", "10.0.0.2"), true, "bob speaking from bob's address");
+    assert.equal(s.table.mayBeAuthorFrom("bob", "10.0.0.7"), false, "bob speaks for himself from 10.0.0.2");
+    assert.equal(s.table.mayBeAuthorFrom("me", "10.0.0.7"), false, "nobody puts words in our mouth");
+  });
+
+  it("gives the relay rule each peer's segment, by how it is reached", () => {
+    const s = setup();
+    s.table.seen("bob", "10.0.0.2", "udp-hello");
+    // Without a reachOf collaborator every peer is reached by its own route.
+    assert.deepEqual(s.table.relayCandidates(), [{ peerId: "bob", host: "10.0.0.2", segment: "routed:10.0.0.2", gone: false }]);
+    assert.deepEqual(s.table.list()[0]?.reach, { kind: "routed", name: "10.0.0.2" });
+  });
+
   it("holds each peer once by peer_id, never itself, and never a peer at an address of this host", () => {
     const s = setup({}, ["10.0.0.1"]);
     s.table.seen("me", "10.0.0.9", "udp-hello");

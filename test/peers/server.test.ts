@@ -37,12 +37,17 @@ describe("TCP server", () => {
     peer.close();
   });
 
-  it("stores a new_message under the peer_id of the connection's hello and acks it", async () => {
+  it("stores a new_message under the author its peer_id field names (a relay's), else under the hello's, and acks it", async () => {
     const peer = await client();
     await peer.request({ command: "hello", peer_id: "alice" });
-    const ack = await peer.request({ command: "new_message", message_id: "1707243010999", message: "ahoj 👋", peer_id: "mallory" });
+    const ack = await peer.request({ command: "new_message", message_id: "1707243010999", message: "ahoj 👋", peer_id: "carol" });
     assert.deepEqual(ack, { status: "ok" });
-    assert.deepEqual(node.history.get("1707243010999"), { peer_id: "alice", message: "ahoj 👋" });
+    assert.deepEqual(node.history.get("1707243010999"), { peer_id: "carol", message: "ahoj 👋" });
+    // Our own peer_id is never believed from someone else: stored under the connection's.
+    await peer.request({ command: "new_message", message_id: "1707243010998", message: "as you", peer_id: "node" });
+    assert.deepEqual(node.history.get("1707243010998"), { peer_id: "alice", message: "as you" });
+    await peer.request({ command: "new_message", message_id: "1707243010997", message: "plain" });
+    assert.deepEqual(node.history.get("1707243010997"), { peer_id: "alice", message: "plain" });
     peer.close();
   });
 

@@ -40,6 +40,7 @@ export function testConfig(overrides: {
   broadcastAddress?: string;
   tcp?: Partial<Config["tcp"]>;
   discovery?: Partial<Config["discovery"]>;
+  peers?: Partial<Config["peers"]>;
   historyLimit?: number;
   history?: Partial<Omit<Config["history"], "limit">>;
 }): Config {
@@ -49,6 +50,7 @@ export function testConfig(overrides: {
     broadcastAddress: overrides.broadcastAddress ?? "127.255.255.255",
     http: { port: 0, bind: "127.0.0.1" },
     discovery: { intervalMs: 60_000, peerTimeoutMs: 30_000, maxPeers: 1000, ...overrides.discovery },
+    peers: { static: [], forgetAfterDays: 7, ...overrides.peers },
     history: {
       limit: overrides.historyLimit ?? 100, maxMessageBytes: 64 * 1024, file: "",
       maxIdAheadMs: 300_000, peerRatePerSecond: 10, peerBurst: 200, ...overrides.history,

@@ -118,6 +118,7 @@ test("the chat page: live messages both ways, peer text as text, the peers panel
   await bobRow.and(alicePage.locator('[data-state="both"]')).waitFor({ timeout: 5_000 });
   assert.equal(await bobRow.locator(".badge").textContent(), "connected both ways");
   assert.equal(await bobRow.locator(".address").textContent(), h2.address);
+  assert.equal(await bobRow.locator(".reach").textContent(), "LAN eth0");
   assert.match((await bobRow.locator(".seen").textContent()) ?? "", /^seen \d+ s ago$/);
   const carolRow = alicePage.locator('#peers .peer[data-peer-id="carol"]');
   await carolRow.locator(".hint").waitFor({ timeout: 10_000 });
@@ -158,6 +159,6 @@ test("the chat page: live messages both ways, peer text as text, the peers panel
   });
   const { code } = await cli.exited;
   assert.equal(code, 0, cli.output());
-  assert.match(cli.output(), /^bob +connected both ways +198\.18\.\d+\.2 +\d+ s ago$/m);
-  assert.match(cli.output(), /^carol +one way \(it → us\) +198\.18\.\d+\.3 +\d+ s ago +(answers UDP|connects to us) but refuses TCP on 9876/m);
+  assert.match(cli.output(), /^bob +connected both ways +198\.18\.\d+\.2 +LAN eth0 +\d+ s ago$/m);
+  assert.match(cli.output(), /^carol +one way \(it → us\) +198\.18\.\d+\.3 +LAN eth0 +\d+ s ago +(answers UDP|connects to us) but refuses TCP on 9876/m);
 });
