@@ -17,8 +17,8 @@ import {
 import { expectedOf, KNOWN_KEYS } from "../../src/config/settings.js";
 import type { Config } from "../../src/config/types.js";
 
-/** The seed's config file, exactly as PROTOCOL.md §5 shows it (its ```ini block). */
-const PROTOCOL_MD = new URL("../../../../shared/PROTOCOL.md", import.meta.url);
+/** The seed's config file, exactly as docs/protocol.md §5 shows it (its first ```ini block). */
+const PROTOCOL_MD = new URL("../../../docs/protocol.md", import.meta.url);
 const SEED = /```ini\n([\s\S]*?)```/.exec(readFileSync(PROTOCOL_MD, "utf8"))?.[1] ?? "";
 const SEED_BROADCAST = /broadcast_address = (\S+)/.exec(SEED)?.[1] ?? "";
 
