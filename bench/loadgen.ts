@@ -1,6 +1,6 @@
 // The load generator: one Node process that plays many virtual peers against one peer under test
 // (scenarios 3 and 6). It runs inside a LAN namespace that holds one address per virtual peer, and
-// each virtual peer is a whole, correct peer of PROTOCOL.md on its own address: a UDP socket and a
+// each virtual peer is a whole, correct peer of docs/protocol.md on its own address: a UDP socket and a
 // TCP server on <address>:9876 (answering hello with an empty history and acking every
 // new_message), and one outbound connection opened from <address> (hello first, then its
 // new_messages one at a time, each after the previous ack).
@@ -69,7 +69,7 @@ function framed(socket: net.Socket, onFrame: (frame: Record<string, unknown>) =>
   };
 }
 
-// Milliseconds, as PROTOCOL.md says, starting an hour back: a run sends far more than one message
+// Milliseconds, as docs/protocol.md says, starting an hour back: a run sends far more than one message
 // per millisecond, and ids must not run ahead of the receivers' clocks (they refuse those).
 let nextId = Date.now() - 3_600_000;
 /** Message ids: increasing, unique across all virtual peers. */
@@ -113,7 +113,7 @@ class VirtualPeer {
     this.udp.setBroadcast(true);
   }
 
-  /** PROTOCOL.md §1: a hello from our port 9876 (so the answer comes back to this socket). */
+  /** docs/protocol.md §1: a hello from our port 9876 (so the answer comes back to this socket). */
   announce(to: string): void {
     this.udp?.send(encodeFrame({ command: "hello", peer_id: this.peerId }), PORT, to);
   }

@@ -330,7 +330,7 @@ const METHOD = `- **Hosts**: every peer runs on its own host, a network namespac
 - **Observation on the wire**: tcpdump captures the LAN's protocol traffic as it enters the bridge
   (\`bench/capture.ts\`); \`bench/pcap.ts\` and \`bench/wire.ts\` put the TCP streams back in order and cut them
   into frames with p2pchat's own frame decoder. On every connection the k-th answer after the hello reply
-  acknowledges the k-th \`new_message\` (PROTOCOL.md §2), and both implementations store a message before
+  acknowledges the k-th \`new_message\` (docs/protocol.md §2), and both implementations store a message before
   they ack it, so the moment a receiver's ack leaves it is the moment the message is in its history. This
   watches both implementations the same way, from outside, with kernel timestamps (µs), and without polling
   the peers (which would load them). The harness's own clock (\`performance.timeOrigin + performance.now()\`)

@@ -1,4 +1,4 @@
-// GET /send?message=... (PROTOCOL.md §4) from the harness, as a user's tool would do it.
+// GET /send?message=... (docs/protocol.md §4) from the harness, as a user's tool would do it.
 import * as http from "node:http";
 import type { LanHost } from "../test/lan/netns.js";
 import { nowMs } from "./clock.js";

@@ -2,7 +2,7 @@
 // into frames by p2pchat's own decoder, and turned into protocol events. Pure (packets in, events
 // out), so both implementations are observed the same way, from outside, without touching them.
 //
-// PROTOCOL.md §2: the side that opens a connection (the client) sends commands on it; the side on
+// docs/protocol.md §2: the side that opens a connection (the client) sends commands on it; the side on
 // port 9876 (the server) answers each in order. So on one connection the k-th `{"status":...}`
 // answer after the hello reply acknowledges the k-th `new_message`, and the receiver sends that
 // ack after storing the message: the ack leaving the receiver is the moment the message is in

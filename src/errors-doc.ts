@@ -4,10 +4,10 @@ import { ERROR_CODES, ERRORS, type ErrorKind } from "./errors.js";
 
 const SECTIONS: ReadonlyArray<[ErrorKind, string, string]> = [
   ["frame", "Frames that cannot be decoded",
-    'Answered `{"status":"error","message":"<CODE>: <why>"}`; the connection stays usable (PROTOCOL.md "Framing"), ' +
+    'Answered `{"status":"error","message":"<CODE>: <why>"}`; the connection stays usable (docs/protocol.md "Framing"), ' +
     "except after `E_FRAME_TOO_LARGE`, which closes it."],
   ["command", "Commands refused",
-    'Answered `{"status":"error","message":"<CODE>: <why>"}`; nothing is stored and the connection stays usable (PROTOCOL.md §2).'],
+    'Answered `{"status":"error","message":"<CODE>: <why>"}`; nothing is stored and the connection stays usable (docs/protocol.md §2).'],
   ["connection", "Connections",
     "Why a TCP connection ended or a message could not go out yet. The last one of each peer shows in " +
     "`p2pchat peers`, in the web page's peer list and in `GET /peers`, with the hint below."],
@@ -34,7 +34,8 @@ export function renderErrorsDoc(): string {
     "the words after it. Codes are only ever added, never renamed. In hints, `<port>` is the protocol port",
     "(9876 unless configured), `<address>` the peer's address and `<reason>` the words that came with the error.",
     "Most hints are read as a sentence about the peer that caused the error (\"<peer> sent something that is not",
-    "JSON ...\"); the peers view shows them that way, next to the peer's name.",
+    "JSON ...\"); the peers view shows them that way, next to the peer's name. Where a hint cites PROTOCOL.md,",
+    "it means the class protocol, which this repository writes down as [protocol.md](protocol.md).",
   ];
   for (const [kind, title, intro] of SECTIONS) {
     lines.push("", `## ${title}`, "", intro, "", "| Code | Meaning | Hint |", "| --- | --- | --- |");

@@ -1,12 +1,12 @@
 /**
  * Every error code the program uses, each once, with what it means and the hint a user sees
- * (DESIGN.md habit 11, after fastify's lib/errors.js). Codes are stable: peers, tests and users
+ * (docs/architecture.md habit 11, after fastify's lib/errors.js). Codes are stable: peers, tests and users
  * match on them, so a code is never renamed, only added. docs/errors.md is generated from this
  * table (`node scripts/errors-doc.mjs`), and test/protocol/errors.test.ts fails when a code in
  * src/ is missing here or there.
  *
  * Wire replies put the code first: `{"status":"error","message":"E_NOT_INTRODUCED: send hello first"}`
- * (DESIGN.md habit 3), so a peer need not parse prose.
+ * (docs/architecture.md habit 3), so a peer need not parse prose.
  *
  * Hints may name facts of the moment as `{port}` (the protocol port), `{address}` (the peer's
  * address) and `{reason}` (the words that came with the error); fillHint() puts them in.
@@ -14,13 +14,13 @@
 
 /** Where a code shows up. */
 export type ErrorKind =
-  /** A reply to a frame that could not be decoded (PROTOCOL.md "Framing"). */
+  /** A reply to a frame that could not be decoded (docs/protocol.md "Framing"). */
   | "frame"
-  /** A reply to a command that is refused (PROTOCOL.md §2). */
+  /** A reply to a command that is refused (docs/protocol.md §2). */
   | "command"
   /** Why a TCP connection ended or a request on it failed: the peers view, the log. */
   | "connection"
-  /** An HTTP API answer (PROTOCOL.md §4). */
+  /** An HTTP API answer (docs/protocol.md §4). */
   | "http";
 
 export interface ErrorInfo {
@@ -36,7 +36,7 @@ const CLOSED_HINT =
 
 const CATALOGUE = {
   // Frames that cannot be decoded (src/protocol/decoder.ts). Answered, and the connection stays
-  // usable (PROTOCOL.md "Framing"), except after E_FRAME_TOO_LARGE.
+  // usable (docs/protocol.md "Framing"), except after E_FRAME_TOO_LARGE.
   E_INVALID_JSON: {
     kind: "frame",
     meaning: "A frame is not valid JSON.",

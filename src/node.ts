@@ -32,7 +32,7 @@ export interface ChatNodeOptions {
 
 /**
  * One running peer: discovery, the peer table, the TCP server, the history and the HTTP API,
- * wired together here and nowhere else. Data flows one way (README "Architecture"): discovery
+ * wired together here and nowhere else. Data flows one way (docs/architecture.md): discovery
  * and the server report what they heard, the peer table decides, the history intake stores; each
  * part gets its own slice of the config, and a reload hands each part its new slice.
  */
@@ -57,7 +57,7 @@ export class ChatNode {
   private logFlush: NodeJS.Timeout | undefined;
   /** "the oldest messages left out of a hello reply": said once a minute. */
   private readonly replyTrimWarnings = new LogThrottle(60_000);
-  /** Static and remembered peers, greeted by unicast (README "Across networks"). */
+  /** Static and remembered peers, greeted by unicast (docs/getting-started.md "Across networks"). */
   private readonly unicast: UnicastTargets;
   /** The peers we were connected to, kept beside the history file, if there is one. */
   private readonly remembered: RememberedPeers | undefined;
@@ -200,7 +200,7 @@ export class ChatNode {
     }
   }
 
-  /** Our own new message: stored, then queued to every known peer (PROTOCOL.md §4 /send). */
+  /** Our own new message: stored, then queued to every known peer (docs/protocol.md §4 /send). */
   send(text: string): StoredMessage {
     const message = this.intake.own(this.running.peerId, text);
     const count = this.peers.broadcast(message);
@@ -253,7 +253,7 @@ export class ChatNode {
   }
 
   /**
-   * The history our hello reply carries (PROTOCOL.md §2): the newest messages that fit the reply
+   * The history our hello reply carries (docs/protocol.md §2): the newest messages that fit the reply
    * budget, so that a peer which reads frames into a bounded buffer can still join
    * (policy/reply-budget.ts).
    */
@@ -269,7 +269,7 @@ export class ChatNode {
 
   /**
    * The peer table's way to open a connection: settings as they are now, counted under the peer's
-   * id, and commands the peer sends on it answered as the server answers them (PROTOCOL.md §2).
+   * id, and commands the peer sends on it answered as the server answers them (docs/protocol.md §2).
    */
   private connect(target: ConnectTarget): OutboundConnection {
     const { stats } = this;

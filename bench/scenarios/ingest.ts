@@ -1,6 +1,6 @@
 // Scenario 3 (ingest): one peer under test receives new_message on 4 connections, from 4 virtual
 // peers (bench/loadgen.ts) that each send their next message as soon as the previous one is
-// acked (PROTOCOL.md "What real peers do": one frame, then wait for the ack). Messages/s over a
+// acked (docs/protocol.md "What real peers do": one frame, then wait for the ack). Messages/s over a
 // measuring window after a warm-up, and the CPU the peer and the load generator used meanwhile.
 // The same load against the bare Node.js ack server of the floor scenario is the ceiling: what
 // the load generator and the machine allow at all.

@@ -1,5 +1,5 @@
 /**
- * createChatNode()'s options, checked and merged once over the daemon's defaults (DESIGN.md habit
+ * createChatNode()'s options, checked and merged once over the daemon's defaults (docs/architecture.md habit
  * 10). Library users may call from plain JavaScript, so every option is checked at run time too:
  * a wrong type is a TypeError, a value out of range a RangeError, each naming the option and what
  * it expects, thrown by createChatNode() before any socket is opened.
@@ -25,7 +25,7 @@ export interface ResolvedOptions {
 const KNOWN = ["peerId", "broadcastAddress", "port", "bindAddress", "http", "peers", "historyFile", "logger"] as const;
 const HTTP_KNOWN = ["port", "bind"] as const;
 const LOGGER_METHODS = ["error", "warn", "info", "debug"] as const;
-/** The same rule as [NETWORK_INFO] peer_id in config.ini (PROTOCOL.md "Identity": non-empty). */
+/** The same rule as [NETWORK_INFO] peer_id in config.ini (docs/protocol.md "Identity": non-empty). */
 const PEER_ID_MAX = 256;
 
 export function resolveOptions(options: ChatNodeOptions = {}, system: SystemFacts = os): ResolvedOptions {

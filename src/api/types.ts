@@ -6,7 +6,7 @@
 import type { EventEmitter } from "node:events";
 import type { PeerView } from "../http/wire.js";
 
-/** One stored chat message: its id (the sender's clock in ms, PROTOCOL.md "Identity"), sender, text. */
+/** One stored chat message: its id (the sender's clock in ms, docs/protocol.md "Identity"), sender, text. */
 export interface ChatMessage {
   id: string;
   peer_id: string;
@@ -15,7 +15,7 @@ export interface ChatMessage {
   via?: string;
 }
 
-/** A peer as GET /peers and the daemon's `peer` event show it (README "HTTP API"). */
+/** A peer as GET /peers and the daemon's `peer` event show it (docs/http-api.md). */
 export type ChatPeer = PeerView;
 
 /** Where log lines go. `console` fits; so do pino, winston and most others. */

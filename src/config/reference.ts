@@ -10,7 +10,7 @@ import { wrapWords } from "./wrap.js";
 
 const WIDTH = 100;
 
-/** PROTOCOL.md §5: every peer of the class has this file, and it must load as it is. */
+/** docs/protocol.md §5: every peer of the class has this file, and it must load as it is. */
 const SEED_FILE = ["[NETWORK_INFO]", "port = 9876", "broadcast_address = 172.31.255.255", "peer_id = cesar-peer"];
 
 const SECTION_PURPOSE: Record<Section, string> = {

@@ -225,7 +225,7 @@ export const SETTINGS: readonly Setting[] = [
     notes: "Every discovery interval each gets our hello by unicast (a host name is resolved again each "
       + "time), and once it answers it is dialled like any peer found by broadcast. PORT, if given, is "
       + "used for the hello and the TCP connection; without it, [NETWORK_INFO] port. This is how two "
-      + "LANs joined by a router, or a Wi-Fi that blocks broadcast, become one room (README \"Across networks\").",
+      + "LANs joined by a router, or a Wi-Fi that blocks broadcast, become one room (docs/getting-started.md \"Across networks\").",
   }),
   define({
     section: "PEERS", key: "forget_after_days", field: inGroup("peers", "forgetAfterDays"), kind: integer(1, 3650),
@@ -240,7 +240,7 @@ export const SETTINGS: readonly Setting[] = [
     reload: "applied",
     description: "how many messages are kept: the newest by id, each host and author a fair share",
     notes: "When it is full, the host that delivered the most gives one up (its author with the most, their oldest): in a room that takes " +
-      "turns that keeps the newest by id (PROTOCOL.md §3); one peer that floods only pushes out its own.",
+      "turns that keeps the newest by id (docs/protocol.md §3); one peer that floods only pushes out its own.",
   }),
   // Read by HTTP per request, by connections when they are opened or accepted.
   define({

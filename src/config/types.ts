@@ -4,7 +4,7 @@ export type LogLevel = "error" | "warn" | "info" | "debug";
 export const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
 
 export interface Config {
-  /** Our name on the LAN (PROTOCOL.md "Identity"). */
+  /** Our name on the LAN (docs/protocol.md "Identity"). */
   peerId: string;
   /** UDP discovery and the TCP server share this port; other peers are always reached on it too. */
   port: number;

@@ -145,7 +145,7 @@ export function ipAddress(): ValueKind<string> {
   return text("an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::", (s) => isIP(s) !== 0);
 }
 
-/** PROTOCOL.md "Identity": a non-empty name. */
+/** docs/protocol.md "Identity": a non-empty name. */
 export function peerName(): ValueKind<string> {
   return text(
     "a non-empty name of at most 256 characters without control characters",

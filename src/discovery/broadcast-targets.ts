@@ -9,7 +9,7 @@ export function currentInterfaces(): InterfaceBroadcast[] {
 }
 
 /**
- * Where one round of hellos is broadcast (PROTOCOL.md §1): the configured addresses
+ * Where one round of hellos is broadcast (docs/protocol.md §1): the configured addresses
  * ([NETWORK_INFO] broadcast_address, comma-separated, as config/values.ts ipv4List() keeps them),
  * or, when none is configured, the directed broadcast address of every LAN interface, each once.
  */

@@ -10,7 +10,7 @@ import { isLocalAddress } from "./local-address.js";
 
 export interface DiscoveryOptions {
   peerId: string;
-  /** The protocol port (PROTOCOL.md "Identity and ports"); 0 in tests picks a free one. */
+  /** The protocol port (docs/protocol.md "Identity and ports"); 0 in tests picks a free one. */
   port: number;
   /** Comma-separated addresses; "" broadcasts on every LAN interface (broadcast-targets.ts). */
   broadcastAddress: string;
@@ -27,7 +27,7 @@ export interface DiscoveryOptions {
 /** What may change while discovery runs (config reload). */
 export type DiscoverySettings = Pick<DiscoveryOptions, "broadcastAddress" | "intervalMs">;
 
-/** PROTOCOL.md §1: port 9876, a hello every 5 seconds. */
+/** docs/protocol.md §1: port 9876, a hello every 5 seconds. */
 const DEFAULTS: Omit<DiscoveryOptions, "peerId" | "logger"> = {
   port: 9876,
   broadcastAddress: "",
@@ -38,7 +38,7 @@ const DEFAULTS: Omit<DiscoveryOptions, "peerId" | "logger"> = {
 };
 
 interface DiscoveryEvents {
-  /** A peer said hello or answered ours: its TCP server is at `address` (PROTOCOL.md §1). */
+  /** A peer said hello or answered ours: its TCP server is at `address` (docs/protocol.md §1). */
   peer: [peerId: string, address: string, via: "udp-hello" | "udp-answer"];
 }
 
@@ -49,9 +49,9 @@ function isUsablePort(port: number): boolean {
 }
 
 /**
- * UDP discovery (PROTOCOL.md §1): broadcast a hello at start and every interval, answer every
+ * UDP discovery (docs/protocol.md §1): broadcast a hello at start and every interval, answer every
  * hello, and report each peer heard. Answers leave from the same socket, bound to the protocol
- * port, because some peers connect to the source port they see (PROTOCOL.md "What real peers do").
+ * port, because some peers connect to the source port they see (docs/protocol.md "What real peers do").
  */
 export class Discovery extends EventEmitter<DiscoveryEvents> {
   private readonly socket: Socket;
@@ -121,7 +121,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
 
   /**
    * Sends our hello now: broadcast to every configured address, or every LAN interface's, and by
-   * unicast to every static and remembered peer (README "Across networks").
+   * unicast to every static and remembered peer (docs/getting-started.md "Across networks").
    */
   announce(): void {
     const broadcasts = broadcastTargets(this.options.broadcastAddress, this.options.interfaces());
@@ -177,7 +177,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
 
   private onDatagram(data: Buffer, remote: RemoteInfo): void {
     const { logger, peerId: ownId } = this.options;
-    // PROTOCOL.md "What real peers do": garbage over UDP is ignored, never answered.
+    // docs/protocol.md "What real peers do": garbage over UDP is ignored, never answered.
     const decoded = decodeDatagram(data, MAX_DATAGRAM_BYTES);
     if (!decoded.ok) {
       logger.debug(`ignored UDP datagram from ${remote.address}:${remote.port}: ${decoded.error.message}`);

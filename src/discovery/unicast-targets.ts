@@ -17,7 +17,7 @@ export type Lookup = (host: string) => Promise<string>;
 const systemLookup: Lookup = async (host) => (await dnsLookup(host, { family: 4 })).address;
 
 /**
- * The peers we greet by unicast besides the broadcast (README "Across networks"): the static
+ * The peers we greet by unicast besides the broadcast (docs/getting-started.md "Across networks"): the static
  * entries ([PEERS] static, --peer), whose host names are resolved again at every hello (a laptop's
  * DHCP address changes), and the remembered peers' addresses. It also answers, for an address,
  * which entry it came from and on which port its TCP server listens.

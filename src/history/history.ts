@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { compareMessageIds, isMessageId, MessageIdClock, normalizeMessageId } from "../protocol/message-id.js";
 
-/** One chat message as the protocol stores it (PROTOCOL.md §3). */
+/** One chat message as the protocol stores it (docs/protocol.md §3). */
 export interface ChatMessage {
   peer_id: string;
   message: string;
@@ -10,7 +10,7 @@ export interface ChatMessage {
 export interface StoredMessage extends ChatMessage {
   id: string;
   /** The address of the host that delivered it to us; absent for our own messages. A message's
-   *  peer_id is a claim, not a proof (PROTOCOL.md "Some peers relay"): this is what we saw. */
+   *  peer_id is a claim, not a proof (docs/protocol.md "Some peers relay"): this is what we saw. */
   via?: string;
 }
 
@@ -23,14 +23,14 @@ interface HistoryEvents {
 
 /**
  * The chat history: messages keyed by id, kept once each (first one wins), at most `limit` of
- * them (PROTOCOL.md §3), in id order. Ids arrive mostly in order, so the sorted id list is
+ * them (docs/protocol.md §3), in id order. Ids arrive mostly in order, so the sorted id list is
  * appended to far more often than searched.
  *
  * Which message goes when the history is full is fair, not simply the oldest: the host that
  * delivered the most gives one up, and among its messages the author who holds the most gives up
- * their oldest (victimFor). PROTOCOL.md §3 says "the newest 100 by id", and
+ * their oldest (victimFor). docs/protocol.md §3 says "the newest 100 by id", and
  * in a room where people take turns that is what this keeps; but one peer that floods, or whose
- * clock runs behind, must not push everyone else's messages out (README "Robustness"). A message
+ * clock runs behind, must not push everyone else's messages out (docs/interop-and-robustness.md). A message
  * that would itself be the one to go (its author holds the most, and it is older than all of
  * theirs) is "too-old" and not stored.
  */
@@ -261,7 +261,7 @@ const MAX_REASONS = 100;
 
 /**
  * Picks the usable entries out of a history received in a hello reply. Peers send ids shorter
- * than 13 digits and other oddities there (PROTOCOL.md "What real peers do"): those entries are
+ * than 13 digits and other oddities there (docs/protocol.md "What real peers do"): those entries are
  * skipped, the rest is kept. At most `maxEntries` are looked at: a reply is a peer's history of
  * about 100 messages, and the work one reply may cost us is bounded however large it is.
  */

@@ -7,14 +7,14 @@ import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { checkHistoryPayload, type AddResult, type ChatMessage, type History, type StoredMessage } from "./history.js";
 
 /**
- * What the intake says of one message, at once, so that the ack tells the truth (PROTOCOL.md §2:
+ * What the intake says of one message, at once, so that the ack tells the truth (docs/protocol.md §2:
  * `{"status":"ok"}` or `{"status":"error","message":...}`): ok means stored, or known already.
  */
 export type Verdict =
   | { ok: true; outcome: Exclude<AddResult, "too-old"> }
   | { ok: false; code: ErrorCode; message: string };
 
-/** What became of a received history (a hello reply, PROTOCOL.md §2; or the history file). */
+/** What became of a received history (a hello reply, docs/protocol.md §2; or the history file). */
 export interface HistoryReport {
   /** Entries in it, usable or not, looked at or not. */
   total: number;
@@ -63,7 +63,7 @@ const MAX_BUCKETS = 2_000;
 /**
  * The one door into the history: a peer's new_message, a peer's history in its hello reply, our
  * own sends and the history file all come in here, and here live the rules about what a peer may
- * put into everyone's view (README "Robustness"):
+ * put into everyone's view (docs/interop-and-robustness.md):
  * - ids are judged against our clock, so that no wrong clock can make the present "too old";
  * - each peer_id and each address gets a fair share of the rate (a token bucket each), and the
  *   history itself evicts fairly (history.ts), so one flooder cannot push the others out;
@@ -98,7 +98,7 @@ export class MessageIntake {
     this.log.flush();
   }
 
-  /** A peer's new_message (PROTOCOL.md §2), already checked for its form by the command handler. */
+  /** A peer's new_message (docs/protocol.md §2), already checked for its form by the command handler. */
   receive(id: string, entry: ChatMessage, source: MessageSource = {}): Verdict {
     const sender = entry.peer_id;
     const early = judgeIdAgainstClock(id, this.options.now(), this.options.maxIdAheadMs);
@@ -124,7 +124,7 @@ export class MessageIntake {
 
   /**
    * The history in a peer's hello reply: merged entry by entry, a message known from several peers
-   * kept once (PROTOCOL.md §2). Unusable entries are skipped, the rest kept (PROTOCOL.md "What real
+   * kept once (docs/protocol.md §2). Unusable entries are skipped, the rest kept (docs/protocol.md "What real
    * peers do": short ids and other oddities turn up in histories), and ids from the future too.
    */
   receiveHistory(peerId: string, messages: unknown, source: MessageSource = {}): HistoryReport {

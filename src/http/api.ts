@@ -39,7 +39,7 @@ const MIN_HEADER_BYTES = 16 * 1024;
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /**
- * The HTTP API. The protocol's own endpoints (PROTOCOL.md §4) answer exactly as the protocol
+ * The HTTP API. The protocol's own endpoints (docs/protocol.md §4) answer exactly as the protocol
  * says; what p2pchat adds lives beside them.
  */
 export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<string, Route> = {}): Server {
@@ -82,7 +82,7 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
     ...extraRoutes,
   };
 
-  // PROTOCOL.md §4: GET /send carries the message in the URL, percent-encoded (3 bytes per byte),
+  // docs/protocol.md §4: GET /send carries the message in the URL, percent-encoded (3 bytes per byte),
   // so the request line may be far longer than Node's 16 KiB default allows (it answers 431).
   // The parser's limit is fixed when the server is made: a reload that raises
   // max_message_bytes applies to GET /send after a restart (POST /send at once).
@@ -91,7 +91,7 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
   // requestTimeout free a slow client's connection close to when they say.
   let faults = 0;
   // The boundary between a client's bytes and our code: whatever a request does to a handler (a
-  // bug included) costs that request, never the process (README "Robustness").
+  // bug included) costs that request, never the process (docs/interop-and-robustness.md).
   const server = createServer({ maxHeaderSize, connectionsCheckingInterval: 2_000 }, (request, response) => {
     try {
       handle(request, response);

@@ -114,7 +114,7 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
     },
     "/health": { GET: ({ response }) => json(response, 200, health()) },
     // The history as GET /messages has it, oldest first, plus the host that delivered each
-    // message: a peer_id is only a claim (PROTOCOL.md "Some peers relay"), the address is seen.
+    // message: a peer_id is only a claim (docs/protocol.md "Some peers relay"), the address is seen.
     "/history": {
       GET: ({ response }) => {
         const answer: HistoryAnswer = {

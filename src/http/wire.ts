@@ -18,7 +18,7 @@ export interface HistoryAnswer {
   messages: MessageEvent[];
 }
 
-/** Both connections of a pair (PROTOCOL.md §2), or a peer_id clash; see src/peers/diagnosis.ts. */
+/** Both connections of a pair (docs/protocol.md §2), or a peer_id clash; see src/peers/diagnosis.ts. */
 export type LinkState = "both" | "outbound-only" | "inbound-only" | "none" | "clash";
 
 export interface PeerView {
@@ -64,7 +64,7 @@ export interface HealthAnswer {
   version: string;
   started_at: string;
   uptime_s: number;
-  /** UDP discovery and TCP port (PROTOCOL.md "Identity and ports"). */
+  /** UDP discovery and TCP port (docs/protocol.md "Identity and ports"). */
   port: number;
   broadcast_address: string;
   discovery_interval_s: number;

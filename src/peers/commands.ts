@@ -33,7 +33,7 @@ export interface CommandContext {
   /**
    * Whether a new_message may be stored under the author its `peer_id` field names rather than
    * under the connection's peer_id (a relayed message keeps its author: peers/relay.ts). Absent:
-   * never, as PROTOCOL.md §2 says.
+   * never, as docs/protocol.md §2 says.
    */
   mayBeAuthor?(claimed: string): boolean;
 }
@@ -54,12 +54,12 @@ function hello(parsed: Parsed<HelloCommand>, ctx: CommandContext): Reply {
   if (!parsed.ok) return refuse(parsed.refusal);
   const refusal = ctx.introduce(parsed.command.peer_id);
   if (refusal) return refuse(refusal);
-  // PROTOCOL.md §2: the answer carries our history.
+  // docs/protocol.md §2: the answer carries our history.
   return { status: "ok", messages: ctx.snapshot() };
 }
 
 function newMessage(parsed: Parsed<NewMessageCommand>, ctx: CommandContext): Reply {
-  // PROTOCOL.md §2: a new_message before a hello is refused, malformed or not; we store under
+  // docs/protocol.md §2: a new_message before a hello is refused, malformed or not; we store under
   // the hello's peer_id.
   const sender = ctx.remotePeerId;
   if (sender === undefined) return refuse({ code: "E_NOT_INTRODUCED", why: "send hello first" });
@@ -70,7 +70,7 @@ function newMessage(parsed: Parsed<NewMessageCommand>, ctx: CommandContext): Rep
   if (Buffer.byteLength(message) > ctx.maxMessageBytes) {
     return refuse({ code: "E_MESSAGE_TOO_LARGE", why: `message over ${ctx.maxMessageBytes} bytes, not stored` });
   }
-  // PROTOCOL.md §2 stores under the hello's peer_id; a relay's new_message names its author in the
+  // docs/protocol.md §2 stores under the hello's peer_id; a relay's new_message names its author in the
   // peer_id field, and the context decides whether that claim is believed (PeerTable.mayBeAuthorFrom).
   const claimed = parsed.command.peer_id;
   const author = claimed !== undefined && claimed !== sender && isPeerId(claimed) && ctx.mayBeAuthor?.(claimed) === true
@@ -86,7 +86,7 @@ const HANDLERS: { [N in CommandName]: Handler<Extract<Command, { command: N }>> 
 
 /**
  * Runs one command frame and returns the reply to send. Status frames are not commands and get
- * no reply: answering them with an error starts ping-pong between two peers (PROTOCOL.md
+ * no reply: answering them with an error starts ping-pong between two peers (docs/protocol.md
  * "What real peers do"), so the caller decides what they mean; here they return undefined.
  */
 export function handleCommand(frame: Frame, ctx: CommandContext): Reply | undefined {
@@ -102,7 +102,7 @@ export function handleCommand(frame: Frame, ctx: CommandContext): Reply | undefi
     }
     case "refused": {
       // A refused hello or new_message still goes to its handler: a new_message before hello is
-      // refused as E_NOT_INTRODUCED however malformed it is (PROTOCOL.md §2).
+      // refused as E_NOT_INTRODUCED however malformed it is (docs/protocol.md §2).
       const failed = { ok: false as const, refusal: parsed.refusal };
       if (parsed.command === "hello") return HANDLERS.hello(failed, ctx);
       if (parsed.command === "new_message") return HANDLERS.new_message(failed, ctx);

@@ -1,13 +1,13 @@
 /**
  * Answers the question LAN-chat users ask most, "why don't I see peer X?", from what the peer
- * table knows: which of the two connections exist (PROTOCOL.md §2: one each way per pair), how we
+ * table knows: which of the two connections exist (docs/protocol.md §2: one each way per pair), how we
  * last heard from the peer, and the code of the last failure. Pure: no sockets, no clock.
  */
 import { fillHint, isErrorCode, type ErrorCode } from "../errors.js";
 import type { PeerInfo } from "./peer.js";
 
 /**
- * The two connections of a pair (PROTOCOL.md §2): ours to it carries our messages, its to us
+ * The two connections of a pair (docs/protocol.md §2): ours to it carries our messages, its to us
  * carries its messages. "both" is the only state in which chat flows both ways.
  */
 export type LinkState = "both" | "outbound-only" | "inbound-only" | "none";
@@ -30,7 +30,7 @@ export interface Diagnosis {
 }
 
 export interface DiagnosisContext {
-  /** The protocol port (UDP and TCP; PROTOCOL.md "Identity and ports"), named in the hints. */
+  /** The protocol port (UDP and TCP; docs/protocol.md "Identity and ports"), named in the hints. */
   port: number;
   now: number;
 }

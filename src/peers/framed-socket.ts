@@ -54,7 +54,7 @@ export class FramedSocket extends EventEmitter<FramedSocketEvents> {
     this.maxBufferedWrite = options.maxBufferedWriteBytes ?? DEFAULT_MAX_BUFFERED_WRITE;
     this.counter = options.counter;
     socket.setNoDelay(true);
-    // Connections are permanent and idle for long stretches (PROTOCOL.md "Timing"): keepalive is
+    // Connections are permanent and idle for long stretches (docs/protocol.md "Timing"): keepalive is
     // what notices a peer that vanished without a FIN.
     socket.setKeepAlive(true, 15_000);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -87,7 +87,7 @@ export class FramedSocket extends EventEmitter<FramedSocketEvents> {
     }
   }
 
-  /** Answers a malformed frame the protocol way and keeps the connection (PROTOCOL.md "Framing"). */
+  /** Answers a malformed frame the protocol way and keeps the connection (docs/protocol.md "Framing"). */
   sendError(message: string): void {
     this.send({ status: "error", message });
   }

@@ -6,7 +6,7 @@ import { errorText } from "../log/error-text.js";
 import { parseReply, type ParsedReply } from "../protocol/frames.js";
 import { FramedSocket, type CloseReason, type FrameCounter } from "./framed-socket.js";
 
-/** Whom to connect to: a peer's id and the address its TCP server is at (PROTOCOL.md §1). */
+/** Whom to connect to: a peer's id and the address its TCP server is at (docs/protocol.md §1). */
 export interface ConnectTarget {
   peerId: string;
   host: string;
@@ -14,9 +14,9 @@ export interface ConnectTarget {
 
 /** The settings of one outbound connection, read when it is opened. */
 export interface OutboundSettings {
-  /** Our own peer_id, for the hello (PROTOCOL.md §2). */
+  /** Our own peer_id, for the hello (docs/protocol.md §2). */
   ownPeerId: string;
-  /** The protocol port: whatever port a peer spoke from, its server is here (PROTOCOL.md §1). */
+  /** The protocol port: whatever port a peer spoke from, its server is here (docs/protocol.md §1). */
   port: number;
   connectTimeoutMs: number;
   helloTimeoutMs: number;
@@ -45,7 +45,7 @@ export interface OutboundEvents {
 
 /**
  * What the peer table needs of a connection to one peer, so that the table and each Peer can be
- * driven without sockets in tests (DESIGN.md habit 9: collaborators that open sockets are passed in).
+ * driven without sockets in tests (docs/architecture.md habit 9: collaborators that open sockets are passed in).
  */
 export interface OutboundLike {
   /** The hello was answered and the connection is open. */
@@ -70,7 +70,7 @@ interface InFlight {
 }
 
 /**
- * The connection we open to one peer (PROTOCOL.md §2): connect, hello, take the history, then
+ * The connection we open to one peer (docs/protocol.md §2): connect, hello, take the history, then
  * carry our new messages one at a time, each waiting for its ack. Every wait has a timeout; a
  * timeout ends the connection, and the peer table decides when to try again.
  */

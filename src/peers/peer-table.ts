@@ -27,7 +27,7 @@ export interface PeerTableCollaborators extends PeerCollaborators {
 interface PeerTableEvents {
   /** Something in this peer's PeerInfo changed (for the peers panel and GET /events). */
   change: [PeerInfo];
-  /** A peer answered our hello with its history (PROTOCOL.md §2), for the history intake. */
+  /** A peer answered our hello with its history (docs/protocol.md §2), for the history intake. */
   history: [peerId: string, messages: unknown, host: string];
 }
 
@@ -42,7 +42,7 @@ const MAX_ADMISSION_BUCKETS = 4_096;
 const FULL_WARNING_INTERVAL_MS = 60_000;
 
 /**
- * Every peer we know, keyed by peer_id (DESIGN.md habit 5). It decides only who is held: it admits
+ * Every peer we know, keyed by peer_id (docs/architecture.md habit 5). It decides only who is held: it admits
  * a peer within max_peers and the ids one address may hold, evicting the longest-silent idle peer
  * to make room, and it settles which address a peer_id belongs to when two disagree. Everything
  * about one peer (its connection, retries, queue) is that Peer's own (peer.ts).
@@ -83,7 +83,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     for (const peer of this.peers.values()) peer.reconfigure(perPeer);
   }
 
-  /** A sign of life from a peer: connect to it if we have no connection (PROTOCOL.md §1, §2). */
+  /** A sign of life from a peer: connect to it if we have no connection (docs/protocol.md §1, §2). */
   seen(peerId: string, host: string, via: SeenVia): void {
     if (this.stopped || peerId === this.settings.ownPeerId) return;
     const { logger } = this.collaborators;

@@ -46,7 +46,7 @@ export interface PeerInfo {
 
 /** What one peer's connection, retries and sending are held to; all but ownPeerId may be reconfigured. */
 export interface PeerSettings {
-  /** Put into every new_message we send (PROTOCOL.md "What real peers do": one peer refuses it without). */
+  /** Put into every new_message we send (docs/protocol.md "What real peers do": one peer refuses it without). */
   ownPeerId: string;
   ackTimeoutMs: number;
   /** Sends of one message before it is dropped. */
@@ -87,7 +87,7 @@ export interface PeerCollaborators {
 interface PeerEvents {
   /** Something in info() changed. */
   change: [];
-  /** The `messages` of a hello reply: the peer's history, for the history intake (PROTOCOL.md §2). */
+  /** The `messages` of a hello reply: the peer's history, for the history intake (docs/protocol.md §2). */
   history: [messages: unknown];
 }
 
@@ -107,9 +107,9 @@ const UNREACHABLE = new Set(["E_CONNECT_TIMEOUT", "ECONNREFUSED", "EHOSTUNREACH"
 const QUEUE_WARNING_INTERVAL_MS = 60_000;
 
 /**
- * One remote peer and everything we do with it (DESIGN.md habit 9, after hyperswarm's
+ * One remote peer and everything we do with it (docs/architecture.md habit 9, after hyperswarm's
  * peer-info.js): the one connection we open to it and its retries, the connections it opened to
- * us, and our messages to it, sent one at a time, each until acked (PROTOCOL.md "What real peers
+ * us, and our messages to it, sent one at a time, each until acked (docs/protocol.md "What real peers
  * do": one frame per write, and wait for the ack before the next). Every state change happens in
  * a method of its own; the table that holds it only decides whether it is held.
  */
@@ -231,7 +231,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   /**
-   * A sign of life (PROTOCOL.md §1, §2): a gone peer is tried again, and a peer we have no
+   * A sign of life (docs/protocol.md §1, §2): a gone peer is tried again, and a peer we have no
    * connection to is connected at once, without waiting out the backoff: a restarted peer is back
    * in a moment. Announcements come once per interval, so this does not hammer a peer that refuses us.
    */
@@ -324,7 +324,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     connection.on("close", (reason) => this.disconnected(connection, reason));
   }
 
-  /** Our hello was answered (PROTOCOL.md §2): its history goes to the intake, then our queue goes out. */
+  /** Our hello was answered (docs/protocol.md §2): its history goes to the intake, then our queue goes out. */
   private connected(connection: OutboundLike, messages: unknown): void {
     if (this.outbound !== connection || this.closed) return;
     this.retry.reset();
@@ -358,7 +358,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     else if (this.everEstablished || !this.collaborators.floodLog) logger.info(line);
     else this.collaborators.floodLog.write("info", "cannot-connect", "first failures to connect to new peers", () => line);
 
-    // PROTOCOL.md "Timing": a peer that does not answer is gone until it announces itself again.
+    // docs/protocol.md "Timing": a peer that does not answer is gone until it announces itself again.
     const silentFor = this.now() - this.lastSeenAt;
     if (silentFor > this.settings.peerTimeoutMs) {
       this.isGone = true;
@@ -376,7 +376,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     logger.debug(`reconnecting to ${this.id} in ${delay} ms`);
   }
 
-  /** Sends the queue head, waits for its ack, repeats; one in flight per connection (PROTOCOL.md). */
+  /** Sends the queue head, waits for its ack, repeats; one in flight per connection (docs/protocol.md). */
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
@@ -395,7 +395,7 @@ export class Peer extends EventEmitter<PeerEvents> {
             command: "new_message",
             message_id: message.id,
             message: message.message,
-            // PROTOCOL.md "What real peers do": one peer refuses new_message without it. Ours carry
+            // docs/protocol.md "What real peers do": one peer refuses new_message without it. Ours carry
             // our own id; a relayed message keeps its author's (peers/relay.ts), for the peers
             // that read the field (p2pchat does; those that attribute by connection do not).
             peer_id: message.peer_id,

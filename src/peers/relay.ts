@@ -1,12 +1,12 @@
 /**
  * The relay rule: which peers a message new to us is forwarded to, so that two LANs joined by one
- * static link, or by one host with an interface on each, are one room (README "Across networks").
+ * static link, or by one host with an interface on each, are one room (docs/getting-started.md "Across networks").
  *
  * Every peer belongs to a segment (discovery/reach.ts): the LAN of one of our interfaces, or its
  * own segment when found by unicast from elsewhere. A message that came from segment S, by
  * new_message or in a hello reply, is forwarded to the known peers of every other segment; the
  * peers of S have it already, or get it from its author, who sends it to everyone on that LAN
- * itself (PROTOCOL.md §2). So:
+ * itself (docs/protocol.md §2). So:
  * - on a single LAN (one segment) nothing is relayed: a mesh of N still costs N-1 frames a message;
  * - nothing loops: only a message new to us is relayed, and a message is new to us once (dedup by id);
  * - no peer is sent a message it sent us (the delivering host, whatever its segment) or wrote.

@@ -25,7 +25,7 @@ export function rememberedFileFor(historyFile: string): string {
 
 /**
  * The peers we were connected to, kept across restarts so that they are dialled again by unicast
- * before any broadcast is answered (README "Across networks"): a peer across a router, or on a
+ * before any broadcast is answered (docs/getting-started.md "Across networks"): a peer across a router, or on a
  * Wi-Fi that drops broadcast, is found again without anyone configuring it. Forgotten after
  * [PEERS] forget_after_days unseen. Written atomically (temporary file, then rename).
  */

@@ -39,7 +39,7 @@ const DEFAULTS: Omit<PeerServerSettings, "ownPeerId"> = {
 /** What the server needs to answer: a read of the history and the intake's door, as functions. */
 export interface PeerServerCollaborators {
   logger: Logger;
-  /** Our history, oldest first, for the hello reply (PROTOCOL.md §2). */
+  /** Our history, oldest first, for the hello reply (docs/protocol.md §2). */
   snapshot(): Record<string, ChatMessage>;
   /** The history intake: its verdict is the ack of a new_message. */
   store: StoreMessage;
@@ -49,18 +49,18 @@ export interface PeerServerCollaborators {
 }
 
 export interface PeerServerEvents {
-  /** A connection said hello as `peerId` from `address` (a sign of life, PROTOCOL.md §2). */
+  /** A connection said hello as `peerId` from `address` (a sign of life, docs/protocol.md §2). */
   introduced: [peerId: string, address: string, connection: InboundConnection];
   /** A connection that had introduced itself as `peerId` closed, or introduced itself anew. */
   departed: [peerId: string, connection: InboundConnection];
 }
 
 /**
- * The TCP server other peers connect to (PROTOCOL.md §2): it answers hello with our history and
+ * The TCP server other peers connect to (docs/protocol.md §2): it answers hello with our history and
  * hands each new_message to the intake under the peer_id that connection introduced itself with.
  * It tells nobody directly who connected: it emits `introduced` and `departed`, and the wiring
  * (node.ts) passes that on to the peer table. Accepted connections are never closed for being
- * idle once introduced (PROTOCOL.md "What real peers do"); one that never says hello is closed
+ * idle once introduced (docs/protocol.md "What real peers do"); one that never says hello is closed
  * after intro_timeout, and connections beyond the limits (in all, per address) are refused, so
  * one host cannot lock the others out.
  */

@@ -1,4 +1,4 @@
-// Ids are judged against our clock (PROTOCOL.md "Clocks are wrong"). A message id is meant to be
+// Ids are judged against our clock (docs/protocol.md "Clocks are wrong"). A message id is meant to be
 // the sender's clock in ms since 1970, and every peer keeps the newest 100 by id: so one id from
 // the future outranks every message of the present, and 100 of them make every later message
 // "too old" in every history that takes them. A peer that counts microseconds (16 digits, from

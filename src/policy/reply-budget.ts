@@ -1,11 +1,11 @@
-/** A history entry as the hello reply carries it (PROTOCOL.md §2). */
+/** A history entry as the hello reply carries it (docs/protocol.md §2). */
 export interface ReplyEntry {
   peer_id: string;
   message: string;
 }
 
 /**
- * Our hello reply carries the history (PROTOCOL.md §2), and other peers read it as one frame:
+ * Our hello reply carries the history (docs/protocol.md §2), and other peers read it as one frame:
  * the reference peer refuses any frame over 4 MiB, others read a line into a fixed buffer. 100
  * messages of 60 KiB make a 6 MB reply that such a peer can never read, so it can never join.
  * The reply therefore carries the newest messages that fit `budgetBytes` of encoded frame, oldest

@@ -1,5 +1,5 @@
 // The probe's own TCP server on the protocol port: a target that found the probe (by its UDP or
-// TCP hello) must connect back and say hello (PROTOCOL.md §2). The probe answers like a quiet
+// TCP hello) must connect back and say hello (docs/protocol.md §2). The probe answers like a quiet
 // peer: its hello with an empty history, each new_message with an ack, status frames not at all.
 // What a peer would refuse it refuses with the peer's own reply (parseCommand), but a new_message
 // is kept for the checks either way: they say what was wrong with it.

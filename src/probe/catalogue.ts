@@ -1,5 +1,5 @@
 // Every check the probe makes, in report order. Only the "protocol" section decides the exit code:
-// those are the rules every peer in class relies on. "tolerance" is input PROTOCOL.md says real
+// those are the rules every peer in class relies on. "tolerance" is input docs/protocol.md says real
 // peers send and a good peer accepts; "conventions" is how the target itself writes, which other
 // peers must tolerate anyway (see sends-line-terminated).
 
@@ -10,7 +10,7 @@ export interface CheckDefinition {
   readonly section: Section;
   /** What passing means, in one line. */
   readonly title: string;
-  /** Where the rule comes from in PROTOCOL.md. */
+  /** Where the rule comes from in docs/protocol.md. */
   readonly ref: string;
   /** Run only with --stress (the heavy cases); otherwise reported as not applicable. */
   readonly stress?: boolean;
@@ -53,7 +53,7 @@ export const CHECKS = [
   { id: "sends-to-peers", section: "protocol", ref: "§2, §4",
     title: "a message from /send reaches the probe as a new_message" },
 
-  // --- tolerance: input a good peer accepts (PROTOCOL.md "Tolerate") ----------------------------
+  // --- tolerance: input a good peer accepts (docs/protocol.md "Tolerate") ----------------------------
   { id: "accepts-crlf", section: "tolerance", ref: "Framing",
     title: "a frame ending with CR LF" },
   { id: "accepts-no-terminator", section: "tolerance", ref: "Framing, What real peers do",

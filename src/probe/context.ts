@@ -97,7 +97,7 @@ export class ProbeContext {
     return encodeFrame({ command: "hello", peer_id: this.options.peerId });
   }
 
-  /** A new_message as careful peers send it: with our peer_id too (PROTOCOL.md "What real peers do"). */
+  /** A new_message as careful peers send it: with our peer_id too (docs/protocol.md "What real peers do"). */
   newMessage(id: string, text: string): Buffer {
     return encodeFrame({ command: "new_message", message_id: id, message: text, peer_id: this.options.peerId });
   }

@@ -1,4 +1,4 @@
-// How a frame was written, for the conventions checks: PROTOCOL.md "Framing" asks every peer to
+// How a frame was written, for the conventions checks: docs/protocol.md "Framing" asks every peer to
 // send compact JSON, one frame per line. Pure, so it is tested byte by byte.
 
 export interface FrameForm {

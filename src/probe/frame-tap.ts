@@ -1,5 +1,5 @@
 // Reads a target's byte stream with the same tolerant decoder the peer uses (so the probe accepts
-// every frame shape PROTOCOL.md "Framing" tolerates), while keeping the raw bytes and where each
+// every frame shape docs/protocol.md "Framing" tolerates), while keeping the raw bytes and where each
 // frame lies in them: the report shows the bytes, and the conventions checks look at how each
 // frame was written (its line end, whether it was compact).
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, type DecodedFrame } from "../protocol/decoder.js";
@@ -111,7 +111,7 @@ export class FrameTap {
    */
   terminatorAfter(frame: TappedFrame): Terminator {
     const gapEnd = this.skipWhitespace(frame.end, this.length);
-    // PROTOCOL.md "Framing": a frame ends with LF or CR LF; spaces or tabs before it are harmless.
+    // docs/protocol.md "Framing": a frame ends with LF or CR LF; spaces or tabs before it are harmless.
     const gap = this.bytes(frame.end, gapEnd).toString("latin1").replace(/[ \t]+/g, "");
     if (gap.startsWith("\r\n")) return "crlf";
     if (gap.startsWith("\n")) return "lf";

@@ -1,4 +1,4 @@
-// The shape of a history as the protocol defines it (PROTOCOL.md §2, §3, §4): an object from
+// The shape of a history as the protocol defines it (docs/protocol.md §2, §3, §4): an object from
 // message id (13+ digits) to {"peer_id","message"}, oldest first where the HTTP API serves it.
 // Pure functions, so every rule has a unit test.
 import { checkHistoryPayload, type ChatMessage } from "../history/history.js";

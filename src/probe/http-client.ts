@@ -1,4 +1,4 @@
-// GET requests to the target's HTTP API (PROTOCOL.md §4), bounded in time and size.
+// GET requests to the target's HTTP API (docs/protocol.md §4), bounded in time and size.
 import { request } from "node:http";
 
 export type HttpOutcome =

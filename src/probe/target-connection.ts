@@ -23,7 +23,7 @@ export type Reply =
 
 /**
  * The reply, if it is one the protocol counts as a yes (an ack, or a hello reply): read by the
- * same rules as the peer's own (PROTOCOL.md §2, "Tolerate"); `messages` is a hello reply's history.
+ * same rules as the peer's own (docs/protocol.md §2, "Tolerate"); `messages` is a hello reply's history.
  */
 export function accepted(reply: Reply): { messages: unknown } | undefined {
   if (reply.kind !== "frame") return undefined;

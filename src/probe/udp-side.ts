@@ -1,5 +1,5 @@
 // The probe's UDP socket. It sends its hello from the protocol port when it can bind it, because
-// some peers answer (or connect) to the port a hello came from (PROTOCOL.md "What real peers do");
+// some peers answer (or connect) to the port a hello came from (docs/protocol.md "What real peers do");
 // otherwise from any free port, which the protocol allows too (§1: answer the source port).
 import { createSocket, type Socket } from "node:dgram";
 import { decodeDatagram, type DecodedFrame } from "../protocol/decoder.js";

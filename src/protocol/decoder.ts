@@ -1,7 +1,7 @@
 // Streaming frame decoder: bytes in, JSON values out. It never touches a socket, so every framing
-// rule can be tested by feeding it bytes (DESIGN.md habit 1, like ws's lib/receiver.js).
+// rule can be tested by feeding it bytes (docs/architecture.md habit 1, like ws's lib/receiver.js).
 //
-// PROTOCOL.md "Framing": every frame is one JSON object ending with LF or CR LF, but we must
+// docs/protocol.md "Framing": every frame is one JSON object ending with LF or CR LF, but we must
 // tolerate CR LF, no terminator at all, several frames per read, a frame split across reads (even
 // inside a multi-byte UTF-8 character), pretty-printed JSON over several lines and surrounding
 // whitespace. So frames are delimited by balancing brackets, not by looking for line ends.
@@ -144,7 +144,7 @@ function parseFrame(bytes: Uint8Array): DecodedFrame {
   } catch (err) {
     return error("E_INVALID_JSON", `invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  // PROTOCOL.md "Framing": anything that is not a JSON object is answered with an error.
+  // docs/protocol.md "Framing": anything that is not a JSON object is answered with an error.
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return error("E_NOT_OBJECT", `expected a JSON object, got ${describe(value)}`);
   }
@@ -271,7 +271,7 @@ export class FrameDecoder {
 
         if (end >= 0) {
           // Yield at once, without waiting for a terminator: a hello sent without one must be
-          // answered immediately (PROTOCOL.md "What real peers do").
+          // answered immediately (docs/protocol.md "What real peers do").
           if (deep || fields > this.maxFields) {
             this.#release();
             out.push(deep ? tooDeep() : tooManyFields(this.maxFields));
@@ -354,7 +354,7 @@ export class FrameDecoder {
 
   #fail(out: DecodedFrame[]): DecodedFrame[] {
     // The frame's end can no longer be found without buffering without bound: stop for good and
-    // let the caller report the error once and close (DESIGN.md habit 3).
+    // let the caller report the error once and close (docs/architecture.md habit 3).
     out.push(tooLarge(this.maxFrameBytes));
     this.#failed = true;
     this.#mode = Mode.Idle;
@@ -364,7 +364,7 @@ export class FrameDecoder {
 }
 
 /**
- * Decode one UDP datagram, which must hold exactly one JSON object (PROTOCOL.md §1); surrounding
+ * Decode one UDP datagram, which must hold exactly one JSON object (docs/protocol.md §1); surrounding
  * whitespace, CR and LF are allowed. Anything else yields the error, never a throw: one garbage
  * datagram has been seen to kill a peer outright.
  */

@@ -4,7 +4,7 @@
  * connection (has it said hello?) or on our settings (how long a message may be) is left to the
  * caller, so these rules are the same for the daemon, the probe and any tool.
  *
- * Tolerance (PROTOCOL.md "Framing" and "What real peers do"): unknown extra fields are ignored,
+ * Tolerance (docs/protocol.md "Framing" and "What real peers do"): unknown extra fields are ignored,
  * a message_id may be a JSON number, a hello reply may lack "messages", and a status frame is
  * never answered.
  */

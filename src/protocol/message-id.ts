@@ -1,12 +1,12 @@
 /**
- * Message ids (PROTOCOL.md "Identity and ports"): "a string of at least 13 decimal digits: the
+ * Message ids (docs/protocol.md "Identity and ports"): "a string of at least 13 decimal digits: the
  * sender's clock in milliseconds since 1970". An id is therefore a number written in decimal, and
  * two spellings of one number are one message.
  *
  * The rule, in full:
- * - Accepted: a string of 13 or more decimal digits, exactly as PROTOCOL.md says, leading zeros
+ * - Accepted: a string of 13 or more decimal digits, exactly as docs/protocol.md says, leading zeros
  *   included ("0000000000042" is 13 digits and follows the letter of the protocol); and a JSON
- *   number (PROTOCOL.md "Tolerate": "a message id sent as a JSON number") that is an exact
+ *   number (docs/protocol.md "Tolerate": "a message id sent as a JSON number") that is an exact
  *   non-negative integer whose decimal form has 13 or more digits, i.e. the string it stands for.
  * - Canonical form, under which an id is stored, compared and sent on: leading zeros dropped, then
  *   zeros put back only as far as 13 digits. So "0001707243010934", "01707243010934",
@@ -22,7 +22,7 @@
  * (microsecond clocks, "What real peers do") lose precision as doubles.
  */
 
-/** PROTOCOL.md "Identity and ports": at least 13 decimal digits. */
+/** docs/protocol.md "Identity and ports": at least 13 decimal digits. */
 export const MIN_MESSAGE_ID_DIGITS = 13;
 
 const MESSAGE_ID = /^[0-9]{13,}$/;

@@ -1,5 +1,5 @@
 /**
- * peer_id rules (PROTOCOL.md "Identity and ports": "a non-empty string, unique on the LAN").
+ * peer_id rules (docs/protocol.md "Identity and ports": "a non-empty string, unique on the LAN").
  * We also refuse one that is only whitespace (it shows as nothing in every list) and one over
  * 256 characters (a peer_id is logged, shown and sent on in every history entry; a classmate's
  * host name is never that long). The id is kept exactly as sent, spaces included: it is compared,

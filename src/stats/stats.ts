@@ -1,5 +1,5 @@
 /**
- * Counters of what happens (DESIGN.md habit 12, after hyperswarm's `stats`): frames in and out,
+ * Counters of what happens (docs/architecture.md habit 12, after hyperswarm's `stats`): frames in and out,
  * messages stored and acked, and every refusal, drop and closed connection by its stable code.
  * Operators read them at GET /stats; tests assert on them instead of on log text.
  */

@@ -168,7 +168,7 @@ describe("p2pchat send, messages, peers and status", () => {
       daemon.kill("SIGTERM");
       await exited;
       await waitFor(() => err.includes("closed the stream; waiting for it"), { timeoutMs: 5_000, what: "the follower to notice" });
-      await startDaemon(); // its history is empty now: it was in memory only (PROTOCOL.md §3)
+      await startDaemon(); // its history is empty now: it was in memory only (docs/protocol.md §3)
       await waitFor(() => err.includes("reconnected"), { timeoutMs: 5_000, what: "the follower to reconnect" });
       assert.equal(cli(["send", "po restartu"]).status, 0);
       await waitFor(() => out.includes('"message":"po restartu"'), { timeoutMs: 2_000, what: "the message after the restart" });

@@ -7,7 +7,7 @@
 //
 //   probe-peer.js check <address> <port> <http port>
 //     HTTP: GET /messages answers a history. TCP: a new_message before hello gets the protocol's
-//     error answer (PROTOCOL.md §2). UDP: the port is taken (a bind without SO_REUSEADDR fails),
+//     error answer (docs/protocol.md §2). UDP: the port is taken (a bind without SO_REUSEADDR fails),
 //     and the daemon's own hello broadcast to 127.255.255.255 arrives, carrying its peer_id.
 //     It also lists the texts of the history, to see what survived a restart.
 //   probe-peer.js send <address> <http port> <text>

@@ -8,7 +8,7 @@ import { startLoopbackNode } from "../support/loopback-node.js";
 import { canSendRaw, sendRawUdp } from "../support/raw-udp.js";
 import { sleep, waitFor } from "../support/wait.js";
 
-/** PROTOCOL.md "What real peers do": anything but a good hello or answer over UDP is ignored. */
+/** docs/protocol.md "What real peers do": anything but a good hello or answer over UDP is ignored. */
 describe("UDP input", () => {
   let node: ChatNode;
   let socket: Socket;

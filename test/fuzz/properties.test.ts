@@ -13,7 +13,7 @@ import { FrameDecoder } from "../../src/protocol/decoder.js";
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2_000);
 const quiet = createLogger({ level: "error", write: () => {} });
 
-/** How a frame may be written on the wire by some peer in class (PROTOCOL.md "Framing"). */
+/** How a frame may be written on the wire by some peer in class (docs/protocol.md "Framing"). */
 const styles = ["compact-lf", "crlf", "none", "pretty", "padded"] as const;
 function write(value: object, style: (typeof styles)[number]): string {
   switch (style) {

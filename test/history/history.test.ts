@@ -76,7 +76,7 @@ describe("History", () => {
     assert.equal(history.add(id(0), { peer_id: "late", message: "older still" }), "too-old");
   });
 
-  it("in a room that takes turns, keeps the newest by id, as PROTOCOL.md §3 says", () => {
+  it("in a room that takes turns, keeps the newest by id, as docs/protocol.md §3 says", () => {
     const history = new History(6);
     const authors = ["a", "b", "c"];
     for (let n = 0; n < 30; n++) history.add(id(n), { peer_id: authors[n % 3] as string, message: `m${n}` });

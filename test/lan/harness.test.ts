@@ -66,7 +66,7 @@ test("two reference peers find each other by broadcast, connect both ways and ch
     t.diagnostic(`logs: ${a.logFile} ${b.logFile}`);
   });
 
-  // PROTOCOL.md §2: two connections between every pair, one opened by each side.
+  // docs/protocol.md §2: two connections between every pair, one opened by each side.
   for (const [host, other] of [
     [h1, h2],
     [h2, h1],

@@ -1,4 +1,4 @@
-// Multi-host scenarios of PROTOCOL.md §1–§2 with real processes, started as a user starts them,
+// Multi-host scenarios of docs/protocol.md §1–§2 with real processes, started as a user starts them,
 // discovering each other by real broadcast in network namespaces.
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";

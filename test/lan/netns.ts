@@ -1,6 +1,6 @@
 // A LAN of network namespaces on one Linux machine, for tests that need several whole peers.
 //
-// The protocol fixes its ports (PROTOCOL.md "Identity and ports": UDP+TCP 9876, HTTP 8000), so two
+// The protocol fixes its ports (docs/protocol.md "Identity and ports": UDP+TCP 9876, HTTP 8000), so two
 // peers can only coexist on two hosts. Each host here is a network namespace with one veth
 // ("eth0") plugged into a Linux bridge: real broadcast, real ARP, real TCP, no port juggling.
 //
@@ -33,7 +33,7 @@ import { reapIfAsked, running, startReaper } from "../support/reaper.js";
 
 export { running };
 
-/** PROTOCOL.md "Identity and ports". */
+/** docs/protocol.md "Identity and ports". */
 export const PEER_PORT = 9876;
 export const HTTP_PORT = 8000;
 
@@ -894,7 +894,7 @@ export async function createLan(opts: { hosts: number }): Promise<Lan> {
   return lan;
 }
 
-/** Two LANs with a host joining them (README "Across networks"), for the multi-site tests. */
+/** Two LANs with a host joining them (docs/getting-started.md "Across networks"), for the multi-site tests. */
 export interface Sites {
   a: Lan;
   b: Lan;

@@ -1,4 +1,4 @@
-// A peer killed without warning and started again (PROTOCOL.md "Expect peers that are not
+// A peer killed without warning and started again (docs/protocol.md "Expect peers that are not
 // permanent"): it gets its history back and misses nothing that was sent around it.
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";

@@ -1,4 +1,4 @@
-// One room across networks (README "Across networks"): two LANs of namespaces joined by a router
+// One room across networks (docs/getting-started.md "Across networks"): two LANs of namespaces joined by a router
 // (broadcast does not cross) with a static link between one p2pchat on each, or joined by one
 // p2pchat with an interface on each and no broadcast address configured. Reference peers on both
 // sides chat through them; late joiners get the other side's history; a cut link converges; a

@@ -30,7 +30,7 @@ const failed = (code: string, message = "why") => ({ lastError: { code, message,
 const context = { port: 9876, now: NOW };
 
 describe("peer diagnosis", () => {
-  it("names the four link states from the two connections of a pair (PROTOCOL.md §2)", () => {
+  it("names the four link states from the two connections of a pair (docs/protocol.md §2)", () => {
     assert.equal(linkState({ outbound: "connected", inbound: 1 }), "both");
     assert.equal(linkState({ outbound: "connected", inbound: 0 }), "outbound-only");
     assert.equal(linkState({ outbound: "connecting", inbound: 2 }), "inbound-only");

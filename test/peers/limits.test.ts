@@ -8,7 +8,7 @@ import { waitFor } from "../support/wait.js";
 
 type Overrides = Parameters<typeof startLoopbackNode>[1];
 
-/** Every limit of DESIGN.md habit 2, crossed on purpose: the node answers, bounds, and goes on. */
+/** Every limit of docs/architecture.md habit 2, crossed on purpose: the node answers, bounds, and goes on. */
 describe("limits", () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {

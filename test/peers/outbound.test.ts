@@ -6,7 +6,7 @@ import { startBlackHole, startLoopbackNode } from "../support/loopback-node.js";
 import { ScriptedServer } from "../support/scripted-peer.js";
 import { sleep, waitFor } from "../support/wait.js";
 
-/** Our side of PROTOCOL.md §2: the connection we open, its waits and their timeouts. */
+/** Our side of docs/protocol.md §2: the connection we open, its waits and their timeouts. */
 describe("outbound connections", () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {

@@ -6,7 +6,7 @@ import { FakeClock } from "../support/fake-clock.js";
 import { fakeConnector, settle } from "../support/fake-connection.js";
 import { LogCapture } from "../support/loopback.js";
 
-/** Who the table holds, without sockets: admission, eviction, id clashes and moves (DESIGN.md habit 5). */
+/** Who the table holds, without sockets: admission, eviction, id clashes and moves (docs/architecture.md habit 5). */
 describe("PeerTable", () => {
   function setup(settings: Partial<PeerTableSettings> = {}, ownAddresses: string[] = []) {
     const clock = new FakeClock();

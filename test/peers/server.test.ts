@@ -6,7 +6,7 @@ import { startLoopbackNode } from "../support/loopback-node.js";
 import { connectScripted, ScriptedServer } from "../support/scripted-peer.js";
 import { waitFor } from "../support/wait.js";
 
-/** The TCP server side of PROTOCOL.md §2, spoken to byte by byte by a scripted peer. */
+/** The TCP server side of docs/protocol.md §2, spoken to byte by byte by a scripted peer. */
 describe("TCP server", () => {
   const [nodeHost, peerHost] = loopbackHosts(2) as [string, string];
   let port: number;

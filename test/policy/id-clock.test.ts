@@ -4,7 +4,7 @@ import { DEFAULT_MAX_AHEAD_MS, judgeIdAgainstClock } from "../../src/policy/id-c
 
 const NOW = 1_796_169_600_000; // 2026-12-01
 
-describe("ids judged against our clock (PROTOCOL.md: clocks are wrong)", () => {
+describe("ids judged against our clock (docs/protocol.md: clocks are wrong)", () => {
   it("accepts ids of the past and of the present, and a little ahead for clock skew", () => {
     for (const id of [String(NOW - 3_600_000), String(NOW), String(NOW + DEFAULT_MAX_AHEAD_MS), "0000000000001"]) {
       assert.equal(judgeIdAgainstClock(id, NOW), undefined, id);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkHistory } from "../../src/probe/history-shape.js";
 
-describe("checkHistory (PROTOCOL.md §2-§4 history shape)", () => {
+describe("checkHistory (docs/protocol.md §2-§4 history shape)", () => {
   it("accepts ids of 13+ digits with {peer_id, message}, extra fields and all", () => {
     const shape = checkHistory({
       "1707243010934": { peer_id: "molic-peer3", message: "pokus" },

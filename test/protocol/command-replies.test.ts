@@ -1,5 +1,5 @@
 // handleCommand validates through parseCommand; the replies peers see must not change by a byte
-// (PROTOCOL.md §2: malformed commands are answered {"status":"error","message":"<why>"}).
+// (docs/protocol.md §2: malformed commands are answered {"status":"error","message":"<why>"}).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { History } from "../../src/history/history.js";
@@ -87,7 +87,7 @@ describe("handleCommand replies", () => {
     spellings.forEach((id, i) => {
       assert.equal(wire({ command: "new_message", message_id: id, message: `#${i}`, peer_id: "mallory" }, ctx), '{"status":"ok"}\n');
     });
-    // The first one wins (PROTOCOL.md §2: a message known from several peers is kept once).
+    // The first one wins (docs/protocol.md §2: a message known from several peers is kept once).
     assert.deepEqual(history.list(), [{ id: "1707243010934", peer_id: "alice", message: "#0", via: "198.18.0.2" }]);
   });
 });

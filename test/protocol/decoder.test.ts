@@ -1,6 +1,6 @@
 // The frame decoder is pure (bytes in, values out), so framing is tested without sockets: every
 // sample is fed whole, split at every byte offset, and one byte at a time, and must decode the same
-// way each time (cf. websockets/ws test/receiver.test.js). Rules cited are from PROTOCOL.md.
+// way each time (cf. websockets/ws test/receiver.test.js). Rules cited are from docs/protocol.md.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -168,7 +168,7 @@ const samples: { name: string; input: Buffer; expected: Outcome[]; buffered?: nu
   },
 ];
 
-describe("FrameDecoder: the same frames however the bytes are split (PROTOCOL.md Framing)", () => {
+describe("FrameDecoder: the same frames however the bytes are split (docs/protocol.md Framing)", () => {
   for (const sample of samples) {
     it(sample.name, () => {
       const run = assertSplitInvariant(sample.input);
@@ -203,7 +203,7 @@ describe("FrameDecoder: the same frames however the bytes are split (PROTOCOL.md
 
 describe("FrameDecoder: when frames are yielded", () => {
   it("yields a frame as soon as its closing brace arrives, without a terminator", () => {
-    // PROTOCOL.md: a hello without any terminator must be answered as soon as the object is complete.
+    // docs/protocol.md: a hello without any terminator must be answered as soon as the object is complete.
     const decoder = new FrameDecoder();
     assert.deepEqual(decoder.push(bytes('{"command":"hello",')), []);
     assert.deepEqual(outcomes(decoder.push(bytes('"peer_id":"molic-peer1"}'))), [hello]);
@@ -246,7 +246,7 @@ describe("FrameDecoder: when frames are yielded", () => {
   });
 });
 
-describe("FrameDecoder: errors (PROTOCOL.md: anything not a JSON object is answered with an error)", () => {
+describe("FrameDecoder: errors (docs/protocol.md: anything not a JSON object is answered with an error)", () => {
   const errorOf = (input: string | Buffer): { code: FrameErrorCode; message: string } => {
     const frames = decodeWhole(input);
     assert.equal(frames.length, 1, `one result for ${String(input)}`);
@@ -319,7 +319,7 @@ describe("FrameDecoder: errors (PROTOCOL.md: anything not a JSON object is answe
   });
 });
 
-describe("FrameDecoder: maxFrameBytes (DESIGN.md: every limit has a test that crosses it)", () => {
+describe("FrameDecoder: maxFrameBytes (docs/architecture.md habit 2: every limit has a test that crosses it)", () => {
   /** A compact frame of exactly `size` bytes. */
   const frameOf = (size: number): Buffer => {
     const overhead = '{"x":""}'.length;
@@ -526,7 +526,7 @@ describe("FrameDecoder: throughput", () => {
   });
 });
 
-describe("decodeDatagram (PROTOCOL.md §1: one datagram, one JSON object)", () => {
+describe("decodeDatagram (docs/protocol.md §1: one datagram, one JSON object)", () => {
   const codeOf = (frame: DecodedFrame): Outcome => (frame.ok ? frame.value : frame.error.code);
 
   it("decodes a good object, with or without surrounding whitespace", () => {
@@ -607,7 +607,7 @@ describe("FrameDecoder: random input", () => {
   });
 });
 
-describe("encodeFrame (PROTOCOL.md: MUST send compact JSON, UTF-8, one frame per line)", () => {
+describe("encodeFrame (docs/protocol.md: MUST send compact JSON, UTF-8, one frame per line)", () => {
   it("writes compact JSON ending with LF", () => {
     assert.equal(encodeFrame(hello).toString("utf8"), '{"command":"hello","peer_id":"molic-peer1"}\n');
   });

@@ -1,4 +1,4 @@
-// One catalogue of errors (DESIGN.md habit 11): every E_ code written anywhere in src/ is in
+// One catalogue of errors (docs/architecture.md habit 11): every E_ code written anywhere in src/ is in
 // src/errors.ts once, and documented in docs/errors.md, which is generated from it.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";

@@ -1,4 +1,4 @@
-// The typed reading of frames: parseCommand (PROTOCOL.md §2), parseReply (hello replies and
+// The typed reading of frames: parseCommand (docs/protocol.md §2), parseReply (hello replies and
 // acks), parseDatagram (§1), unwrapHistoryBody (§4), and the peer_id rule they share.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -139,7 +139,7 @@ describe("parseReply", () => {
 });
 
 describe("parseDatagram", () => {
-  it("reads a hello broadcast and the answer to one (PROTOCOL.md §1)", () => {
+  it("reads a hello broadcast and the answer to one (docs/protocol.md §1)", () => {
     assert.deepEqual(parseDatagram({ command: "hello", peer_id: "molic-peer1" }), { kind: "hello", peer_id: "molic-peer1" });
     assert.deepEqual(parseDatagram({ status: "ok", peer_id: "molic-peer2", extra: 1 }), { kind: "answer", peer_id: "molic-peer2" });
   });

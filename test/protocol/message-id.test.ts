@@ -1,4 +1,4 @@
-// Message id rules (PROTOCOL.md "Identity and ports": at least 13 decimal digits; "Tolerate": a
+// Message id rules (docs/protocol.md "Identity and ports": at least 13 decimal digits; "Tolerate": a
 // JSON number). The issue behind the canonical form: 0N, 000N and N were stored as three messages.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

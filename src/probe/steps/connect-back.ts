@@ -1,4 +1,4 @@
-// PROTOCOL.md §2: for every peer it finds, a peer opens one permanent TCP connection to that
+// docs/protocol.md §2: for every peer it finds, a peer opens one permanent TCP connection to that
 // peer's port and introduces itself with a hello. The probe's UDP and TCP hellos make it a peer
 // the target has found.
 import type { BackConnection } from "../back-channel.js";

@@ -1,5 +1,5 @@
-// How the target writes: PROTOCOL.md "Framing" asks for compact JSON, one frame per line, ending
-// with \n, and "What real peers do" for UDP from the protocol port. PROTOCOL.md puts the first
+// How the target writes: docs/protocol.md "Framing" asks for compact JSON, one frame per line, ending
+// with \n, and "What real peers do" for UDP from the protocol port. docs/protocol.md puts the first
 // under "MUST send", but every peer must accept frames without it too ("Tolerate on input"), so a
 // peer that gets it wrong still works with careful peers: reported here, it does not fail the run.
 import { setTimeout as delay } from "node:timers/promises";
@@ -9,7 +9,7 @@ import { describeForm, frameForm } from "../frame-form.js";
 import type { UdpAnswer } from "./discovery.js";
 import { judgeIdAgainstClock } from "../../policy/id-clock.js";
 
-/** The reference peer refuses any frame over 4 MiB (PROTOCOL.md "Frames have size limits"). */
+/** The reference peer refuses any frame over 4 MiB (docs/protocol.md "Frames have size limits"). */
 const COMMON_FRAME_LIMIT = 4 * 1024 * 1024;
 /** What p2pchat answers with at most ([TCP] hello_reply_budget), and a size every peer seen reads. */
 const COMFORTABLE_REPLY = 1024 * 1024;
@@ -108,7 +108,7 @@ function checkCompact(ctx: ProbeContext, frames: SeenFrame[], udpAnswer: UdpAnsw
 }
 
 /**
- * PROTOCOL.md "Clocks are wrong": ids are the sender's clock in ms, and every peer keeps the newest
+ * docs/protocol.md "Clocks are wrong": ids are the sender's clock in ms, and every peer keeps the newest
  * 100 by id, so a clock in microseconds or hours ahead pushes the present out of every history
  * (p2pchat refuses such ids). The target's new_messages were written during this run: their ids
  * must be close to the probe's clock.
@@ -149,7 +149,7 @@ function checkIds(ctx: ProbeContext, frames: SeenFrame[]): void {
   else check.pass(`the ids of its ${judged} new_message${judged === 1 ? "" : "s"} are milliseconds within minutes of the probe's clock`);
 }
 
-/** PROTOCOL.md "Frames have size limits": a hello reply too large for a peer means it never joins. */
+/** docs/protocol.md "Frames have size limits": a hello reply too large for a peer means it never joins. */
 function checkReplySize(ctx: ProbeContext, frames: SeenFrame[]): void {
   const check = ctx.check("hello-reply-size");
   const replies = frames.filter((f) => f.item.decoded.ok && f.item.decoded.value.status === "ok" && "messages" in f.item.decoded.value);

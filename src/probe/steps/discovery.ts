@@ -1,4 +1,4 @@
-// PROTOCOL.md §1: a peer that hears a hello answers the sender, unicast, to the datagram's source
+// docs/protocol.md §1: a peer that hears a hello answers the sender, unicast, to the datagram's source
 // address and port: {"status":"ok","peer_id":"..."}.
 import { isPeerId, PEER_ID_RULE } from "../../protocol/peer-id.js";
 import type { ProbeContext } from "../context.js";

@@ -1,4 +1,4 @@
-// PROTOCOL.md §2 and "Framing": a new_message before hello is refused; a malformed command and
+// docs/protocol.md §2 and "Framing": a new_message before hello is refused; a malformed command and
 // anything that is not a JSON object is answered {"status":"error","message":"<why>"}, nothing of
 // it is stored, and the connection stays usable.
 import { encodeFrame } from "../../protocol/encoder.js";

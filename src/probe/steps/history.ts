@@ -1,5 +1,5 @@
 // The checks decided by the target's history as a whole: what must not have been stored, the
-// shape of every history it sent (PROTOCOL.md §2, Identity) and, without --stress, the limit (§3).
+// shape of every history it sent (docs/protocol.md §2, Identity) and, without --stress, the limit (§3).
 import type { ProbeContext } from "../context.js";
 import { checkHistory } from "../history-shape.js";
 import { HISTORY_LIMIT } from "./stress.js";

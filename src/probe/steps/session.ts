@@ -1,4 +1,4 @@
-// PROTOCOL.md §2: connect, say hello, get the whole history back; send a new_message, get an ack;
+// docs/protocol.md §2: connect, say hello, get the whole history back; send a new_message, get an ack;
 // the receiver stores it under the peer_id the connection introduced itself with.
 import { describeReply, type ProbeContext } from "../context.js";
 import { accepted } from "../target-connection.js";

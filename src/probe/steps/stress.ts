@@ -6,7 +6,7 @@ import { describeReply, type ProbeContext } from "../context.js";
 import { accepted } from "../target-connection.js";
 import { expectAccepted, expectHelloAnswers, type Outgoing } from "./accepts.js";
 
-/** PROTOCOL.md §3: a peer keeps only the newest 100 messages. */
+/** docs/protocol.md §3: a peer keeps only the newest 100 messages. */
 export const HISTORY_LIMIT = 100;
 /** Enough beyond the limit that the oldest of them must go. */
 const HISTORY_FILL = HISTORY_LIMIT + 5;
@@ -69,7 +69,7 @@ function outgoing(ctx: ProbeContext, count: number, what: string): Outgoing[] {
   }));
 }
 
-/** Sends HISTORY_FILL messages one at a time, each after the last one's ack (PROTOCOL.md). */
+/** Sends HISTORY_FILL messages one at a time, each after the last one's ack (docs/protocol.md). */
 async function checkHistoryLimit(ctx: ProbeContext): Promise<void> {
   const check = ctx.check("history-limit");
   const before = await ctx.fetchHistory();

@@ -1,4 +1,4 @@
-// PROTOCOL.md "Framing", "Tolerate on input": CR LF; no terminator at all; a frame split over many
+// docs/protocol.md "Framing", "Tolerate on input": CR LF; no terminator at all; a frame split over many
 // reads, even inside a multi-byte UTF-8 character; several frames in one read; pretty-printed JSON;
 // a message_id sent as a JSON number. And "What real peers do": unsolicited status frames are
 // ignored, never answered (answering starts ping-pong between two peers).
