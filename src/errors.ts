@@ -45,12 +45,12 @@ const CATALOGUE = {
   E_INVALID_UTF8: {
     kind: "frame",
     meaning: "A frame's bytes are not valid UTF-8.",
-    hint: "sent text that is not UTF-8: its program must encode frames as UTF-8 (PROTOCOL.md \"Framing\").",
+    hint: "sent text that is not UTF-8: its program must encode frames as UTF-8 (docs/protocol.md \"Framing\").",
   },
   E_NOT_OBJECT: {
     kind: "frame",
     meaning: "A frame is valid JSON but not an object (an array, a string, a number, ...).",
-    hint: "sent JSON that is not an object: every frame must be one JSON object (PROTOCOL.md \"Framing\").",
+    hint: "sent JSON that is not an object: every frame must be one JSON object (docs/protocol.md \"Framing\").",
   },
   E_TOO_DEEP: {
     kind: "frame",
@@ -77,7 +77,7 @@ const CATALOGUE = {
   E_UNKNOWN_COMMAND: {
     kind: "command",
     meaning: "A frame names a command other than hello and new_message.",
-    hint: "sent a command this protocol does not have: only hello and new_message exist (PROTOCOL.md §2).",
+    hint: "sent a command this protocol does not have: only hello and new_message exist (docs/protocol.md §2).",
   },
   E_BAD_PEER_ID: {
     kind: "command",
@@ -87,7 +87,7 @@ const CATALOGUE = {
   E_NOT_INTRODUCED: {
     kind: "command",
     meaning: "A new_message came on a connection that has not said hello.",
-    hint: "sent a message before its hello: a connection must start with {\"command\":\"hello\",...} (PROTOCOL.md §2).",
+    hint: "sent a message before its hello: a connection must start with {\"command\":\"hello\",...} (docs/protocol.md §2).",
   },
   E_BAD_MESSAGE_ID: {
     kind: "command",
@@ -214,7 +214,7 @@ const CATALOGUE = {
   E_NO_ACK: {
     kind: "connection",
     meaning: "A message of ours was dropped for a peer after [TCP] max_send_attempts connections without an ack.",
-    hint: "never acks our messages: its program may not answer new_message (PROTOCOL.md §2).",
+    hint: "never acks our messages: its program may not answer new_message (docs/protocol.md §2).",
   },
   E_REFUSED_BY_PEER: {
     kind: "connection",
@@ -244,7 +244,7 @@ const CATALOGUE = {
   E_BUSY: {
     kind: "connection",
     meaning: "A message was to be sent while the ack of the previous one is awaited (one frame at a time); it stays queued.",
-    hint: "has not acked our previous message yet: the next one waits for it (PROTOCOL.md \"What real peers do\").",
+    hint: "has not acked our previous message yet: the next one waits for it (docs/protocol.md \"What real peers do\").",
   },
 
   // HTTP API (src/http/*).
