@@ -9,7 +9,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { createLan, repoRoot, requireLan, type LanHost, type LanProcess } from "../lan/netns.js";
+import { createLan, repoRoot, requireLan, requireRefpeer, type LanHost, type LanProcess } from "../lan/netns.js";
 import { historyOf, httpUp, send } from "../lan/scenario.js";
 import { waitFor } from "../support/wait.js";
 
@@ -50,7 +50,7 @@ function waitForOutput(process: LanProcess, pattern: RegExp, what: string, timeo
 }
 
 test("npm pack: the tarball installs, its types compile strict, and it chats with the reference peer", async (t) => {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   const work = mkdtempSync(path.join(tmpdir(), "p2pchat-pack-"));
   t.after(() => rmSync(work, { recursive: true, force: true }));
 
