@@ -21,6 +21,7 @@ describe("the p2pchat command", () => {
       assert.ok(help.stdout.includes(flag), `help names ${flag}`);
     }
     assert.match(run(["--version"]).stdout, /^\d+\.\d+\.\d+\n$/);
+    assert.match(help.stdout, /75 a port is in use/, "help names the exit code of a taken port");
   });
 
   it("stops with exit 78 and one line naming file, key, value and expectation on a bad config", (t) => {
