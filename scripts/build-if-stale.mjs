@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm start` runs this first: it rebuilds only when a source is newer than what the last build
 // wrote. Running tsc on every start cost 4–7 s before the peer answered, on an unchanged tree.
+// What a rebuild prints goes to stderr, and nothing is printed when nothing changed: stdout is the
+// peer's, so `npm start -- --version` or `--help` print what p2pchat prints (after npm's banner).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -34,6 +36,7 @@ function lastBuild() {
 
 const newestInput = Math.max(...INPUTS.map(newestMtime));
 if (newestInput > lastBuild()) {
-  const result = spawnSync("npm", ["run", "build"], { stdio: "inherit" });
+  process.stderr.write("p2pchat: sources changed since the last build: building first (npm run build)\n");
+  const result = spawnSync("npm", ["run", "build"], { stdio: ["ignore", process.stderr, process.stderr] });
   process.exit(result.status ?? 1);
 }

@@ -251,10 +251,17 @@ function setLive(live: boolean, text: string): void {
 function connectEvents(): void {
   const source = new EventSource("/events");
   source.addEventListener("open", () => {
-    setLive(true, "live");
     // The stream is open first, then the state is loaded: an event in between is not lost, and
-    // one that is also in the loaded state is shown once (messages are keyed by id).
-    refresh().catch((err: unknown) => setLive(false, `cannot load: ${(err as Error).message}`));
+    // one that is also in the loaded state is shown once (messages are keyed by id). "live" only
+    // once the state is in: an empty chat under a green "live" reads as "nobody has written".
+    refresh().then(
+      () => {
+        ui.messages.removeAttribute("aria-busy");
+        // The stream may have dropped while we loaded: then "reconnecting…" stays.
+        if (source.readyState === EventSource.OPEN) setLive(true, "live");
+      },
+      (err: unknown) => setLive(false, `cannot load: ${(err as Error).message}`),
+    );
   });
   source.addEventListener("error", () => {
     // EventSource reconnects by itself (the daemon sends `retry:`); say so meanwhile.

@@ -76,8 +76,8 @@ export function daemonUrl(values: { config?: string | undefined; "http-port"?: s
   try {
     ({ config } = loadConfig(argv));
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(`config error: ${err.message}`, EX_CONFIG);
-    if (err instanceof UsageError) throw new CliError(err.message, EX_USAGE);
+    if (err instanceof ConfigError) throw new CliError(`p2pchat: config error: ${err.message}`, EX_CONFIG);
+    if (err instanceof UsageError) throw new CliError(`p2pchat: ${err.message}`, EX_USAGE);
     throw err;
   }
   const { bind, port } = config.http;

@@ -1,5 +1,5 @@
 import { describeChange } from "../config/reload.js";
-import { ConfigError, EX_CONFIG, EX_USAGE, loadConfig, UsageError } from "../config/load.js";
+import { ConfigError, EX_CONFIG, EX_PORT_IN_USE, EX_USAGE, loadConfig, UsageError } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import { createLogger, underJournald, type Logger } from "../log/logger.js";
 import { ChatNode, shownBroadcast } from "../node.js";
@@ -54,6 +54,8 @@ export async function runDaemon(argv: string[]): Promise<void> {
   try {
     await starting;
   } catch (err) {
+    const taken = portInUse(err, config);
+    if (taken) exit(EX_PORT_IN_USE, taken, logger);
     exit(1, `cannot start: ${(err as Error).message}`, logger);
   }
   if (stopping) return;
@@ -103,9 +105,32 @@ async function tellSystemd(assignments: string[], logger: Logger): Promise<void>
   else logger.error(`could not tell systemd ${assignments[0]}: ${outcome.reason}`);
 }
 
-/** Ends the process with one error line; under journald without a logger yet, with its priority. */
+/**
+ * The one line for a port someone else holds (the raw `listen EADDRINUSE: address already in use
+ * 0.0.0.0:9876` names neither the cause a newcomer meets, a second p2pchat, nor the way out).
+ * undefined for any other error.
+ */
+export function portInUse(err: unknown, config: Config): string | undefined {
+  const error = err as NodeJS.ErrnoException & { port?: unknown; address?: unknown };
+  if (error?.code !== "EADDRINUSE") return undefined;
+  const port = typeof error.port === "number" ? error.port : undefined;
+  // UDP fails in bind(), TCP and HTTP in listen(); HTTP is told apart by its own port.
+  const http = error.syscall === "listen" && port === config.http.port && port !== config.port;
+  const where = http
+    ? `HTTP port ${config.http.port} on ${config.http.bind}`
+    : `port ${config.port} (UDP and TCP) on ${typeof error.address === "string" ? error.address : "0.0.0.0"}`;
+  return `cannot start: ${where} is already in use. Is another p2pchat running? Try: p2pchat status. ` +
+    `Or choose another port with ${http ? "--http-port" : "--port"}.`;
+}
+
+/**
+ * Ends the process with one error line. Before the logger exists (a bad flag or config) the line
+ * starts with "p2pchat: ", like every other CLI error; under journald it goes without (the journal
+ * names the program on every line) and with its priority.
+ */
 function exit(code: number, text: string, logger?: Logger): never {
   if (logger) logger.error(text);
-  else process.stderr.write(text.split("\n").map((line) => (underJournald() ? `<3>${line}` : line)).join("\n") + "\n");
+  else if (underJournald()) process.stderr.write(text.split("\n").map((line) => `<3>${line}`).join("\n") + "\n");
+  else process.stderr.write(`p2pchat: ${text}\n`);
   process.exit(code);
 }

@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
       allowPositionals: false,
     }).values;
   } catch (err) {
-    process.stderr.write(`install-service: ${(err as Error).message.replace(/\s*\n\s*/g, " ")}\n${USAGE}\n`);
+    process.stderr.write(`p2pchat install-service: ${(err as Error).message.replace(/\s*\n\s*/g, " ")}\n${USAGE}\n`);
     return EX_USAGE;
   }
   if (flags.help) {
@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (flags.uninstall && flags["no-start"]) {
-    process.stderr.write("install-service: --no-start makes no sense with --uninstall\n");
+    process.stderr.write("p2pchat install-service: --no-start makes no sense with --uninstall\n");
     return EX_USAGE;
   }
   const say = (line: string) => process.stdout.write(line + "\n");
@@ -53,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (!(err instanceof InstallError)) throw err;
-    process.stderr.write(`install-service: ${err.message}\n`);
+    process.stderr.write(`p2pchat install-service: ${err.message}\n`);
     return err.exitCode;
   }
 }

@@ -1,7 +1,7 @@
 import type { HealthAnswer } from "../http/wire.js";
 import {
-  DAEMON_ADDRESS_HELP, DAEMON_ADDRESS_OPTIONS, DaemonClient, daemonUrl, EXIT_CODES_HELP, parseCommandLine,
-  runCommand, type CommandModule,
+  CliError, DAEMON_ADDRESS_HELP, DAEMON_ADDRESS_OPTIONS, DaemonClient, daemonUrl, EX_UNAVAILABLE, EXIT_CODES_HELP,
+  parseCommandLine, runCommand, type CommandModule,
 } from "./client.js";
 import { colourWanted, createStyle, duration, safeJson, safeLine, table } from "./terminal.js";
 
@@ -11,8 +11,10 @@ Says whether the local daemon is running, and how: its peer_id, version, uptime,
 how many messages it holds and how its peers are connected. Exit code 0 when it runs, 69 when
 it does not: usable in scripts as 'p2pchat status >/dev/null && ...'.
 
-  --json              the daemon's GET /health answer: {"status":"ok","peer_id":...,"uptime_s":...,
-                      "messages":...,"peers":{"known":...,"both":...,"one_way":...,"not_connected":...}}
+  --json              {"running":true} and the daemon's GET /health answer: {"running":true,
+                      "status":"ok","peer_id":...,"uptime_s":...,"messages":...,"peers":{"known":...,
+                      "both":...,"one_way":...,"not_connected":...}}; when it does not run (exit 69)
+                      {"running":false,"url":"http://127.0.0.1:8000/","error":"..."}
   -h, --help          this help
 
 ${DAEMON_ADDRESS_HELP}
@@ -27,9 +29,20 @@ export const command: CommandModule = {
       return 0;
     }
     const client = new DaemonClient(daemonUrl(values));
-    const health = await client.get<HealthAnswer>("/health");
+    let health: HealthAnswer;
+    try {
+      health = await client.get<HealthAnswer>("/health");
+    } catch (err) {
+      // A script reading --json gets an answer on stdout in every case it can act on: "not
+      // running" is one (the line on stderr says the same for a person).
+      if (values.json && err instanceof CliError && err.exitCode === EX_UNAVAILABLE) {
+        const error = err.message.replace(/^p2pchat: /, "");
+        process.stdout.write(safeJson({ running: false, url: client.base.href, error }, 2) + "\n");
+      }
+      throw err;
+    }
     if (values.json) {
-      process.stdout.write(safeJson(health, 2) + "\n");
+      process.stdout.write(safeJson({ running: true, ...health }, 2) + "\n");
       return 0;
     }
     const style = createStyle(colourWanted(process.stdout));

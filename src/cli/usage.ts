@@ -12,7 +12,9 @@ ${DAEMON_FLAGS_HELP}
 HTTP API: GET /messages, GET /send?message=<text>  (e.g. curl http://127.0.0.1:8000/messages);
 the chat page at http://127.0.0.1:8000/, and GET /peers, /health, /events, POST /send.
 
-Signals: SIGTERM or SIGINT stops the peer (exit 0); SIGHUP re-reads the config file.`;
+Signals: SIGTERM or SIGINT stops the peer (exit 0); SIGHUP re-reads the config file.
+Exit codes: 0 stopped by a signal; 1 could not start; 64 bad command line; 75 a port is in use
+(another p2pchat?); 78 bad config file or flag.`;
 
 export function usage(): string {
   const names = Object.keys(SUBCOMMANDS);

@@ -3,6 +3,9 @@
 export const EX_CONFIG = 78;
 /** Exit status for a command line the daemon cannot make sense of (sysexits.h EX_USAGE). */
 export const EX_USAGE = 64;
+/** Exit status when a port the daemon needs is taken, most often by another p2pchat (sysexits.h
+ * EX_TEMPFAIL: it may work later, once the other program stops; systemd's Restart= retries it). */
+export const EX_PORT_IN_USE = 75;
 
 /**
  * A setting that cannot be used. The message is one line, so that it reads whole in

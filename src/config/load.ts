@@ -13,7 +13,7 @@ import { readConfigFile, settingsInFile } from "./ini-file.js";
 import { COMMAND_LINE_ORDER, ORDER_RULES, SETTINGS, type Setting } from "./settings.js";
 import type { Config } from "./types.js";
 
-export { EX_CONFIG, EX_USAGE, ConfigError, UsageError } from "./errors.js";
+export { EX_CONFIG, EX_PORT_IN_USE, EX_USAGE, ConfigError, UsageError } from "./errors.js";
 export { DAEMON_FLAGS_HELP } from "./flags.js";
 export type { SystemFacts } from "./defaults.js";
 

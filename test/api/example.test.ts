@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { createLan, repoRoot, requireLan, type LanHost, type LanProcess } from "../lan/netns.js";
+import { createLan, repoRoot, requireLan, requireRefpeer, type LanHost, type LanProcess } from "../lan/netns.js";
 import { historyOf, httpUp, send } from "../lan/scenario.js";
 import { waitFor } from "../support/wait.js";
 
@@ -14,7 +14,7 @@ function waitForOutput(process: LanProcess, pattern: RegExp, what: string, timeo
 }
 
 test("the echo bot example joins the room and answers the reference peer's !echo", async (t) => {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   const lan = await createLan({ hosts: 2 });
   t.after(() => lan.destroy());
   const [refHost, botHost] = lan.hosts as [LanHost, LanHost];

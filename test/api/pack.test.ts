@@ -3,13 +3,13 @@
 // peer on a LAN of network namespaces. Needs the npm registry for p2pchat's own dependencies.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { createLan, repoRoot, requireLan, type LanHost, type LanProcess } from "../lan/netns.js";
+import { createLan, repoRoot, requireLan, requireRefpeer, type LanHost, type LanProcess } from "../lan/netns.js";
 import { historyOf, httpUp, send } from "../lan/scenario.js";
 import { waitFor } from "../support/wait.js";
 
@@ -50,7 +50,7 @@ function waitForOutput(process: LanProcess, pattern: RegExp, what: string, timeo
 }
 
 test("npm pack: the tarball installs, its types compile strict, and it chats with the reference peer", async (t) => {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   const work = mkdtempSync(path.join(tmpdir(), "p2pchat-pack-"));
   t.after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -115,4 +115,28 @@ test("npm pack: the tarball installs, its types compile strict, and it chats wit
   await waitFor(async () => Object.values(await historyOf(lan, refHost))
     .some((m) => m.peer_id === "ts-user" && m.message === "hello from the installed package"),
   { timeoutMs: 5_000, what: "the script's message in ref's history" });
+});
+
+test("npm install -g of the tarball puts a working p2pchat on PATH", async (t) => {
+  const work = mkdtempSync(path.join(tmpdir(), "p2pchat-global-"));
+  t.after(() => rmSync(work, { recursive: true, force: true }));
+  // --ignore-scripts: the test run has just built dist/, which is what the tarball ships.
+  const packed = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: repoRoot });
+  const [info] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+  assert.ok(info, packed.stdout);
+  const prefix = path.join(work, "prefix");
+  // --offline: the tests reach no registry; p2pchat's one dependency is in npm's cache after `npm ci`.
+  // Nothing is built on install (npm runs no `prepare` for a tarball): the tarball's dist/ is used as is.
+  const installed = await run("npm", ["install", "-g", "--prefix", prefix, "--offline", "--no-audit", "--no-fund",
+    path.join(work, info.filename)], { cwd: work, timeout: 60_000 })
+    .catch((err: { stderr?: string; message: string }) => {
+      throw new Error(`npm install -g failed (is ini in npm's cache? npm ci puts it there):\n${err.stderr ?? err.message}`);
+    });
+  assert.doesNotMatch(installed.stderr, /npm (ERR|error)/);
+  // As a user types it: the bare name, found on PATH, from a directory that is not the checkout.
+  const env = { ...process.env, PATH: `${path.join(prefix, "bin")}:${process.env.PATH ?? ""}` };
+  const version = await run("p2pchat", ["--version"], { cwd: work, env });
+  assert.equal(version.stdout, `${JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).version}\n`);
+  const help = await run("p2pchat", ["--help"], { cwd: work, env });
+  assert.match(help.stdout, /^p2pchat \d+\.\d+\.\d+: a peer of the classroom LAN chat protocol\n/);
 });

@@ -130,7 +130,8 @@ describe("p2pchat send, messages, peers and status", () => {
     assert.match(status.stdout, /^p2pchat \d+\.\d+\.\d+ is running as cli-alice \(up \d+ s\)$/m);
     assert.match(status.stdout, new RegExp(`chat page +http://${host.replace(/\./g, "\\.")}:${httpPort}/`));
     assert.match(status.stdout, /peers +none heard yet/);
-    const json = JSON.parse(cli(["status", "--json"]).stdout) as { status: string; peer_id: string; messages: number };
+    const json = JSON.parse(cli(["status", "--json"]).stdout) as { running: boolean; status: string; peer_id: string; messages: number };
+    assert.equal(json.running, true);
     assert.equal(json.status, "ok");
     assert.equal(json.peer_id, "cli-alice");
     assert.ok(json.messages >= 1);
@@ -186,10 +187,29 @@ describe("p2pchat send, messages, peers and status", () => {
     assert.equal(cli(["status", "surplus"]).status, 64);
     const config = cli(["status", "--config", "nonexistent.ini"]);
     assert.equal(config.status, 78);
-    assert.match(config.stderr, /^config error: command line: --config = "nonexistent\.ini": expected a readable file/);
+    assert.match(config.stderr, /^p2pchat: config error: command line: --config = "nonexistent\.ini": expected a readable file/);
     const huge = cli(["send"], { input: "x".repeat(1024 * 1024 + 10) });
     assert.equal(huge.status, 1);
     assert.match(huge.stderr, /^p2pchat: the daemon refused: body over \d+ bytes\n$/);
+  });
+});
+
+describe("the CLI's errors", () => {
+  it("start with p2pchat: (or p2pchat <command>:) whatever the mistake, with the documented exit codes", () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [["--bogus"], 64, /^p2pchat: Unknown option '--bogus' \(known: --config, .*\)\nSee p2pchat --help\.\n$/],
+      [["--port", "0"], 78, /^p2pchat: config error: command line: --port = "0": expected an integer from 1 to 65535\n$/],
+      [["bogus"], 64, /^p2pchat: unknown command "bogus"\nSee p2pchat --help\.\n$/],
+      [["status", "--bogus"], 64, /^p2pchat status: Unknown option '--bogus'.*\nSee p2pchat status --help\.\n$/],
+      [["status", "--http-port", "0"], 78, /^p2pchat: config error: command line: --http-port = "0"/],
+      [["install-service", "--bogus"], 64, /^p2pchat install-service: Unknown option '--bogus'/],
+    ];
+    for (const [args, status, stderr] of cases) {
+      const result = p2pchat(args);
+      assert.equal(result.status, status, `${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, stderr);
+      assert.equal(result.stdout, "");
+    }
   });
 });
 
@@ -199,12 +219,14 @@ describe("the CLI with no daemon running", () => {
     const [host] = loopbackHosts(1) as [string];
     const dir = mkdtempSync(join(tmpdir(), "p2pchat-nodaemon-"));
     try {
-      for (const args of [["send", "hello"], ["messages"], ["messages", "--follow"], ["peers"], ["status", "--json"]]) {
+      const why = `the daemon is not running: nothing answers at http://${host}:${port} (connection refused). Start it with: p2pchat`;
+      for (const args of [["send", "hello"], ["messages"], ["messages", "--follow"], ["peers"], ["status"], ["status", "--json"]]) {
         const result = p2pchat([...args, "--http-port", port, "--http-bind", host], { cwd: dir });
         assert.equal(result.status, 69, `${args.join(" ")}: ${result.stderr}`);
-        assert.equal(result.stdout, "");
-        assert.equal(result.stderr,
-          `p2pchat: the daemon is not running: nothing answers at http://${host}:${port} (connection refused). Start it with: p2pchat\n`);
+        assert.equal(result.stderr, `p2pchat: ${why}\n`);
+        // A script asking for JSON gets JSON on stdout for "not running" too, not an empty string.
+        if (args.includes("--json")) assert.deepEqual(JSON.parse(result.stdout), { running: false, url: `http://${host}:${port}/`, error: why });
+        else assert.equal(result.stdout, "");
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -21,6 +21,7 @@ describe("the p2pchat command", () => {
       assert.ok(help.stdout.includes(flag), `help names ${flag}`);
     }
     assert.match(run(["--version"]).stdout, /^\d+\.\d+\.\d+\n$/);
+    assert.match(help.stdout, /75 a port is in use/, "help names the exit code of a taken port");
   });
 
   it("stops with exit 78 and one line naming file, key, value and expectation on a bad config", (t) => {
@@ -44,6 +45,33 @@ describe("the p2pchat command", () => {
     const flag = run(["--port", "0"]);
     assert.equal(flag.status, 78);
     assert.match(flag.stderr, /command line: --port = "0": expected an integer from 1 to 65535/);
+  });
+
+  it("says in one line what to do when a port is taken, and exits 75", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "p2pchat-inuse-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const [host] = loopbackHosts(1) as [string];
+    const [port, httpPort] = [await freePort(), await freePort()];
+    const flags = (p: number, h: number) =>
+      ["--peer-id", "first", "--port", String(p), "--broadcast", host, "--http-port", String(h), "--http-bind", host];
+    const first = spawn(process.execPath, [CLI, ...flags(port, httpPort)], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    t.after(() => first.kill("SIGKILL"));
+    let output = "";
+    first.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(() => output.includes("listening"), { timeoutMs: 10_000, what: "the first daemon to listen" });
+
+    const second = run(flags(port, await freePort()), dir);
+    assert.equal(second.status, 75, second.stderr);
+    const lines = second.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 2, "the starting line, then one error line");
+    assert.match(lines[1]!, new RegExp(`cannot start: port ${port} \\(UDP and TCP\\) on 0\\.0\\.0\\.0 is already in use\\. ` +
+      "Is another p2pchat running\\? Try: p2pchat status\\. Or choose another port with --port\\.$"));
+    assert.doesNotMatch(second.stderr, /EADDRINUSE/);
+
+    const http = run(flags(await freePort(), httpPort), dir);
+    assert.equal(http.status, 75, http.stderr);
+    assert.match(http.stderr, new RegExp(`cannot start: HTTP port ${httpPort} on ${host.replace(/\./g, "\\.")} is already in use\\. ` +
+      "Is another p2pchat running\\? Try: p2pchat status\\. Or choose another port with --http-port\\.\\n$"));
   });
 
   it("loads the seed's config/config.ini as it is from the working directory", async (t) => {

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import { once } from "node:events";
 import { test } from "node:test";
 import { performance } from "node:perf_hooks";
-import { createLan, requireLan, running, withLan, type Lan, type LanHost } from "./netns.js";
+import { createLan, requireLan, requireRefpeer, running, withLan, type Lan, type LanHost } from "./netns.js";
 import { httpUp } from "./scenario.js";
 import { waitFor } from "../support/wait.js";
 
@@ -53,7 +53,7 @@ function assertPresent(f: Footprint): void {
 
 
 test("two reference peers find each other by broadcast, connect both ways and chat", async (t) => {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   const lan = await createLan({ hosts: 2 });
   t.after(() => lan.destroy());
   const [h1, h2] = lan.hosts as [LanHost, LanHost];
@@ -101,7 +101,7 @@ test("two reference peers find each other by broadcast, connect both ways and ch
 });
 
 test("destroy() stops every process and removes namespaces, veths and bridge; twice is fine", async (t) => {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   const started = performance.now();
   const lan = await createLan({ hosts: 4 });
   const created = performance.now() - started;
@@ -159,7 +159,7 @@ test("a LAN without processes is created and destroyed quickly", async (t) => {
 });
 
 test("a scenario that throws still cleans up everything", async (t) => {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   let f: Footprint | undefined;
   await assert.rejects(
     withLan({ hosts: 2 }, async (lan) => {
@@ -225,7 +225,7 @@ async function interruptedChild(
 }
 
 test("a test process that is interrupted leaves nothing behind", async (t) => {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   for (const ending of ["SIGTERM", "SIGINT", "throw"] as const) {
     await t.test(`ended by ${ending}`, async () => {
       const f = await interruptedChild(ending);
@@ -247,7 +247,7 @@ test("a test process that is interrupted leaves nothing behind", async (t) => {
 });
 
 test("setLink() cuts a host off the LAN and reconnects it", async (t) => {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   await withLan({ hosts: 1 }, async (lan) => {
     const [h1] = lan.hosts as [LanHost];
     lan.spawnRefpeer(h1, { peerId: "island" });

@@ -1,11 +1,11 @@
 // Interop with the independent reference peer, one of them as sloppy as real classmates' peers.
 import { performance } from "node:perf_hooks";
 import { test } from "node:test";
-import { createLan, requireLan, type LanHost } from "./netns.js";
+import { createLan, requireLan, requireRefpeer, type LanHost } from "./netns.js";
 import { httpUp, send, waitForEverywhere, waitForMesh } from "./scenario.js";
 
 test("two p2pchat and two reference peers (one --no-newline --chunked): every message reaches all four", async (t) => {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   const lan = await createLan({ hosts: 4 });
   t.after(() => lan.destroy());
   const hosts = lan.hosts as [LanHost, LanHost, LanHost, LanHost];

@@ -410,7 +410,7 @@ export function lanAvailable(): { ok: boolean; why?: string } {
 
 function probeAvailability(): { ok: boolean; why?: string } {
   if (process.platform !== "linux") return { ok: false, why: `network namespaces need Linux (this is ${process.platform})` };
-  if (process.getuid?.() !== 0) return { ok: false, why: "LAN tests need root (network namespaces, bridges, veths)" };
+  if (process.getuid?.() !== 0) return { ok: false, why: "needs root (LAN tests make network namespaces, bridges and veths)" };
   const ns = `${nextId()}-probe`;
   try {
     execFileSync("ip", ["netns", "add", ns], { stdio: ["ignore", "ignore", "pipe"] });
@@ -439,6 +439,19 @@ export function requireLan(t: TestContext): boolean {
   const { ok, why } = lanAvailable();
   if (ok) return true;
   if (process.env.CI) throw new Error(`LAN tests cannot run on this CI machine: ${why}`);
+  t.skip(why);
+  return false;
+}
+
+/**
+ * For the top of a test that runs the reference peer: true if refpeer.py is there. A clone without
+ * ../shared (it is not in this repository) skips these tests saying so; CI fails instead.
+ */
+export function requireRefpeer(t: TestContext): boolean {
+  const script = refpeerPath();
+  if (fs.existsSync(script)) return true;
+  const why = `needs the reference peer at ${script} (shared/ cloned beside the repo, or P2PCHAT_REFPEER)`;
+  if (process.env.CI) throw new Error(`reference-peer tests cannot run on this CI machine: ${why}`);
   t.skip(why);
   return false;
 }

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import type { ProbeReport } from "../../src/probe/report.js";
 import { renderText } from "../../src/probe/render.js";
-import { createLan, repoRoot, requireLan, type Lan, type LanHost } from "./netns.js";
+import { createLan, repoRoot, requireLan, requireRefpeer, type Lan, type LanHost } from "./netns.js";
 import { httpUp } from "./scenario.js";
 
 interface Target {
@@ -60,7 +60,7 @@ function assertAllPass(report: ProbeReport, name: string, except: string[] = [])
 }
 
 test("p2pchat probe: the reference peer plain and with each quirk, and p2pchat, get their known verdicts", async (t) => {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   // Each target has a host of its own, and so does each target's probe (the probe listens on the
   // protocol port), so that all probes run at once.
   const lan = await createLan({ hosts: 2 * TARGETS.length });

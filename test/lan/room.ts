@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { createLan, repoRoot, requireLan, type Lan, type LanHost, type LanProcess } from "./netns.js";
+import { createLan, repoRoot, requireLan, requireRefpeer, type Lan, type LanHost, type LanProcess } from "./netns.js";
 import { httpUp, send, waitForEverywhere, waitForMesh } from "./scenario.js";
 import { waitFor } from "../support/wait.js";
 
@@ -31,7 +31,7 @@ export async function inRoom(
   t: Parameters<typeof requireLan>[0], attackers: number, body: (room: Room) => Promise<void>,
   options: { p2pchatArgs?: (lan: Lan) => string[] } = {},
 ): Promise<void> {
-  if (!requireLan(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t)) return;
   const lan = await createLan({ hosts: 3 + attackers });
   try {
     const [attacked, second, reference, ...spare] = lan.hosts as [LanHost, LanHost, LanHost, ...LanHost[]];

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, it } from "node:test";
-import { requireLan, withSites, type Lan, type LanHost } from "./netns.js";
+import { requireLan, requireRefpeer, withSites, type Lan, type LanHost } from "./netns.js";
 import { historyOf, httpUp, send } from "./scenario.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -58,7 +58,7 @@ async function converged(hosts: Array<{ lan: Lan; host: LanHost }>, texts: strin
 
 describe("one room across networks", { concurrency: true }, () => {
   it("a static link across a router: reference peers chat both ways, late joiners catch up, a 20 s cut converges", async (t) => {
-    if (!requireLan(t)) return;
+    if (!requireLan(t) || !requireRefpeer(t)) return;
     await withSites({ hosts: 3, joint: "router" }, async ({ a, b }) => {
       const [siteA, refA, lateA] = a.hosts as [LanHost, LanHost, LanHost];
       const [siteB, refB, lateB] = b.hosts as [LanHost, LanHost, LanHost];
@@ -100,7 +100,7 @@ describe("one room across networks", { concurrency: true }, () => {
   });
 
   it("a dual-homed p2pchat with no broadcast address joins the LANs on its two interfaces", async (t) => {
-    if (!requireLan(t)) return;
+    if (!requireLan(t) || !requireRefpeer(t)) return;
     await withSites({ hosts: 2, joint: "dual-homed" }, async ({ a, b, joint }) => {
       const [refA, lateA] = a.hosts.filter((h) => h !== joint) as [LanHost, LanHost];
       const [refB, lateB] = b.hosts as [LanHost, LanHost];
@@ -126,7 +126,7 @@ describe("one room across networks", { concurrency: true }, () => {
   });
 
   it("a restart dials its remembered peers by unicast, with no broadcast answered", async (t) => {
-    if (!requireLan(t)) return;
+    if (!requireLan(t) || !requireRefpeer(t)) return;
     await withSites({ hosts: 1, joint: "router" }, async ({ a, b }) => {
       const [site] = a.hosts.filter((h) => h.name !== "router") as [LanHost];
       const [far] = b.hosts as [LanHost];

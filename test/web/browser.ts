@@ -8,13 +8,36 @@ import { chromium, type BrowserContext } from "playwright-core";
 
 export const CHROMIUM = process.env.P2PCHAT_CHROMIUM ?? "/usr/bin/chromium";
 
+/** The colour emoji font the page test checks the page draws with (Debian fonts-noto-color-emoji). */
+const EMOJI_FONT = "NotoColorEmoji.ttf";
+const FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", path.join(os.homedir(), ".local/share/fonts")];
+
+function hasFile(dir: string, name: string): boolean {
+  try {
+    return fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).some((entry) => path.basename(entry) === name);
+  } catch {
+    return false; // no such directory
+  }
+}
+
+/** What the browser test needs and this machine lacks, as Debian packages; empty when all is there. */
+export function missingForBrowser(): string[] {
+  const missing: string[] = [];
+  if (!fs.existsSync(CHROMIUM)) missing.push("chromium");
+  if (!FONT_DIRS.some((dir) => hasFile(dir, EMOJI_FONT))) missing.push("fonts-noto-color-emoji");
+  return missing;
+}
+
 /**
- * For the top of a browser test: true if Chromium is installed. Otherwise the test is skipped,
- * except on CI (CI set), where a missing browser must fail rather than pass as skipped.
+ * For the top of a browser test: true if Chromium and the colour emoji font are installed.
+ * Otherwise the test is skipped naming both packages (installing only Chromium would turn the
+ * skip into a failure on the emoji check), except on CI (CI set), where it fails instead.
  */
 export function requireChromium(t: TestContext): boolean {
-  if (fs.existsSync(CHROMIUM)) return true;
-  const why = `no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`;
+  const missing = missingForBrowser();
+  if (missing.length === 0) return true;
+  const why = `needs chromium (${CHROMIUM}) and fonts-noto-color-emoji; missing: ${missing.join(", ")} ` +
+    "(Debian: apt-get install chromium fonts-noto-color-emoji)";
   if (process.env.CI) throw new Error(`browser tests cannot run on this CI machine: ${why}`);
   t.skip(why);
   return false;

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { test } from "node:test";
 import type { Page, Request } from "playwright-core";
-import { createLan, repoRoot, requireLan, type Lan, type LanHost } from "../lan/netns.js";
+import { createLan, repoRoot, requireLan, requireRefpeer, type Lan, type LanHost } from "../lan/netns.js";
 import { waitForMesh } from "../lan/scenario.js";
 import { waitFor } from "../support/wait.js";
 import { launchChromium, requireChromium } from "./browser.js";
@@ -25,8 +25,26 @@ async function openPage(lan: Lan, host: LanHost, page: Page) {
   page.on("framenavigated", (frame) => {
     if (frame === page.mainFrame()) navigations++;
   });
+  // The state loads once the event stream is open; /history is held back meanwhile, so what the
+  // page shows before its first data is seen for certain, not by luck of timing.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/history", async (route) => {
+    await held;
+    await route.continue();
+  });
   await page.goto(`${origin}/`);
+  await waitFor(() => requests.some((url) => new URL(url).pathname === "/history"), { timeoutMs: 5_000, what: "GET /history" });
+  assert.deepEqual(
+    await page.evaluate(`[document.querySelector("#live").dataset.live, document.querySelector("#live").textContent,
+      document.querySelector("#messages").getAttribute("aria-busy")]`),
+    ["no", "connecting…", "true"],
+    "before its first data the page says connecting…, not live",
+  );
+  release();
   await page.waitForSelector('#live[data-live="yes"]', { timeout: 5_000 });
+  await page.unroute("**/history");
+  assert.equal(await page.getAttribute("#messages", "aria-busy"), null);
   return { origin, requests, errors, navigations: () => navigations };
 }
 
@@ -54,7 +72,7 @@ const COUNT_COLOURED_EMOJI_PIXELS = `(() => {
 })()`;
 
 test("the chat page: live messages both ways, peer text as text, the peers panel with a diagnosis", async (t) => {
-  if (!requireLan(t) || !requireChromium(t)) return;
+  if (!requireLan(t) || !requireRefpeer(t) || !requireChromium(t)) return;
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const lan = await createLan({ hosts: 3 });
   t.after(() => lan.destroy());
