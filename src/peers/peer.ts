@@ -362,8 +362,11 @@ export class Peer extends EventEmitter<PeerEvents> {
     const silentFor = this.now() - this.lastSeenAt;
     if (silentFor > this.settings.peerTimeoutMs) {
       this.isGone = true;
-      logger.info(`peer ${this.id} not heard from for ${Math.round(silentFor / 1000)} s: ` +
-        "not retrying until it announces itself again");
+      const line = () => `peer ${this.id} not heard from for ${Math.round(silentFor / 1000)} s: ` +
+        "not retrying until it announces itself again";
+      // One line per made-up peer of a flood would be hundreds: those never proven are summed up.
+      if (this.everEstablished || !this.collaborators.floodLog) logger.info(line());
+      else this.collaborators.floodLog.write("info", "gone", "never-proven peers no longer retried", line);
       this.changed();
       return;
     }
