@@ -42,9 +42,11 @@ const MAX_ADMISSION_BUCKETS = 4_096;
 const FULL_WARNING_INTERVAL_MS = 60_000;
 
 /**
- * Every peer we know, keyed by peer_id (docs/architecture.md habit 5). It decides only who is held: it admits
- * a peer within max_peers and the ids one address may hold, evicting the longest-silent idle peer
- * to make room, and it settles which address a peer_id belongs to when two disagree. Everything
+ * Every peer we know, keyed by peer_id (docs/architecture.md habit 5). It decides only who is
+ * held: it admits a peer within max_peers and the ids one address may hold, making room by
+ * evicting an idle peer that never completed a hello before any that did (evictIdle), at a
+ * bounded rate (admissionRefusal), and it settles which address a peer_id belongs to when two
+ * disagree (the one where it was proven, until that falls silent). Everything
  * about one peer (its connection, retries, queue) is that Peer's own (peer.ts).
  */
 export class PeerTable extends EventEmitter<PeerTableEvents> {
