@@ -116,8 +116,10 @@ export class MessageIntake {
     }
     if (outcome === "added") {
       this.stats.count("messagesStored", sender);
-      this.log.write("info", `received:${sender}`, `messages received from ${sender}`,
-        () => `message ${id} received from ${sender} (${entry.message.length} chars)`);
+      // Keyed by the delivering host: a host may claim any number of authors.
+      const from = source.address ?? sender;
+      this.log.write("info", `received:${from}`, `messages received from ${from}`,
+        () => `message ${id} received from ${sender}${source.address ? ` via ${source.address}` : ""} (${entry.message.length} chars)`);
     }
     return { ok: true, outcome };
   }
@@ -159,7 +161,9 @@ export class MessageIntake {
 
   private refuse(sender: string, code: ErrorCode, why: string): Verdict {
     this.stats.countReason("refused", code, sender);
-    this.log.write("warn", `refused:${sender}:${code}`, `messages from ${sender} refused with ${code}`,
+    // Keyed by the code alone: a flood may claim a new author for every message (a relayed
+    // message's peer_id is the sender's claim), and one line each would be a line per message.
+    this.log.write("warn", `refused:${code}`, `messages refused with ${code}`,
       () => `refused a message from ${sender}: ${code}: ${why}`);
     return { ok: false, code, message: why };
   }

@@ -51,6 +51,22 @@ describe("MessageIntake", () => {
     assert.equal(send("flooder", 3, "198.18.0.3").filter((v) => v.ok).length, 2, "the address's own bucket refills at 2/s");
   });
 
+  it("logs refusals as a few lines and a count, even when every message claims another author", () => {
+    let now = 1_707_243_020_000;
+    const history = new History(100, () => now);
+    const logs = new LogCapture();
+    const intake = new MessageIntake(history, logs.logger("me", "info"), new Stats(), { peerBurst: 10, now: () => now });
+    for (let i = 0; i < 10_000; i++) {
+      intake.receive(String(1_707_243_000_000 + i), { peer_id: `claimed-${i}`, message: "x" }, { address: "198.18.0.66" });
+    }
+    now += 60_000;
+    intake.flushLog();
+    assert.ok(logs.lines.length <= 50, `${logs.lines.length} lines`);
+    assert.ok(logs.has(/more messages refused with E_RATE_LIMITED/));
+    // And the ten it took, one claimed author each, are logged as lines of one host.
+    assert.ok(logs.lines.filter((l) => /received from claimed-\d+ via 198\.18\.0\.66/.test(l)).length <= 20);
+  });
+
   it("logs a flood as a few lines and a count, not a line per message", () => {
     let now = 1_707_243_020_000;
     const history = new History(100_000, () => now);
