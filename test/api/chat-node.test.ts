@@ -248,7 +248,7 @@ describe("createChatNode on loopback", () => {
 
   it("takes static peers as HOST[:PORT] strings, and refuses anything else", () => {
     // @ts-expect-error peers is an array of strings
-    assert.throws(() => createChatNode({ peers: "192.168.1.20" }), TypeError);
-    assert.throws(() => createChatNode({ peers: ["192.168.1.20:99999"] }), RangeError);
+    assert.throws(() => createChatNode({ peers: "198.18.1.20" }), TypeError);
+    assert.throws(() => createChatNode({ peers: ["198.18.1.20:99999"] }), RangeError);
   });
 });

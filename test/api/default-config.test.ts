@@ -11,7 +11,7 @@ const system: SystemFacts = {
   hostname: () => "lab-pc-7",
   networkInterfaces: () => ({
     lo: [{ address: "127.0.0.1", netmask: "255.0.0.0", family: "IPv4", mac: "00:00:00:00:00:00", internal: true, cidr: "127.0.0.1/8" }],
-    eth0: [{ address: "10.20.30.40", netmask: "255.255.252.0", family: "IPv4", mac: "02:00:00:00:00:01", internal: false, cidr: "10.20.30.40/22" }],
+    eth0: [{ address: "198.18.30.40", netmask: "255.255.252.0", family: "IPv4", mac: "02:00:00:00:00:01", internal: false, cidr: "198.18.30.40/22" }],
   }),
 };
 

@@ -37,14 +37,14 @@ describe("createChatNode options", () => {
     const { config, bindAddress, http } = resolveOptions({
       peerId: "bot",
       port: 19876,
-      broadcastAddress: "192.168.1.255",
-      bindAddress: "192.168.1.7",
+      broadcastAddress: "198.18.1.255",
+      bindAddress: "198.18.1.7",
       http: { port: 0, bind: "::1" },
       historyFile: join(dir, "history.json"),
     }, system);
     assert.deepEqual(
       [config.peerId, config.port, config.broadcastAddress, bindAddress, http, config.http, config.history.file],
-      ["bot", 19876, "192.168.1.255", "192.168.1.7", true, { port: 0, bind: "::1" }, join(dir, "history.json")],
+      ["bot", 19876, "198.18.1.255", "198.18.1.7", true, { port: 0, bind: "::1" }, join(dir, "history.json")],
     );
   });
 
@@ -94,9 +94,9 @@ describe("createChatNode options", () => {
   });
 
   it("take static peers as HOST[:PORT] strings", () => {
-    assert.deepEqual(resolveOptions({ peers: [" 192.168.1.20", "gw.school.example:9877"] }, system).config.peers.static,
-      ["192.168.1.20", "gw.school.example:9877"]);
-    fails({ peers: "192.168.1.20" }, TypeError, /^options\.peers: expected an array of "HOST\[:PORT\]" strings/);
+    assert.deepEqual(resolveOptions({ peers: [" 198.18.1.20", "gw.school.example:9877"] }, system).config.peers.static,
+      ["198.18.1.20", "gw.school.example:9877"]);
+    fails({ peers: "198.18.1.20" }, TypeError, /^options\.peers: expected an array of "HOST\[:PORT\]" strings/);
     fails({ peers: ["bad host"] }, RangeError, /^options\.peers: expected HOST\[:PORT\]/);
   });
   it("take several broadcast addresses separated by commas", () => {

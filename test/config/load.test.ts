@@ -246,10 +246,10 @@ describe("loadConfig: defaults", () => {
     assert.ok(loaded.chosen.includes("broadcast to every LAN interface (now: wlan0 198.19.255.255, eth1 200.100.50.191)"));
   });
 
-  it("reads a comma-separated broadcast list, and the seed's single address as before", () => {
+  it("reads a comma-separated broadcast list, and a single address as the seed's file has it", () => {
     assert.equal(load([], "[NETWORK_INFO]\nbroadcast_address = 198.18.1.255 , 198.18.2.255\n").config.broadcastAddress,
       "198.18.1.255,198.18.2.255");
-    assert.equal(load([], "[NETWORK_INFO]\nbroadcast_address = 172.31.255.255\n").config.broadcastAddress, "172.31.255.255");
+    assert.equal(load([], "[NETWORK_INFO]\nbroadcast_address = 198.19.255.255\n").config.broadcastAddress, "198.19.255.255");
     assertConfigError(() => load([], "[NETWORK_INFO]\nbroadcast_address = 198.18.1.255,,198.18.2.255\n"),
       { file: FILE, key: "[NETWORK_INFO] broadcast_address", value: "198.18.1.255,,198.18.2.255", expected: expectedOf("NETWORK_INFO", "broadcast_address") });
   });

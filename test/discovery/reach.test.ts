@@ -24,7 +24,7 @@ describe("the broadcast list", () => {
   });
 
   it("is the configured list when there is one, the seed's single address included", () => {
-    assert.deepEqual(broadcastTargets("172.31.255.255", INTERFACES), ["172.31.255.255"]);
+    assert.deepEqual(broadcastTargets("198.19.255.255", INTERFACES), ["198.19.255.255"]);
     assert.deepEqual(broadcastTargets("198.18.1.255,198.18.5.255", INTERFACES), ["198.18.1.255", "198.18.5.255"]);
   });
 });

@@ -35,183 +35,183 @@ describe("PeerTable", () => {
 
   it("believes a relayed message's author only when it is not us and not a peer held at another address", () => {
     const s = setup();
-    s.table.seen("bob", "10.0.0.2", "udp-hello");
-    assert.equal(s.table.mayBeAuthorFrom("carol", "10.0.0.7"), true, "unknown here: a relay's author");
-    assert.equal(s.table.mayBeAuthorFrom("bob", "10.0.0.2"), true, "bob speaking from bob's address");
-    assert.equal(s.table.mayBeAuthorFrom("bob", "10.0.0.7"), false, "bob speaks for himself from 10.0.0.2");
-    assert.equal(s.table.mayBeAuthorFrom("me", "10.0.0.7"), false, "nobody puts words in our mouth");
+    s.table.seen("bob", "198.19.0.2", "udp-hello");
+    assert.equal(s.table.mayBeAuthorFrom("carol", "198.19.0.7"), true, "unknown here: a relay's author");
+    assert.equal(s.table.mayBeAuthorFrom("bob", "198.19.0.2"), true, "bob speaking from bob's address");
+    assert.equal(s.table.mayBeAuthorFrom("bob", "198.19.0.7"), false, "bob speaks for himself from 198.19.0.2");
+    assert.equal(s.table.mayBeAuthorFrom("me", "198.19.0.7"), false, "nobody puts words in our mouth");
   });
 
   it("gives the relay rule each peer's segment, by how it is reached", () => {
     const s = setup();
-    s.table.seen("bob", "10.0.0.2", "udp-hello");
+    s.table.seen("bob", "198.19.0.2", "udp-hello");
     // Without a reachOf collaborator every peer is reached by its own route.
-    assert.deepEqual(s.table.relayCandidates(), [{ peerId: "bob", host: "10.0.0.2", segment: "routed:10.0.0.2", gone: false }]);
-    assert.deepEqual(s.table.list()[0]?.reach, { kind: "routed", name: "10.0.0.2" });
+    assert.deepEqual(s.table.relayCandidates(), [{ peerId: "bob", host: "198.19.0.2", segment: "routed:198.19.0.2", gone: false }]);
+    assert.deepEqual(s.table.list()[0]?.reach, { kind: "routed", name: "198.19.0.2" });
   });
 
   it("holds each peer once by peer_id, never itself, and never a peer at an address of this host", () => {
-    const s = setup({}, ["10.0.0.1"]);
-    s.table.seen("me", "10.0.0.9", "udp-hello");
-    s.table.seen("local-tool", "10.0.0.1", "udp-hello");
-    s.table.seen("bob", "10.0.0.2", "udp-hello");
-    s.table.seen("bob", "10.0.0.2", "udp-answer");
+    const s = setup({}, ["198.19.0.1"]);
+    s.table.seen("me", "198.19.0.9", "udp-hello");
+    s.table.seen("local-tool", "198.19.0.1", "udp-hello");
+    s.table.seen("bob", "198.19.0.2", "udp-hello");
+    s.table.seen("bob", "198.19.0.2", "udp-answer");
     assert.deepEqual(s.ids(), ["bob"]);
     assert.equal(s.connector.made.length, 1, "one connection per peer");
-    assert.ok(s.logs.has(/not connecting to local-tool: 10\.0\.0\.1 is this host/));
+    assert.ok(s.logs.has(/not connecting to local-tool: 198\.19\.0\.1 is this host/));
     assert.ok(s.changes.length >= 1 && s.changes.every((c) => c.peerId === "bob"));
   });
 
   it("admits max_peers, evicting the longest-silent idle peer, and refuses when every peer is connected", () => {
     const s = setup({ maxPeers: 3 });
     for (const [i, id] of ["a", "b", "c"].entries()) {
-      s.table.seen(id, `10.0.1.${i + 1}`, "udp-hello");
+      s.table.seen(id, `198.19.1.${i + 1}`, "udp-hello");
       s.clock.advance(1_000);
     }
-    s.table.seen("a", "10.0.1.1", "udp-hello"); // a is fresh again: b is now the longest silent
-    s.table.seen("d", "10.0.1.4", "udp-hello");
+    s.table.seen("a", "198.19.1.1", "udp-hello"); // a is fresh again: b is now the longest silent
+    s.table.seen("d", "198.19.1.4", "udp-hello");
     assert.deepEqual(s.ids(), ["a", "c", "d"]);
     assert.equal(s.connectionTo("b").closedWith?.code, "E_EVICTED");
-    assert.ok(s.logs.has(/forgot peer b at 10\.0\.1\.2 to make room \(silent for 2 s\)/));
+    assert.ok(s.logs.has(/forgot peer b at 198\.19\.1\.2 to make room \(silent for 2 s\)/));
     assert.equal(s.stats.totals.dropped.E_EVICTED, 1);
 
     for (const id of ["a", "c", "d"]) s.connectionTo(id).answerHello();
-    s.table.seen("e", "10.0.1.5", "udp-hello");
-    s.table.seen("f", "10.0.1.6", "udp-hello");
+    s.table.seen("e", "198.19.1.5", "udp-hello");
+    s.table.seen("f", "198.19.1.6", "udp-hello");
     assert.deepEqual(s.ids(), ["a", "c", "d"], "connected peers are never evicted");
     assert.equal(s.stats.totals.dropped.E_TABLE_FULL, 2);
     assert.equal(s.logs.lines.filter((l) => /ignoring peer .* the peer table is full \(3 peers/.test(l)).length, 1, "said once a minute");
     s.clock.advance(60_000);
-    s.table.seen("g", "10.0.1.7", "udp-hello");
+    s.table.seen("g", "198.19.1.7", "udp-hello");
     assert.equal(s.logs.lines.filter((l) => /the peer table is full/.test(l)).length, 2);
   });
 
   it("keeps a peer with connections to us when making room", () => {
     const s = setup({ maxPeers: 2 });
-    s.table.seen("a", "10.0.1.1", "udp-hello");
-    s.table.seen("b", "10.0.1.2", "udp-hello");
-    s.table.attachInbound("a", { remoteAddress: "10.0.1.1" });
+    s.table.seen("a", "198.19.1.1", "udp-hello");
+    s.table.seen("b", "198.19.1.2", "udp-hello");
+    s.table.attachInbound("a", { remoteAddress: "198.19.1.1" });
     s.clock.advance(1_000);
-    s.table.seen("c", "10.0.1.3", "udp-hello");
+    s.table.seen("c", "198.19.1.3", "udp-hello");
     assert.deepEqual(s.ids(), ["a", "c"]);
   });
 
   it("holds at most max_ids_per_address peer ids for one address", () => {
     const s = setup({ maxIdsPerAddress: 4 });
     for (let i = 0; i < 4; i++) {
-      s.table.seen(`made-up-${i}`, "10.0.2.1", "udp-hello");
+      s.table.seen(`made-up-${i}`, "198.19.2.1", "udp-hello");
       s.connectionTo(`made-up-${i}`).answerHello();
     }
-    s.table.seen("made-up-4", "10.0.2.1", "udp-hello");
+    s.table.seen("made-up-4", "198.19.2.1", "udp-hello");
     assert.equal(s.table.size, 4);
-    assert.ok(s.logs.has(/10\.0\.2\.1 already announced 4 peer ids that are still connected/));
+    assert.ok(s.logs.has(/198\.19\.2\.1 already announced 4 peer ids that are still connected/));
     // One that is idle and has not been heard from for peer_timeout makes room for the next.
     s.connectionTo("made-up-0").fail("E_CLOSED_BY_PEER");
-    s.table.seen("made-up-5", "10.0.2.1", "udp-hello");
+    s.table.seen("made-up-5", "198.19.2.1", "udp-hello");
     assert.equal(s.table.size, 4, "a peer that completed a hello and was heard from lately stays");
     s.clock.advance(60_001);
-    for (const id of ["made-up-1", "made-up-2", "made-up-3"]) s.table.seen(id, "10.0.2.1", "udp-hello");
-    s.table.seen("made-up-5", "10.0.2.1", "udp-hello");
+    for (const id of ["made-up-1", "made-up-2", "made-up-3"]) s.table.seen(id, "198.19.2.1", "udp-hello");
+    s.table.seen("made-up-5", "198.19.2.1", "udp-hello");
     assert.deepEqual(s.ids(), ["made-up-1", "made-up-2", "made-up-3", "made-up-5"]);
     // Other addresses are not affected.
-    s.table.seen("elsewhere", "10.0.2.2", "udp-hello");
+    s.table.seen("elsewhere", "198.19.2.2", "udp-hello");
     assert.equal(s.table.size, 5);
   });
 
   it("stays with the connected host when a second host announces the same peer_id, and says so once", () => {
     const s = setup();
-    s.table.seen("twin", "10.0.3.1", "udp-hello");
+    s.table.seen("twin", "198.19.3.1", "udp-hello");
     s.connectionTo("twin").answerHello();
-    s.table.seen("twin", "10.0.3.2", "udp-hello");
-    s.table.seen("twin", "10.0.3.2", "udp-answer");
-    assert.equal(s.table.list()[0]?.address, "10.0.3.1");
+    s.table.seen("twin", "198.19.3.2", "udp-hello");
+    s.table.seen("twin", "198.19.3.2", "udp-answer");
+    assert.equal(s.table.list()[0]?.address, "198.19.3.1");
     assert.equal(s.connector.made.length, 1);
-    assert.equal(s.logs.lines.filter((l) => /peer_id twin is announced by 10\.0\.3\.2 too/.test(l)).length, 1);
+    assert.equal(s.logs.lines.filter((l) => /peer_id twin is announced by 198\.19\.3\.2 too/.test(l)).length, 1);
   });
 
   it("keeps a peer_id at its proven address while that address may still be it, and shows the clash", async () => {
     const s = setup();
-    s.table.seen("ref", "10.0.6.1", "udp-hello");
+    s.table.seen("ref", "198.19.6.1", "udp-hello");
     s.connectionTo("ref").answerHello();
     // The classmate restarts: its connection ends, and another host announces its peer_id.
     s.connectionTo("ref").fail("E_CLOSED_BY_PEER");
     await settle();
-    s.table.seen("ref", "10.0.6.66", "udp-hello");
-    assert.equal(s.table.list()[0]?.address, "10.0.6.1");
-    assert.deepEqual(s.table.list()[0]?.clash, { address: "10.0.6.66", at: s.clock.now() });
+    s.table.seen("ref", "198.19.6.66", "udp-hello");
+    assert.equal(s.table.list()[0]?.address, "198.19.6.1");
+    assert.deepEqual(s.table.list()[0]?.clash, { address: "198.19.6.66", at: s.clock.now() });
     assert.equal(s.stats.forPeer("ref").refused.E_PEER_ID_CLASH, 1);
-    assert.ok(s.connector.made.every((c) => c.target.host === "10.0.6.1"), "never dialled the other host");
+    assert.ok(s.connector.made.every((c) => c.target.host === "198.19.6.1"), "never dialled the other host");
     // Nothing from the old address for peer_timeout: then the peer_id may move.
     s.clock.advance(60_001);
-    s.table.seen("ref", "10.0.6.66", "udp-hello");
-    assert.equal(s.table.list()[0]?.address, "10.0.6.66");
+    s.table.seen("ref", "198.19.6.66", "udp-hello");
+    assert.equal(s.table.list()[0]?.address, "198.19.6.66");
     assert.equal(s.table.list()[0]?.clash, undefined);
   });
 
   it("when full, evicts made-up ids before any peer that completed a hello and was heard lately", () => {
     const s = setup({ maxPeers: 3 });
-    s.table.seen("real", "10.0.7.1", "udp-hello");
+    s.table.seen("real", "198.19.7.1", "udp-hello");
     s.connectionTo("real").answerHello();
     s.connectionTo("real").fail("E_CLOSED_BY_PEER"); // restarting: idle, but proven and recent
-    s.table.seen("fake-1", "10.0.7.2", "udp-hello");
-    s.table.seen("fake-2", "10.0.7.3", "udp-hello");
+    s.table.seen("fake-1", "198.19.7.2", "udp-hello");
+    s.table.seen("fake-2", "198.19.7.3", "udp-hello");
     s.connectionTo("fake-1").fail("EHOSTUNREACH");
     s.connectionTo("fake-2").fail("EHOSTUNREACH");
-    s.table.seen("latecomer", "10.0.7.4", "udp-hello");
+    s.table.seen("latecomer", "198.19.7.4", "udp-hello");
     assert.deepEqual(s.ids(), ["fake-2", "latecomer", "real"]);
     s.connectionTo("latecomer").answerHello();
-    s.table.seen("fake-3", "10.0.7.5", "udp-hello");
+    s.table.seen("fake-3", "198.19.7.5", "udp-hello");
     assert.deepEqual(s.ids(), ["fake-3", "latecomer", "real"], "only the made-up id went");
   });
 
   it("replaces made-up ids at a bounded rate: no churn through a flood of them", () => {
     const s = setup({ maxPeers: 1_000 });
     // 4 ids fill the address; each further new id would evict one of them.
-    for (let i = 0; i < 1_000; i++) s.table.seen(`fake-${i}`, "10.0.9.1", "udp-hello");
+    for (let i = 0; i < 1_000; i++) s.table.seen(`fake-${i}`, "198.19.9.1", "udp-hello");
     assert.equal(s.table.size, 4);
     assert.equal(s.stats.totals.dropped.E_EVICTED, 8, "8 replacements at once, then none until the bucket refills");
     s.clock.advance(1_000);
-    s.table.seen("fake-next", "10.0.9.1", "udp-hello");
+    s.table.seen("fake-next", "198.19.9.1", "udp-hello");
     assert.equal(s.stats.totals.dropped.E_EVICTED, 9, "one a second");
     // Another address is not held back by the first one's flood.
-    s.table.seen("elsewhere", "10.0.9.2", "udp-hello");
+    s.table.seen("elsewhere", "198.19.9.2", "udp-hello");
     assert.ok(s.ids().includes("elsewhere"));
   });
 
   it("keeps the backoff of a peer that was reached and failed, however often it announces itself", async () => {
     const s = setup();
-    s.table.seen("huge", "10.0.8.1", "udp-hello");
+    s.table.seen("huge", "198.19.8.1", "udp-hello");
     s.connectionTo("huge").fail("E_FRAME_TOO_LARGE");
     await settle();
     const made = s.connector.made.length;
-    for (let i = 0; i < 5; i++) s.table.seen("huge", "10.0.8.1", "udp-hello");
+    for (let i = 0; i < 5; i++) s.table.seen("huge", "198.19.8.1", "udp-hello");
     assert.equal(s.connector.made.length, made, "no reconnect before the backoff");
     // One that found nobody there is news when it announces itself: at once.
-    s.table.seen("back", "10.0.8.2", "udp-hello");
+    s.table.seen("back", "198.19.8.2", "udp-hello");
     s.connectionTo("back").fail("ECONNREFUSED");
     await settle();
     const before = s.connector.made.length;
-    s.table.seen("back", "10.0.8.2", "udp-hello");
+    s.table.seen("back", "198.19.8.2", "udp-hello");
     assert.equal(s.connector.made.length, before + 1);
   });
 
   it("moves a peer that is not connected to where it is announced now, and connects there", async () => {
     const s = setup();
-    s.table.seen("mover", "10.0.4.1", "udp-hello");
+    s.table.seen("mover", "198.19.4.1", "udp-hello");
     s.connectionTo("mover").fail("ECONNREFUSED");
     await settle();
-    s.table.seen("mover", "10.0.4.2", "udp-hello");
-    assert.equal(s.table.list()[0]?.address, "10.0.4.2");
-    assert.equal(s.connector.last().target.host, "10.0.4.2", "connected at once, at the new address");
-    assert.ok(s.logs.has(/peer mover moved from 10\.0\.4\.1 to 10\.0\.4\.2 \(udp-hello\)/));
+    s.table.seen("mover", "198.19.4.2", "udp-hello");
+    assert.equal(s.table.list()[0]?.address, "198.19.4.2");
+    assert.equal(s.connector.last().target.host, "198.19.4.2", "connected at once, at the new address");
+    assert.ok(s.logs.has(/peer mover moved from 198\.19\.4\.1 to 198\.19\.4\.2 \(udp-hello\)/));
   });
 
   it("takes a TCP hello from another address as a sign of life, not as a move", () => {
     const s = setup();
-    s.table.seen("multi", "10.0.5.1", "udp-hello");
-    s.table.seen("multi", "10.0.5.9", "tcp-hello");
+    s.table.seen("multi", "198.19.5.1", "udp-hello");
+    s.table.seen("multi", "198.19.5.9", "tcp-hello");
     const [info] = s.table.list();
-    assert.equal(info?.address, "10.0.5.1");
+    assert.equal(info?.address, "198.19.5.1");
     assert.equal(info?.lastSeenVia, "tcp-hello");
   });
 
@@ -219,8 +219,8 @@ describe("PeerTable", () => {
     const s = setup();
     const histories: Array<[string, unknown]> = [];
     s.table.on("history", (peerId, messages) => histories.push([peerId, messages]));
-    s.table.seen("a", "10.0.6.1", "udp-hello");
-    s.table.seen("b", "10.0.6.2", "udp-hello");
+    s.table.seen("a", "198.19.6.1", "udp-hello");
+    s.table.seen("b", "198.19.6.2", "udp-hello");
     s.connectionTo("a").answerHello({ "1707243010934": { peer_id: "x", message: "old" } });
     assert.deepEqual(histories, [["a", { "1707243010934": { peer_id: "x", message: "old" } }]]);
     const count = s.table.broadcast({ id: "1707243011000", peer_id: "me", message: "to all" });
@@ -232,10 +232,10 @@ describe("PeerTable", () => {
 
   it("passes new limits on: max_peers at the next admission, timeouts to every peer", async () => {
     const s = setup({ maxPeers: 5, ackTimeoutMs: 1_000 });
-    s.table.seen("a", "10.0.7.1", "udp-hello");
+    s.table.seen("a", "198.19.7.1", "udp-hello");
     s.connectionTo("a").answerHello();
     s.table.reconfigure({ maxPeers: 1, ackTimeoutMs: 400 });
-    s.table.seen("b", "10.0.7.2", "udp-hello");
+    s.table.seen("b", "198.19.7.2", "udp-hello");
     assert.deepEqual(s.ids(), ["a"]);
     s.table.broadcast({ id: "1707243011001", peer_id: "me", message: "x" });
     await settle();
@@ -244,14 +244,14 @@ describe("PeerTable", () => {
 
   it("stop() closes every connection, retries nothing and reports no more changes", () => {
     const s = setup();
-    s.table.seen("a", "10.0.8.1", "udp-hello");
-    s.table.seen("b", "10.0.8.2", "udp-hello");
+    s.table.seen("a", "198.19.8.1", "udp-hello");
+    s.table.seen("b", "198.19.8.2", "udp-hello");
     s.connectionTo("b").fail("ECONNREFUSED");
     const changes = s.changes.length;
     s.table.stop();
     assert.equal(s.connectionTo("a").closedWith?.code, "E_SHUTDOWN");
     s.clock.advance(60_000);
-    s.table.seen("c", "10.0.8.3", "udp-hello");
+    s.table.seen("c", "198.19.8.3", "udp-hello");
     assert.equal(s.connector.made.length, 2);
     assert.equal(s.changes.length, changes);
   });

@@ -14,7 +14,7 @@ describe("Peer", () => {
     const connector = fakeConnector();
     const stats = new Stats();
     const logs = new LogCapture();
-    const peer = new Peer("bob", "10.0.0.2", "udp-hello", {
+    const peer = new Peer("bob", "198.19.0.2", "udp-hello", {
       connect: connector.connect,
       logger: logs.logger("me"),
       now: clock.now,
@@ -44,7 +44,7 @@ describe("Peer", () => {
     peer.on("history", (messages) => histories.push(messages));
     peer.heard("udp-answer");
     assert.equal(connector.made.length, 1);
-    assert.deepEqual(connector.last().target, { peerId: "bob", host: "10.0.0.2" });
+    assert.deepEqual(connector.last().target, { peerId: "bob", host: "198.19.0.2" });
     assert.equal(peer.info().outbound, "connecting");
     connector.last().answerHello({ "1707243010934": { peer_id: "carol", message: "pokus" } });
     assert.deepEqual(histories, [{ "1707243010934": { peer_id: "carol", message: "pokus" } }]);
@@ -227,18 +227,18 @@ describe("Peer", () => {
     s.peer.heard("udp-hello");
     assert.equal(s.peer.gone, false);
     assert.equal(s.connector.made.length, 2);
-    assert.ok(s.logs.has(/peer bob is back at 10\.0\.0\.2/));
+    assert.ok(s.logs.has(/peer bob is back at 198\.19\.0\.2/));
   });
 
   it("counts the connections it opened to us and where they come from", () => {
     const { peer, changes } = setup();
-    const a = { remoteAddress: "10.0.0.2" };
-    const b = { remoteAddress: "10.0.0.3" };
+    const a = { remoteAddress: "198.19.0.2" };
+    const b = { remoteAddress: "198.19.0.3" };
     peer.attachInbound(a);
     peer.attachInbound(a);
     peer.attachInbound(b);
     assert.equal(peer.info().inbound, 2);
-    assert.deepEqual(peer.info().inboundAddresses, ["10.0.0.2", "10.0.0.3"]);
+    assert.deepEqual(peer.info().inboundAddresses, ["198.19.0.2", "198.19.0.3"]);
     assert.equal(peer.idle, false);
     peer.detachInbound(a);
     peer.detachInbound(b);
