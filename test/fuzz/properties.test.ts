@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { History } from "../../src/history/history.js";
 import { MessageIntake } from "../../src/history/intake.js";
-import { isMessageId } from "../../src/history/message-id.js";
+import { isMessageId } from "../../src/protocol/message-id.js";
 import { createLogger } from "../../src/log/logger.js";
 import { handleCommand, type CommandContext } from "../../src/peers/commands.js";
 import { FrameDecoder } from "../../src/protocol/decoder.js";

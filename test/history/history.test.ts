@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkHistoryPayload, History } from "../../src/history/history.js";
-import { compareMessageIds, normalizeMessageId } from "../../src/history/message-id.js";
+import { compareMessageIds, normalizeMessageId } from "../../src/protocol/message-id.js";
 
 const id = (n: number) => String(1_700_000_000_000 + n);
 

@@ -10,7 +10,6 @@ import {
   MessageIdClock,
   normalizeMessageId,
 } from "../../src/protocol/message-id.js";
-import * as compatibility from "../../src/history/message-id.js";
 
 describe("message ids: what is accepted", () => {
   it("takes a string of 13 or more decimal digits, leading zeros included", () => {
@@ -88,13 +87,5 @@ describe("MessageIdClock", () => {
     const third = clock.next();
     assert.deepEqual([first, second, third], ["1707243010934", "1707243010935", "1707243010936"]);
     for (const id of [first, second, third]) assert.equal(isCanonicalMessageId(id), true);
-  });
-});
-
-describe("src/history/message-id.ts", () => {
-  it("is the protocol module under its old path", () => {
-    assert.equal(compatibility.normalizeMessageId, normalizeMessageId);
-    assert.equal(compatibility.compareMessageIds, compareMessageIds);
-    assert.equal(compatibility.MessageIdClock, MessageIdClock);
   });
 });
