@@ -2,7 +2,7 @@ import type { ErrorCode } from "../errors.js";
 import { FloodSummary } from "../log/flood-summary.js";
 import type { Logger } from "../log/logger.js";
 import { DEFAULT_MAX_AHEAD_MS, judgeIdAgainstClock } from "../policy/id-clock.js";
-import { TokenBucket } from "../policy/token-bucket.js";
+import { TokenBuckets } from "../policy/token-bucket.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { checkHistoryPayload, type AddResult, type ChatMessage, type History, type StoredMessage } from "./history.js";
 
@@ -73,7 +73,8 @@ const MAX_BUCKETS = 2_000;
  */
 export class MessageIntake {
   private options: IntakeOptions;
-  private readonly buckets = new Map<string, TokenBucket>();
+  /** Per peer_id ("id:...") and per address ("address:..."): the fair share of the rate. */
+  private readonly buckets: TokenBuckets;
   private readonly log: FloodSummary;
 
   constructor(
@@ -83,14 +84,14 @@ export class MessageIntake {
     options: Partial<IntakeOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
+    this.buckets = new TokenBuckets(
+      { capacity: this.options.peerBurst, refillPerSecond: this.options.peerRatePerSecond, now: this.options.now }, MAX_BUCKETS);
     this.log = new FloodSummary(logger, { linesPerInterval: 20, intervalMs: 60_000, now: this.options.now });
   }
 
   reconfigure(options: Partial<Omit<IntakeOptions, "now">>): void {
     this.options = { ...this.options, ...options };
-    for (const bucket of this.buckets.values()) {
-      bucket.reconfigure({ capacity: this.options.peerBurst, refillPerSecond: this.options.peerRatePerSecond });
-    }
+    this.buckets.reconfigure({ capacity: this.options.peerBurst, refillPerSecond: this.options.peerRatePerSecond });
   }
 
   /** Sums up what the flood summary held back; the node calls it now and then. */
@@ -104,7 +105,7 @@ export class MessageIntake {
     const early = judgeIdAgainstClock(id, this.options.now(), this.options.maxIdAheadMs);
     if (early) return this.refuse(sender, early.code, early.why);
     if (this.history.has(id)) return { ok: true, outcome: "duplicate" };
-    if (!this.take(`id:${sender}`) || (source.address !== undefined && !this.take(`address:${source.address}`))) {
+    if (!this.buckets.take(`id:${sender}`) || (source.address !== undefined && !this.buckets.take(`address:${source.address}`))) {
       const { peerRatePerSecond: rate, peerBurst: burst } = this.options;
       return this.refuse(sender, "E_RATE_LIMITED",
         `more than ${burst} messages at once or ${rate} per second from one peer: not stored, slow down`);
@@ -166,19 +167,6 @@ export class MessageIntake {
     this.log.write("warn", `refused:${code}`, `messages refused with ${code}`,
       () => `refused a message from ${sender}: ${code}: ${why}`);
     return { ok: false, code, message: why };
-  }
-
-  /** One token from the bucket under `key`, made full for a sender not seen before. */
-  private take(key: string): boolean {
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      if (this.buckets.size >= MAX_BUCKETS) {
-        for (const [old, quiet] of this.buckets) if (quiet.full) this.buckets.delete(old);
-      }
-      bucket = new TokenBucket({ capacity: this.options.peerBurst, refillPerSecond: this.options.peerRatePerSecond, now: this.options.now });
-      this.buckets.set(key, bucket);
-    }
-    return bucket.take();
   }
 
   private merge(raw: unknown, via: string | undefined): HistoryReport {

@@ -3,7 +3,7 @@ import type { StoredMessage } from "../history/history.js";
 import { segmentOf } from "../discovery/reach.js";
 import { FloodSummary } from "../log/flood-summary.js";
 import { LogThrottle } from "../log/throttle.js";
-import { TokenBucket } from "../policy/token-bucket.js";
+import { TokenBucket, TokenBuckets } from "../policy/token-bucket.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import type { RelayCandidate } from "./relay.js";
 import { Peer, PEER_DEFAULTS, type InboundConnection, type PeerCollaborators, type PeerInfo, type PeerSettings, type SeenVia } from "./peer.js";
@@ -45,7 +45,7 @@ const FULL_WARNING_INTERVAL_MS = 60_000;
  * Every peer we know, keyed by peer_id (docs/architecture.md habit 5). It decides only who is
  * held: it admits a peer within max_peers and the ids one address may hold, making room by
  * evicting an idle peer that never completed a hello before any that did (evictIdle), at a
- * bounded rate (admissionRefusal), and it settles which address a peer_id belongs to when two
+ * bounded rate (makeRoom), and it settles which address a peer_id belongs to when two
  * disagree (the one where it was proven, until that falls silent). Everything
  * about one peer (its connection, retries, queue) is that Peer's own (peer.ts).
  */
@@ -60,8 +60,8 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   private readonly clashWarnings: LogThrottle;
   /** "peer found" and "forgot peer": a handful a minute, then a count (a flood of made-up ids). */
   private readonly foundLog: FloodSummary;
-  /** Replacements each address may make (admissionRefusal). */
-  private readonly admissions = new Map<string, TokenBucket>();
+  /** Replacements each address may make (makeRoom). */
+  private readonly replacements: TokenBuckets;
   private readonly evictions: TokenBucket;
 
   constructor(
@@ -74,6 +74,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     this.stats = collaborators.stats ?? NO_STATS;
     this.fullWarnings = new LogThrottle(FULL_WARNING_INTERVAL_MS, this.now);
     this.clashWarnings = new LogThrottle(Infinity, this.now);
+    this.replacements = new TokenBuckets({ capacity: REPLACEMENTS_PER_ADDRESS, refillPerSecond: 1, now: this.now }, MAX_ADMISSION_BUCKETS);
     this.evictions = new TokenBucket({ capacity: EVICTION_BURST, refillPerSecond: EVICTIONS_PER_SECOND, now: this.now });
     this.foundLog = new FloodSummary(collaborators.logger, { linesPerInterval: 20, intervalMs: 60_000, now: this.now });
   }
@@ -95,7 +96,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     }
     let peer = this.peers.get(peerId);
     if (!peer) {
-      const refusal = this.admissionRefusal(host) ?? this.makeRoom(host);
+      const refusal = this.makeRoom(host);
       if (refusal) {
         this.stats.countReason("dropped", "E_TABLE_FULL");
         if (this.fullWarnings.allows()) logger.warn(`ignoring peer ${peerId} at ${host}: ${refusal}`);
@@ -196,45 +197,27 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   }
 
   /**
-   * A new peer_id that can only be held by evicting another costs an eviction, a Peer and a
-   * connection attempt: a flood of made-up ids (from one address, or from thousands of forged
-   * ones) must not make us churn through them. Filling free places is not limited; replacing is:
-   * one address at most REPLACEMENTS_PER_ADDRESS at once and one a second, and all addresses
-   * together EVICTION_BURST at once and EVICTIONS_PER_SECOND. A room of 30 classmates joining at
-   * once, or a probe run again and again from one host, stays well within both.
-   */
-  private admissionRefusal(host: string): string | undefined {
-    let atHost = 0;
-    for (const peer of this.peers.values()) if (peer.host === host) atHost++;
-    const needsEviction = atHost >= this.settings.maxIdsPerAddress || this.peers.size >= this.settings.maxPeers;
-    if (!needsEviction) return undefined;
-    if (!this.bucketFor(host).take()) return `${host} replaces its peer ids faster than one host does`;
-    if (!this.evictions.take()) return "new peers arrive faster than the full table takes them";
-    return undefined;
-  }
-
-  private bucketFor(host: string): TokenBucket {
-    let bucket = this.admissions.get(host);
-    if (!bucket) {
-      if (this.admissions.size >= MAX_ADMISSION_BUCKETS) {
-        for (const [address, quiet] of this.admissions) if (quiet.full) this.admissions.delete(address);
-      }
-      bucket = new TokenBucket({ capacity: REPLACEMENTS_PER_ADDRESS, refillPerSecond: 1, now: this.now });
-      this.admissions.set(host, bucket);
-    }
-    return bucket;
-  }
-
-  /**
-   * Frees a place for a new peer at `host`, evicting the longest-silent peer that has no working
-   * connection if a limit is reached; returns why there is no room, if there is none.
+   * Frees a place for a new peer at `host` if a limit is reached (the ids one address may hold,
+   * max_peers), by evicting an idle peer (evictIdle); returns why there is no room, if there is none.
+   *
+   * Evicting to admit costs an eviction, a Peer and a connection attempt: a flood of made-up ids
+   * (from one address, or from thousands of forged ones) must not make us churn through them. So
+   * filling free places is not limited, but replacing is: one address at most
+   * REPLACEMENTS_PER_ADDRESS at once and one a second, all addresses together EVICTION_BURST at
+   * once and EVICTIONS_PER_SECOND. A room of 30 classmates joining at once, or a probe run again
+   * and again from one host, stays well within both.
    */
   private makeRoom(host: string): string | undefined {
     const atHost = [...this.peers.values()].filter((p) => p.host === host);
-    if (atHost.length >= this.settings.maxIdsPerAddress && !this.evictIdle(atHost)) {
+    const { maxPeers, maxIdsPerAddress } = this.settings;
+    const hostFull = atHost.length >= maxIdsPerAddress;
+    const tableFull = this.peers.size >= maxPeers;
+    if (!hostFull && !tableFull) return undefined;
+    if (!this.replacements.take(host)) return `${host} replaces its peer ids faster than one host does`;
+    if (!this.evictions.take()) return "new peers arrive faster than the full table takes them";
+    if (hostFull && !this.evictIdle(atHost)) {
       return `${host} already announced ${atHost.length} peer ids that are still connected`;
     }
-    const { maxPeers } = this.settings;
     if (this.peers.size >= maxPeers && !this.evictIdle([...this.peers.values()])) {
       return `the peer table is full (${maxPeers} peers, [DISCOVERY] max_peers)`;
     }

@@ -58,3 +58,36 @@ export class TokenBucket {
     this.tokens = Math.min(this.options.capacity, this.tokens + elapsed * this.options.refillPerSecond);
   }
 }
+
+/**
+ * One TokenBucket per key (a peer_id, an address), made full for a key not seen before. A key's
+ * bucket that is full again holds nothing worth keeping, so beyond `maxKeys` the full ones are
+ * forgotten: a flood of new keys cannot grow it without end.
+ */
+export class TokenBuckets {
+  private readonly buckets = new Map<string, TokenBucket>();
+  private options: TokenBucketOptions;
+
+  constructor(options: TokenBucketOptions, private readonly maxKeys: number) {
+    this.options = options;
+  }
+
+  /** Takes one token from `key`'s bucket if it has one. */
+  take(key: string): boolean {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= this.maxKeys) {
+        for (const [old, quiet] of this.buckets) if (quiet.full) this.buckets.delete(old);
+      }
+      bucket = new TokenBucket(this.options);
+      this.buckets.set(key, bucket);
+    }
+    return bucket.take();
+  }
+
+  /** A new capacity and rate for every bucket, and for those made from now on. */
+  reconfigure(options: Omit<TokenBucketOptions, "now">): void {
+    this.options = { ...this.options, ...options };
+    for (const bucket of this.buckets.values()) bucket.reconfigure(options);
+  }
+}
