@@ -25,6 +25,7 @@ import { runFloor } from "./scenarios/floor.js";
 import { runIngest } from "./scenarios/ingest.js";
 import { runMany } from "./scenarios/many.js";
 import { runMesh } from "./scenarios/mesh.js";
+import { runCliTimings, runStartup } from "./scenarios/startup.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 
 const USAGE = `Usage: npm run bench [-- options]
@@ -146,6 +147,8 @@ async function main(): Promise<void> {
     clockSkewMs: 0,
     kernelLimitsRaised: limits.changes,
     floor: [],
+    startup: [],
+    cli: [],
     mesh: [],
     delivery: [],
     ingest: [],
@@ -154,7 +157,7 @@ async function main(): Promise<void> {
     many: [],
     errors: [],
   };
-  const attempt = async <T>(scenario: Scenario, impl: Impl | "node" | "python", size: number | undefined, run: () => Promise<T>, into: T[]) => {
+  const attempt = async <T>(scenario: Scenario, impl: Impl | "node" | "python" | "all", size: number | undefined, run: () => Promise<T>, into: T[]) => {
     try {
       into.push(await run());
     } catch (error) {
@@ -174,6 +177,18 @@ async function main(): Promise<void> {
         return floor;
       }, results.floor);
     }
+  }
+  if (want("startup")) {
+    log("0b. start-up against the floor");
+    await attempt("startup", "all", undefined, async () => {
+      const startup = await runStartup({ ...plan.startup, log });
+      for (const s of startup) log(`${s.subject}: TCP accepting after ${s.acceptMs} ms, CPU ${s.cpuMs} ms, RSS ${s.rssMb} MB (medians of ${s.runs.length})`);
+      results.startup = startup;
+      const cli = runCliTimings(plan.startup);
+      for (const c of cli) log(`${c.command}: ${c.wallMs} ms (median of ${c.runs.length})`);
+      results.cli = cli;
+      return startup;
+    }, [] as unknown[]);
   }
   if (want("mesh")) {
     log("1+5. mesh formation and footprint");

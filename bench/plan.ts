@@ -3,6 +3,7 @@
 export interface Plan {
   quick: boolean;
   floor: { messages: number; gapMs: number };
+  startup: { runs: number; cpuAfterMs: number; rssAfterMs: number; cliRuns: number };
   mesh: { sizes: number[]; timeoutMs: number; settleMs: number; idleCpuSeconds: number; idleCpuAt: number[] };
   delivery: { sizes: number[]; warmupMessages: number; messages: number; rate: number };
   ingest: { connections: number; warmupMs: number; durationMs: number; repeats: number };
@@ -13,6 +14,7 @@ export interface Plan {
 export const FULL: Plan = {
   quick: false,
   floor: { messages: 500, gapMs: 10 },
+  startup: { runs: 5, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 10 },
   // N = 1 is the idle footprint of a peer alone; 40 is the largest mesh.
   mesh: { sizes: [1, 5, 10, 20, 40], timeoutMs: 60_000, settleMs: 2_000, idleCpuSeconds: 10, idleCpuAt: [1, 40] },
   delivery: { sizes: [10, 20], warmupMessages: 100, messages: 250, rate: 50 },
@@ -25,6 +27,7 @@ export const FULL: Plan = {
 export const QUICK: Plan = {
   quick: true,
   floor: { messages: 200, gapMs: 10 },
+  startup: { runs: 3, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 5 },
   mesh: { sizes: [1, 5, 20], timeoutMs: 30_000, settleMs: 1_000, idleCpuSeconds: 3, idleCpuAt: [20] },
   delivery: { sizes: [10], warmupMessages: 50, messages: 200, rate: 50 },
   ingest: { connections: 4, warmupMs: 1_000, durationMs: 3_000, repeats: 1 },
@@ -32,5 +35,5 @@ export const QUICK: Plan = {
   many: { sizes: [200], messages: 20, rate: 10, connectTimeoutMs: 30_000 },
 };
 
-export const SCENARIOS = ["floor", "mesh", "delivery", "ingest", "fanout", "many"] as const;
+export const SCENARIOS = ["floor", "startup", "mesh", "delivery", "ingest", "fanout", "many"] as const;
 export type Scenario = (typeof SCENARIOS)[number];

@@ -140,6 +140,8 @@ export function targets(results: Results): TargetCheck[] {
     met: m500 ? m500.connectAllMs !== undefined && m500.fanout !== undefined && m500.fanout.incomplete === 0 && m500.fanout.toAll.p99 <= 200 : undefined,
   });
 
+  checks.push(...goalChecks(results));
+
   const rows = comparisons(results).map(ratio).filter((r) => r.factor !== undefined);
   const twice = rows.filter((r) => r.factor! >= 2).length;
   checks.push({
@@ -148,6 +150,70 @@ export function targets(results: Results): TargetCheck[] {
     refpeer: "",
     met: rows.length > 0 ? twice === rows.length : undefined,
   });
+  return checks;
+}
+
+/** "205 ms (+115 over the floor)": a start-up figure beside what the bare Node.js script took. */
+function overFloor(value: number | undefined, floor: number | undefined, unit: string): string {
+  if (value === undefined) return "—";
+  return floor === undefined ? fmt(value, unit) : `${fmt(value, unit)} (${value - floor >= 0 ? "+" : "−"}${fmt(round(Math.abs(value - floor)), unit)} over the floor)`;
+}
+
+/** The start-up, command-line and "no worse than the reference peer" goals. */
+export function goalChecks(results: Results): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const startup = (s: "floor" | Impl) => (results.startup ?? []).find((r) => r.subject === s);
+  const floor = startup("floor");
+  const ours = startup("p2pchat");
+  const startupGoal = (target: string, key: "acceptMs" | "cpuMs" | "rssMb", unit: string, within: number) => {
+    checks.push({
+      target,
+      p2pchat: overFloor(ours?.[key], floor?.[key], unit),
+      refpeer: fmt(startup("refpeer")?.[key], unit),
+      met: ours && floor ? ours[key] - floor[key] <= within : undefined,
+    });
+  };
+  startupGoal("daemon start → TCP accepting within 30 ms of the floor (bare Node.js, three sockets)", "acceptMs", "ms", 30);
+  startupGoal("start-up CPU (1 s after accepting) within 40 ms of the floor", "cpuMs", "ms", 40);
+  startupGoal("RSS after start-up within 8 MB of the floor", "rssMb", "MB", 8);
+
+  const cli = (command: string) => (results.cli ?? []).find((c) => c.command === command)?.wallMs;
+  const bare = cli("node -e 0");
+  const slowest = Math.max(cli("p2pchat --version") ?? NaN, cli("p2pchat --help") ?? NaN);
+  checks.push({
+    target: "`p2pchat --version` and `--help` within 1.3× of `node -e 0`",
+    p2pchat: bare === undefined ? "—" : `${fmt(cli("p2pchat --version"), "ms")} / ${fmt(cli("p2pchat --help"), "ms")} (node -e 0: ${fmt(bare, "ms")})`,
+    refpeer: "",
+    met: bare !== undefined && Number.isFinite(slowest) ? slowest <= 1.3 * bare : undefined,
+  });
+
+  /** Every figure p2pchat must not be worse than the reference peer on; undefined if none measured. */
+  const noWorse = (target: string, figures: Comparison[]) => {
+    const both = figures.filter((c) => c.p2pchat !== undefined && c.refpeer !== undefined && Number.isFinite(c.p2pchat) && Number.isFinite(c.refpeer));
+    const worse = both.filter((c) => (c.better === "lower" ? c.p2pchat! > c.refpeer! : c.p2pchat! < c.refpeer!));
+    checks.push({
+      target,
+      p2pchat: both.length === 0 ? "—" : worse.length === 0 ? `${both.length} of ${both.length} figures no worse` : `worse on ${worse.map((c) => c.figure.replace(/^.*?: /, "")).join("; ")}`,
+      refpeer: "",
+      met: both.length === 0 ? undefined : worse.length === 0,
+    });
+  };
+  const all = comparisons(results);
+  noWorse("delivery to all 9 and to all 19 others, p50 and p99: no worse than the reference peer", all.filter((c) => /^delivery to all/.test(c.figure)));
+  noWorse("mesh of 5, 10, 20, 40 after the last start: no worse than the reference peer", all.filter((c) => /last peer's first hello/.test(c.figure)));
+  noWorse("idle CPU per peer: no worse than the reference peer", all.filter((c) => /^idle CPU/.test(c.figure)));
+
+  const factorOf = (pattern: RegExp) => {
+    const c = all.find((x) => pattern.test(x.figure));
+    return c ? ratio(c) : undefined;
+  };
+  for (const [target, pattern, at] of [
+    ["ingest ≥ 2.4× the reference peer's", /^ingest on/, 2.4],
+    ["fan-out sustained ≥ 5× the reference peer's", /highest rate sustained/, 5],
+  ] as const) {
+    const r = factorOf(pattern);
+    checks.push({ target, p2pchat: r ? r.text : "—", refpeer: "", met: r?.factor === undefined ? undefined : r.factor >= at - 1e-9 });
+  }
   return checks;
 }
 
@@ -211,6 +277,27 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("");
     out.push(table(["runtime", "CPU per message", "RSS"], results.floor.map((f) => [f.runtime === "node" ? `Node.js ${machine.node} (p2pchat)` : `${machine.python} (reference peer)`, fmt(f.cpuPerMessageUs, "µs"), fmt(f.rssMb, "MB")])));
     out.push("");
+  }
+
+  if ((results.startup ?? []).length > 0) {
+    out.push("## 0b. Start-up against the floor");
+    out.push("");
+    out.push(`Each started alone in an idle namespace, in turn (the floor, p2pchat, the reference peer, the floor, ...), ${results.startup![0]!.runs.length} times; medians. The floor is a bare Node.js script that opens the protocol's three sockets and nothing else (\`bench/floor-peer.mjs\`): what any Node.js peer pays. "TCP accepting" is from spawning the process to the first TCP connection to port 9876 that succeeds (polled every millisecond from outside); CPU is utime + stime of the process ${plan.startup?.cpuAfterMs ?? 1000} ms after that, RSS is VmRSS ${plan.startup?.rssAfterMs ?? 2000} ms after it.`);
+    out.push("");
+    const floor = results.startup!.find((r) => r.subject === "floor");
+    const label = { floor: `floor: bare Node.js ${machine.node}, three sockets`, p2pchat: "p2pchat daemon", refpeer: "reference peer" } as const;
+    out.push(table(["process", "TCP accepting", "over the floor", "CPU", "over the floor", "RSS", "over the floor"],
+      results.startup!.map((r) => [label[r.subject], fmt(r.acceptMs, "ms"), r.subject === "floor" || !floor ? "" : fmt(round(r.acceptMs - floor.acceptMs), "ms"),
+        fmt(r.cpuMs, "ms"), r.subject === "floor" || !floor ? "" : fmt(round(r.cpuMs - floor.cpuMs), "ms"),
+        fmt(r.rssMb, "MB"), r.subject === "floor" || !floor ? "" : fmt(round(r.rssMb - floor.rssMb), "MB")])));
+    out.push("");
+    if ((results.cli ?? []).length > 0) {
+      const bare = results.cli!.find((c) => c.command === "node -e 0")?.wallMs;
+      out.push(`Wall time from spawn to exit, median of ${results.cli![0]!.runs.length} (in turn, after one warm-up each):`);
+      out.push("");
+      out.push(table(["command", "wall time", "against node -e 0"], results.cli!.map((c) => [`\`${c.command}\``, fmt(c.wallMs, "ms"), bare ? `${round(c.wallMs / bare)}×` : "—"])));
+      out.push("");
+    }
   }
 
   if (results.mesh.length > 0) {
@@ -306,7 +393,7 @@ export function renderReport(results: Results, analysis?: string): string {
   if (results.errors.length > 0) {
     out.push("## Runs that failed");
     out.push("");
-    out.push(table(["scenario", "implementation", "size", "error"], results.errors.map((e) => [e.scenario, e.impl === "node" || e.impl === "python" ? e.impl : IMPL_LABEL[e.impl], e.size === undefined ? "" : String(e.size), e.message.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 300)])));
+    out.push(table(["scenario", "implementation", "size", "error"], results.errors.map((e) => [e.scenario, e.impl === "node" || e.impl === "python" || e.impl === "all" ? e.impl : IMPL_LABEL[e.impl], e.size === undefined ? "" : String(e.size), e.message.replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 300)])));
     out.push("");
   }
 

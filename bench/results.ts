@@ -8,10 +8,11 @@ import type { FloorResult } from "./scenarios/floor.js";
 import type { IngestResult } from "./scenarios/ingest.js";
 import type { ManyResult } from "./scenarios/many.js";
 import type { MeshResult } from "./scenarios/mesh.js";
+import type { CliTiming, StartupResult } from "./scenarios/startup.js";
 
 export interface RunError {
   scenario: Scenario;
-  impl: Impl | "node" | "python";
+  impl: Impl | "node" | "python" | "all";
   size?: number;
   message: string;
 }
@@ -35,6 +36,11 @@ export interface Results {
   kernelLimitsRaised: string[];
   /** The runtimes' floor: a bare TCP peer in Node.js and in Python. */
   floor: FloorResult[];
+  /** Start-up beside the floor (a bare Node.js script with the three sockets) and the reference
+   *  peer; absent in results from before the scenario existed. */
+  startup?: StartupResult[];
+  /** `p2pchat --version` and `--help` against `node -e 0`. */
+  cli?: CliTiming[];
   mesh: MeshResult[];
   delivery: DeliveryResult[];
   /** Every round of every implementation (see plan.ingest.repeats). */

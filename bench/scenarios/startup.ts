@@ -1,0 +1,142 @@
+// Start-up against the floor: a bare Node.js script that opens the protocol's three sockets
+// (bench/floor-peer.mjs), p2pchat's daemon and the reference peer, each started alone in an idle
+// namespace, in turn (floor, p2pchat, reference peer, floor, ...), so that the three see the same
+// machine. For each: the time from spawning the process to its TCP port accepting a connection,
+// its CPU (utime + stime) one second after that, and its RSS once settled. The floor is what any
+// Node.js peer pays; what p2pchat spends beyond it is its own. Also the wall time of
+// `p2pchat --version` and `--help` against `node -e 0`.
+import { spawnSync } from "node:child_process";
+import * as net from "node:net";
+import * as path from "node:path";
+import { PEER_PORT, repoRoot, withLan, type Lan, type LanHost, type LanProcess } from "../../test/lan/netns.js";
+import { nowMs, sleep } from "../clock.js";
+import { P2PCHAT_MAIN, startPeer } from "../impl.js";
+import { cpuMs, rssMb } from "../proc.js";
+import { median, round } from "../stats.js";
+
+export type StartupSubject = "floor" | "p2pchat" | "refpeer";
+export const STARTUP_SUBJECTS: readonly StartupSubject[] = ["floor", "p2pchat", "refpeer"];
+
+export const FLOOR_PEER = path.join(repoRoot, "bench", "floor-peer.mjs");
+
+export interface StartupResult {
+  subject: StartupSubject;
+  /** Medians over the runs. */
+  acceptMs: number;
+  cpuMs: number;
+  rssMb: number;
+  /** Every run, in order. */
+  runs: { acceptMs: number; cpuMs: number; rssMb: number }[];
+}
+
+export interface CliTiming {
+  /** What was run: "node -e 0", "p2pchat --version" or "p2pchat --help". */
+  command: string;
+  /** Median wall time from spawn to exit (ms), and every run. */
+  wallMs: number;
+  runs: number[];
+}
+
+export interface StartupOptions {
+  runs: number;
+  /** CPU is read this long after the port accepts (ms). */
+  cpuAfterMs: number;
+  /** RSS is read this long after the port accepts (ms). */
+  rssAfterMs: number;
+  cliRuns: number;
+  log: (line: string) => void;
+}
+
+/** Resolves with the moment (nowMs) a TCP connection to address:port succeeds, polling every
+ *  millisecond or two: a refused connect costs the host almost nothing and answers at once. */
+async function acceptedAt(address: string, port: number, child: LanProcess, timeoutMs: number): Promise<number> {
+  const deadline = nowMs() + timeoutMs;
+  let exited = false;
+  void child.exited.then(() => { exited = true; });
+  for (;;) {
+    const at = await new Promise<number | undefined>((resolve) => {
+      const socket = net.connect({ host: address, port });
+      socket.once("connect", () => {
+        const t = nowMs();
+        socket.destroy();
+        resolve(t);
+      });
+      socket.once("error", () => resolve(undefined));
+    });
+    if (at !== undefined) return at;
+    if (exited) throw new Error(`${child.name} exited before accepting TCP; its output:\n${child.output().slice(-800)}`);
+    if (nowMs() > deadline) throw new Error(`${child.name} did not accept TCP on ${port} within ${timeoutMs} ms`);
+    await sleep(1);
+  }
+}
+
+function start(lan: Lan, host: LanHost, subject: StartupSubject, run: number): LanProcess {
+  if (subject === "floor") return lan.spawn(host, process.execPath, [FLOOR_PEER, host.address], { name: `floor-${run}` });
+  return startPeer(lan, host, subject, `${subject}-start-${run}`);
+}
+
+async function measureOnce(lan: Lan, host: LanHost, subject: StartupSubject, run: number, options: StartupOptions): Promise<StartupResult["runs"][number]> {
+  const spawnedAt = nowMs();
+  const child = start(lan, host, subject, run);
+  try {
+    const accepted = await acceptedAt(host.address, PEER_PORT, child, 20_000);
+    await sleep(Math.max(0, accepted + options.cpuAfterMs - nowMs()));
+    const cpu = cpuMs(child.pid);
+    await sleep(Math.max(0, accepted + options.rssAfterMs - nowMs()));
+    const rss = rssMb(child.pid);
+    if (!Number.isFinite(cpu) || !Number.isFinite(rss)) throw new Error(`${child.name} exited while being measured; its output:\n${child.output().slice(-800)}`);
+    return { acceptMs: round(accepted - spawnedAt), cpuMs: round(cpu), rssMb: round(rss) };
+  } finally {
+    child.kill("SIGKILL");
+    await child.exited;
+  }
+}
+
+/** Each subject started `runs` times, alone, in turn; medians per subject. */
+export async function runStartup(options: StartupOptions): Promise<StartupResult[]> {
+  return withLan({ hosts: 1 }, async (lan) => {
+    const host = lan.hosts[0]!;
+    const runs = new Map<StartupSubject, StartupResult["runs"]>(STARTUP_SUBJECTS.map((s) => [s, []]));
+    for (let run = 0; run < options.runs; run++) {
+      for (const subject of STARTUP_SUBJECTS) {
+        const r = await measureOnce(lan, host, subject, run, options);
+        runs.get(subject)!.push(r);
+        options.log(`  start-up ${subject} #${run + 1}: TCP accepting after ${r.acceptMs} ms, CPU ${r.cpuMs} ms, RSS ${r.rssMb} MB`);
+        await sleep(200); // the namespace idle again before the next start
+      }
+    }
+    return STARTUP_SUBJECTS.map((subject) => {
+      const all = runs.get(subject)!;
+      return {
+        subject,
+        acceptMs: round(median(all.map((r) => r.acceptMs))),
+        cpuMs: round(median(all.map((r) => r.cpuMs))),
+        rssMb: round(median(all.map((r) => r.rssMb))),
+        runs: all,
+      };
+    });
+  });
+}
+
+function wallMs(args: string[]): number {
+  const t = performance.now();
+  const result = spawnSync(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const ms = performance.now() - t;
+  if (result.status !== 0) throw new Error(`node ${args.join(" ")} exited ${result.status}: ${String(result.stderr).slice(0, 400)}`);
+  return ms;
+}
+
+/** `node -e 0`, `p2pchat --version` and `p2pchat --help`, in turn, `runs` times each (after one
+ *  warm-up of each, which fills the page cache), wall time from spawn to exit. */
+export function runCliTimings(options: Pick<StartupOptions, "cliRuns">): CliTiming[] {
+  const commands: [string, string[]][] = [
+    ["node -e 0", ["-e", "0"]],
+    ["p2pchat --version", [P2PCHAT_MAIN, "--version"]],
+    ["p2pchat --help", [P2PCHAT_MAIN, "--help"]],
+  ];
+  for (const [, args] of commands) wallMs(args);
+  const runs = commands.map((): number[] => []);
+  for (let i = 0; i < options.cliRuns; i++) commands.forEach(([, args], c) => runs[c]!.push(round(wallMs(args))));
+  return commands.map(([command], c) => ({ command, wallMs: round(median(runs[c]!)), runs: runs[c]! }));
+}
+
