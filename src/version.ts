@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { APP_ROOT } from "./app-root.js";
 
-/** p2pchat's version, from package.json (compiled to dist/src/version.js, two levels below it). */
-export const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+/** p2pchat's version, from package.json. */
+export const VERSION = (JSON.parse(readFileSync(join(APP_ROOT, "package.json"), "utf8")) as {
   version: string;
 }).version;

@@ -1,7 +1,6 @@
 /** `p2pchat install-service`: installs (or with --uninstall removes) the systemd service "chat". */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { APP_ROOT } from "../app-root.js";
 import { install, InstallError, LAYOUT, uninstall } from "../service/install.js";
 
 /** sysexits.h: a command line that makes no sense. */
@@ -22,8 +21,8 @@ Running it again installs the current build and keeps the config.
   --uninstall   stop, disable and remove the service and ${LAYOUT.appDir};
                 keeps ${LAYOUT.configFile} and the user ${LAYOUT.user}`;
 
-/** The checkout this command runs from: dist/src/cli/install-service.js is three levels down. */
-const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+/** The checkout this command runs from. */
+const CHECKOUT = APP_ROOT;
 
 export async function run(argv: string[]): Promise<number> {
   let flags;

@@ -5,7 +5,8 @@
  * NotifyAccess=all. systemd-notify waits until systemd has taken the message (it syncs with a
  * barrier since systemd 246), so it cannot exit before systemd knows which service sent it.
  */
-import { spawn } from "node:child_process";
+// node:child_process is imported when a notification is sent, not at start: outside systemd it is
+// never needed, and loading it cost every start a few ms (docs/performance.md).
 
 export type NotifyOutcome =
   | { sent: true }
@@ -32,7 +33,7 @@ export function notifySystemd(
   const command = options.command ?? "systemd-notify";
   // A status is free text, but one sd_notify assignment is one line.
   const args = assignments.map((a) => a.replace(/[\r\n]+/g, " "));
-  return new Promise((resolve) => {
+  return import("node:child_process").then(({ spawn }) => new Promise((resolve) => {
     let stderr = "";
     const child = spawn(command, args, { env, stdio: ["ignore", "ignore", "pipe"], timeout: NOTIFY_TIMEOUT_MS });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
@@ -49,5 +50,5 @@ export function notifySystemd(
         resolve({ sent: false, reason: `${command} failed: ${why}` });
       }
     });
-  });
+  }));
 }

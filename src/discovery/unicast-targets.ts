@@ -1,4 +1,3 @@
-import { lookup as dnsLookup } from "node:dns/promises";
 import { isIPv4 } from "node:net";
 import { parseHostPort } from "../config/values.js";
 import type { Logger } from "../log/logger.js";
@@ -14,7 +13,9 @@ export interface UnicastTarget {
 /** Resolves a host name to one IPv4 address; tests pass a fake. */
 export type Lookup = (host: string) => Promise<string>;
 
-const systemLookup: Lookup = async (host) => (await dnsLookup(host, { family: 4 })).address;
+// node:dns is imported at the first name to resolve: most peers have no static peers, and loading
+// it cost every start a few ms (docs/performance.md).
+const systemLookup: Lookup = async (host) => (await (await import("node:dns/promises")).lookup(host, { family: 4 })).address;
 
 /**
  * The peers we greet by unicast besides the broadcast (docs/getting-started.md "Across networks"): the static

@@ -1,11 +1,12 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
+import { pathToFileURL } from "node:url";
 import type { Route } from "./api.js";
 import { json } from "./io.js";
+import { APP_ROOT } from "../app-root.js";
 
-/** The repository root: this file runs as dist/src/http/static.js. */
-const ROOT = new URL("../../../", import.meta.url);
+/** The repository root (or the installed package's), with a trailing slash for new URL(). */
+const ROOT = pathToFileURL(APP_ROOT + "/");
 
 /**
  * Every file the chat page needs, by URL path. A fixed table, not a directory: no path from a
@@ -40,13 +41,18 @@ interface LoadedAsset {
   etag: string;
 }
 
-/** GET routes for the chat page. Files are read once, here; a missing one answers 500 saying so. */
+/**
+ * GET routes for the chat page. Each file is read once, at its first request (not at start: a
+ * peer nobody opens the page of never reads them, nor loads node:crypto for their ETags); a
+ * missing one answers 500 saying so.
+ */
 export function webRoutes(): Record<string, Route> {
   const routes: Record<string, Route> = {};
   for (const [path, { file, type }] of Object.entries(ASSETS)) {
-    const asset = load(file, type);
+    let loaded: ReturnType<typeof load> | undefined;
     routes[path] = {
       GET: ({ request, response }) => {
+        const asset = (loaded ??= load(file, type));
         if ("error" in asset) {
           json(response, 500, { status: "error", message: asset.error });
           return;
@@ -61,6 +67,7 @@ export function webRoutes(): Record<string, Route> {
 function load(file: string, type: string): LoadedAsset | { error: string } {
   try {
     const body = readFileSync(new URL(file, ROOT));
+    const { createHash } = process.getBuiltinModule("node:crypto");
     return { body, type, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"` };
   } catch (err) {
     return { error: `the web page's ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? err}): run npm run build` };
