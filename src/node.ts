@@ -109,7 +109,8 @@ export class ChatNode {
     this.discovery.on("peer", (peerId, address, via) => this.peers.seen(peerId, address, via));
     // A message new to us, from a peer or a peer's hello reply, goes on to the other segments
     // (peers/relay.ts); ours and the history file's have no `via` and are not relayed.
-    this.history.on("message", (message) => this.relay(message));
+    // After the turn that stored it: the ack (written right after the store) goes out first.
+    this.history.on("message", (message) => queueMicrotask(() => this.relay(message)));
 
     this.remembered = running.history.file
       ? new RememberedPeers(rememberedFileFor(running.history.file), running.peers.forgetAfterDays * 86_400_000, logger)

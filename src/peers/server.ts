@@ -194,15 +194,24 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         const first = remotePeerId !== peerId;
         remotePeerId = peerId;
         if (first) logger.info(`${peerId} connected to us from ${address}`);
-        this.emit("introduced", peerId, address, connection);
+        // Told once the reply is on its way (below): what listeners do (connect back, update the
+        // peer table and its views) must not hold up the answer the peer waits for.
+        introduced = peerId;
         return undefined;
       },
     };
 
+    /** Set by a hello that introduced the peer; emitted after the hello's reply is written. */
+    let introduced: string | undefined;
     connection.on("frame", (frame) => {
       const reply = handleCommand(frame, context);
       if (reply) connection.send(reply);
       else logger.debug(`ignored a status frame from ${remotePeerId ?? address}`);
+      if (introduced !== undefined) {
+        const peerId = introduced;
+        introduced = undefined;
+        this.emit("introduced", peerId, address, connection);
+      }
     });
     connection.on("fault", (err) => logger.error(`handling a frame from ${remotePeerId ?? address} failed: ${errorText(err)}`));
     connection.on("badFrame", (error) => {

@@ -50,7 +50,7 @@ describe("PeerTable", () => {
     assert.deepEqual(s.table.list()[0]?.reach, { kind: "routed", name: "198.19.0.2" });
   });
 
-  it("holds each peer once by peer_id, never itself, and never a peer at an address of this host", () => {
+  it("holds each peer once by peer_id, never itself, and never a peer at an address of this host", async () => {
     const s = setup({}, ["198.19.0.1"]);
     s.table.seen("me", "198.19.0.9", "udp-hello");
     s.table.seen("local-tool", "198.19.0.1", "udp-hello");
@@ -59,7 +59,11 @@ describe("PeerTable", () => {
     assert.deepEqual(s.ids(), ["bob"]);
     assert.equal(s.connector.made.length, 1, "one connection per peer");
     assert.ok(s.logs.has(/not connecting to local-tool: 198\.19\.0\.1 is this host/));
-    assert.ok(s.changes.length >= 1 && s.changes.every((c) => c.peerId === "bob"));
+    // Changes are told once per peer per turn, after the code that made them.
+    assert.equal(s.changes.length, 0);
+    await Promise.resolve();
+    assert.equal(s.changes.length, 1);
+    assert.ok(s.changes.every((c) => c.peerId === "bob"));
   });
 
   it("admits max_peers, evicting the longest-silent idle peer, and refuses when every peer is connected", () => {
@@ -242,7 +246,7 @@ describe("PeerTable", () => {
     assert.equal(s.connectionTo("a").sent[0]?.ackTimeoutMs, 400);
   });
 
-  it("stop() closes every connection, retries nothing and reports no more changes", () => {
+  it("stop() closes every connection, retries nothing and reports no more changes", async () => {
     const s = setup();
     s.table.seen("a", "198.19.8.1", "udp-hello");
     s.table.seen("b", "198.19.8.2", "udp-hello");
@@ -253,6 +257,7 @@ describe("PeerTable", () => {
     s.clock.advance(60_000);
     s.table.seen("c", "198.19.8.3", "udp-hello");
     assert.equal(s.connector.made.length, 2);
+    await Promise.resolve();
     assert.equal(s.changes.length, changes);
   });
 });
