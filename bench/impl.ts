@@ -10,7 +10,9 @@ export type Impl = "p2pchat" | "refpeer";
 export const IMPLS: readonly Impl[] = ["p2pchat", "refpeer"];
 export const IMPL_LABEL: Record<Impl, string> = { p2pchat: "p2pchat", refpeer: "reference peer" };
 
-export const P2PCHAT_MAIN = path.join(repoRoot, "dist", "src", "cli", "main.js");
+/** What runs as p2pchat: this build, or another's (BENCH_P2PCHAT_MAIN=/elsewhere/dist/src/cli/main.js)
+ *  to compare two builds on the same machine, one run after the other. */
+export const P2PCHAT_MAIN = process.env.BENCH_P2PCHAT_MAIN ?? path.join(repoRoot, "dist", "src", "cli", "main.js");
 
 /** Set by `npm run bench -- --profile DIR`: every p2pchat writes a V8 CPU profile there. */
 let profileDir: string | undefined;
