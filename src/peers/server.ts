@@ -210,7 +210,8 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       if (introduced !== undefined) {
         const peerId = introduced;
         introduced = undefined;
-        this.emit("introduced", peerId, address, connection);
+        // A write that failed (the buffer limit) has closed it, and "departed" was told already.
+        if (!connection.closed) this.emit("introduced", peerId, address, connection);
       }
     });
     connection.on("fault", (err) => logger.error(`handling a frame from ${remotePeerId ?? address} failed: ${errorText(err)}`));

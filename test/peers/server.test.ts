@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import type { Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ChatNode } from "../../src/node.js";
-import { freePort, loopbackHosts } from "../support/loopback.js";
+import { PeerServer } from "../../src/peers/server.js";
+import { freePort, LogCapture, loopbackHosts } from "../support/loopback.js";
 import { startLoopbackNode } from "../support/loopback-node.js";
 import { connectScripted, ScriptedServer } from "../support/scripted-peer.js";
 import { waitFor } from "../support/wait.js";
@@ -172,5 +174,32 @@ describe("TCP server", () => {
     assert.equal(entry.inbound, 1);
     assert.equal(entry.address, peerHost);
     peer.close();
+  });
+});
+
+/** What waits on whom: the peer that said hello waits for our reply; connecting back does not. */
+describe("TCP server: the hello's reply first", () => {
+  it("writes the hello's reply before it tells who was introduced (whose listeners connect back)", async () => {
+    const [host] = loopbackHosts(1) as [string];
+    const server = new PeerServer({
+      logger: new LogCapture().logger("server"),
+      snapshot: () => ({ "1707243010934": { peer_id: "molic-peer3", message: "pokus" } }),
+      store: () => ({ ok: true, outcome: "added" }),
+    }, { ownPeerId: "node" });
+    await server.listen(host, 0);
+    const writtenWhenIntroduced: number[] = [];
+    server.on("introduced", (_peerId, _address, connection) => {
+      writtenWhenIntroduced.push((connection as unknown as { socket: Socket }).socket.bytesWritten);
+    });
+    try {
+      const peer = await connectScripted(host, server.port);
+      const reply = await peer.request({ command: "hello", peer_id: "scripted" });
+      assert.equal(reply.status, "ok");
+      assert.equal(writtenWhenIntroduced.length, 1);
+      assert.ok(writtenWhenIntroduced[0]! >= JSON.stringify(reply).length, `${writtenWhenIntroduced[0]} bytes written when introduced`);
+      peer.close();
+    } finally {
+      await server.close();
+    }
   });
 });
