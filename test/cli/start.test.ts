@@ -95,7 +95,10 @@ describe("npm start", () => {
       const exited = new Promise<number | null>((resolve) => npm.on("exit", (code) => resolve(code)));
       let left: number[] = [];
       t.after(() => {
-        for (const pid of [npm.pid!, ...left]) if (running(pid)) process.kill(pid, "SIGKILL");
+        // The daemon too, also when an assertion failed before `left` was read: an orphaned
+        // daemon would keep its ports, and this file's keep-alive connection to it, open.
+        const all = [npm.pid!, ...(running(npm.pid!) ? descendants(npm.pid!) : []), ...left];
+        for (const pid of all) if (running(pid)) process.kill(pid, "SIGKILL");
       });
 
       await waitFor(async () => {
