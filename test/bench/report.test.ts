@@ -1,7 +1,7 @@
 // The rules that judge the targets and compare the two implementations, on made-up results.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { comparisons, ratio, renderCharts, renderReport, targets } from "../../bench/report.js";
+import { comparisons, goalChecks, ratio, renderCharts, renderReport, targets } from "../../bench/report.js";
 import { QUICK } from "../../bench/plan.js";
 import type { Results } from "../../bench/results.js";
 import type { Impl } from "../../bench/impl.js";
@@ -78,6 +78,34 @@ describe("bench report", () => {
     assert.equal(partial.find((c) => c.target.startsWith("one node"))!.met, undefined);
   });
 
+  it("judges the start-up goals against the floor of the same run, and the 'no worse' goals figure by figure", () => {
+    const run = (acceptMs: number, cpuMs: number, rssMb: number) => ({ acceptMs, cpuMs, rssMb, runs: [] });
+    const startup = (p2pchat: ReturnType<typeof run>) => [
+      { subject: "floor" as const, ...run(90, 80, 44) }, { subject: "p2pchat" as const, ...p2pchat }, { subject: "refpeer" as const, ...run(82, 80, 22) },
+    ];
+    const cli = (help: number) => [{ command: "node -e 0", wallMs: 40, runs: [] }, { command: "p2pchat --version", wallMs: 45, runs: [] }, { command: "p2pchat --help", wallMs: help, runs: [] }];
+    const byName = (checks: ReturnType<typeof goalChecks>, start: string) => checks.find((c) => c.target.startsWith(start))!;
+
+    const lean = goalChecks(results({ startup: startup(run(115, 120, 50)), cli: cli(50) }));
+    assert.equal(byName(lean, "daemon start").met, true);
+    assert.equal(byName(lean, "daemon start").p2pchat, "115 ms (+25 ms over the floor)");
+    assert.equal(byName(lean, "start-up CPU").met, true);
+    assert.equal(byName(lean, "RSS after start-up").met, true);
+    assert.equal(byName(lean, "`p2pchat --version`").met, true);
+    const heavy = goalChecks(results({ startup: startup(run(205, 210, 60.6)), cli: cli(60) }));
+    for (const goal of ["daemon start", "start-up CPU", "RSS after start-up", "`p2pchat --version`"]) assert.equal(byName(heavy, goal).met, false, goal);
+    assert.equal(byName(goalChecks(results()), "daemon start").met, undefined, "not measured without the scenario");
+
+    // The made-up delivery has p2pchat faster at p50 and p99; the mesh has it faster at N = 20 and 40.
+    assert.equal(byName(lean, "delivery to all").met, true);
+    assert.equal(byName(lean, "mesh of 5").met, true);
+    const slowMesh = goalChecks(results({ mesh: [mesh("p2pchat", 20, 400, 60), mesh("refpeer", 20, 40, 22)] }));
+    assert.equal(byName(slowMesh, "mesh of 5").met, false);
+    assert.match(byName(slowMesh, "mesh of 5").p2pchat, /worse on last peer's first hello → full mesh/);
+    assert.equal(byName(lean, "ingest ≥ 2.4×").met, true); // 25,000 against 10,000
+    assert.equal(byName(lean, "fan-out sustained").met, undefined);
+  });
+
   it("compares every figure both implementations have, including derived CPU per message", () => {
     const rows = comparisons(results());
     const find = (figure: string) => rows.find((r) => r.figure === figure)!;
@@ -89,14 +117,19 @@ describe("bench report", () => {
   });
 
   it("renders the report with machine, targets and a table per scenario, and both charts", () => {
-    const text = renderReport(results(), "## Analysis\n\nWhy each figure is what it is.");
-    for (const heading of ["## Machine", "## Targets", "## 0. The runtimes' floor", "## Every comparable figure", "## 1. Mesh formation", "## 2. Delivery latency", "## 3. Ingest", "## 5. Footprint", "## 6. One node, many peers", "## How it is measured", "## Analysis"]) {
+    const text = renderReport(results({
+      startup: [{ subject: "floor", acceptMs: 90, cpuMs: 80, rssMb: 44, runs: [] }, { subject: "p2pchat", acceptMs: 115, cpuMs: 120, rssMb: 50, runs: [] }],
+      cli: [{ command: "node -e 0", wallMs: 40, runs: [40] }, { command: "p2pchat --version", wallMs: 44, runs: [44] }],
+    }), "## Analysis\n\nWhy each figure is what it is.");
+    for (const heading of ["## Machine", "## Targets", "## 0. The runtimes' floor", "## 0b. Start-up against the floor", "## Every comparable figure", "## 1. Mesh formation", "## 2. Delivery latency", "## 3. Ingest", "## 5. Footprint", "## 6. One node, many peers", "## How it is measured", "## Analysis"]) {
       assert.ok(text.includes(heading), heading);
     }
     assert.ok(!text.includes("## 4. Fan-out"), "no fan-out results, no fan-out section");
     assert.match(text, /Test CPU, 2 cores/);
     assert.match(text, /\*\*This is the quick set\*\*/);
     assert.match(text, /\| ceiling: bare Node.js ack server \|  \| 45,000 \|/);
+    assert.match(text, /\| p2pchat daemon \| 115 ms \| 25 ms \| 120 ms \| 40 ms \| 50 MB \| 6 MB \|/);
+    assert.match(text, /\| `p2pchat --version` \| 44 ms \| 1\.1× \|/);
     const charts = renderCharts(results());
     assert.deepEqual(Object.keys(charts).sort(), ["latency.svg", "rss.svg"]);
     for (const svg of Object.values(charts)) assert.match(svg, /<polyline /);
