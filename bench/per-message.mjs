@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// CPU per received message, one message at a time: what a receiver pays for each wake-up at a
+// chat's pace. One client connection over loopback says hello, then sends one `new_message` every
+// INTERVAL ms and waits for its ack; after WARMUP messages it reads the server's CPU time
+// (/proc/<pid>/task/*/schedstat, nanoseconds, all threads), sends COUNT more and reads it again.
+// The servers, in turn, ROUNDS times: the bare Node.js ack server (bench/floor-peer.mjs: the
+// floor any Node.js peer pays) and p2pchat's daemon (dist/, `npm run build` first).
+//
+// Usage: node bench/per-message.mjs [--rounds N] [--count N] [--warmup N] [--interval MS]
+//          [--main PATH]   (another build's dist/src/cli/main.js as p2pchat, for an A/B)
+//          [--only floor|p2pchat] [--strace]   (--strace: syscalls per message, `strace -f -c`)
+// Loopback only: the servers listen on 127.0.0.1 ports of their own, p2pchat broadcasts its hellos
+// to 127.255.255.255 and its HTTP API listens on 127.0.0.1.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const rounds = Number(option("rounds", 2));
+const count = Number(option("count", 500));
+const warmup = Number(option("warmup", 100));
+const intervalMs = Number(option("interval", 10));
+const main = option("main", join(here, "..", "dist", "src", "cli", "main.js"));
+const only = option("only", "");
+const straced = args.includes("--strace");
+
+const PORT = 19876;
+const HTTP_PORT = 18000;
+
+/** CPU time of every thread of `pid` so far, in µs. */
+function cpuMicros(pid) {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+  }
+  return ns / 1000;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function connectWhenUp() {
+  for (let tries = 0; tries < 500; tries++) {
+    const socket = await new Promise((resolve) => {
+      const s = connect(PORT, "127.0.0.1");
+      s.once("connect", () => resolve(s));
+      s.once("error", () => resolve(undefined));
+    });
+    if (socket) return socket;
+    await sleep(10);
+  }
+  throw new Error("the server did not accept within 5 s");
+}
+
+/** Sends a frame and resolves with the next line the server writes. */
+function exchange(socket, frame) {
+  return new Promise((resolve) => {
+    let buffered = "";
+    const onData = (chunk) => {
+      buffered += chunk;
+      const end = buffered.indexOf("\n");
+      if (end < 0) return;
+      socket.off("data", onData);
+      resolve(buffered.slice(0, end));
+    };
+    socket.on("data", onData);
+    socket.write(`${JSON.stringify(frame)}\n`);
+  });
+}
+
+function start(kind, dir) {
+  const prefix = straced ? ["strace", "-f", "-c", "-o", join(dir, `${kind}.strace`), process.execPath] : [process.execPath];
+  const argv = kind === "floor"
+    ? [...prefix, join(here, "per-message-floor.mjs"), String(PORT)]
+    : [...prefix, main, "--config", join(dir, "config.ini"), "--peer-id", "bench-receiver", "--port", String(PORT),
+      "--broadcast", "127.255.255.255", "--http-port", String(HTTP_PORT), "--http-bind", "127.0.0.1",
+      "--log-level", "warn"];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
+  return child;
+}
+
+/** The pid of the node process itself (under strace, its child). */
+function nodePid(child) {
+  if (!straced) return child.pid;
+  const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/);
+  return Number(children[0]);
+}
+
+async function measure(kind, dir) {
+  const child = start(kind, dir);
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  try {
+    const socket = await connectWhenUp();
+    socket.setNoDelay(true);
+    socket.setEncoding("utf8");
+    await exchange(socket, { command: "hello", peer_id: "bench-sender" });
+    const pid = nodePid(child);
+    let id = Date.now();
+    const one = async () => {
+      const reply = await exchange(socket, { command: "new_message", message_id: String(++id), message: "ping", peer_id: "bench-sender" });
+      if (!reply.includes('"ok"')) throw new Error(`${kind} answered ${reply}`);
+      await sleep(intervalMs);
+    };
+    for (let i = 0; i < warmup; i++) await one();
+    const before = cpuMicros(pid);
+    for (let i = 0; i < count; i++) await one();
+    const after = cpuMicros(pid);
+    socket.destroy();
+    return (after - before) / count;
+  } finally {
+    child.kill("SIGTERM");
+    await exited;
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "p2pchat-per-message-"));
+try {
+  // One sender at 100 messages/s: above the default rate rule, which is not what this measures.
+  writeFileSync(join(dir, "config.ini"), "[HISTORY]\npeer_rate = 1000\npeer_burst = 1000\n");
+  const kinds = only ? [only] : ["floor", "p2pchat"];
+  const figures = Object.fromEntries(kinds.map((k) => [k, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of kinds) figures[kind].push(await measure(kind, dir));
+  }
+  console.log(`CPU per message (µs), ${count} messages after ${warmup} of warm-up, one every ${intervalMs} ms, ${rounds} rounds:`);
+  for (const kind of kinds) {
+    const sorted = [...figures[kind]].sort((a, b) => a - b);
+    console.log(`  ${kind.padEnd(8)} median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)}  (${figures[kind].map((f) => f.toFixed(0)).join(", ")})`);
+  }
+  if (straced) {
+    for (const kind of kinds) {
+      console.log(`\n${kind}: strace -f -c of the last round (whole process, start-up included):`);
+      console.log(readFileSync(join(dir, `${kind}.strace`), "utf8"));
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
