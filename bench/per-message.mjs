@@ -8,7 +8,8 @@
 //
 // Usage: node bench/per-message.mjs [--rounds N] [--count N] [--warmup N] [--interval MS]
 //          [--main PATH]   (another build's dist/src/cli/main.js as p2pchat, for an A/B)
-//          [--only floor|p2pchat] [--strace]   (--strace: syscalls per message, `strace -f -c`)
+//          [--only floor|p2pchat] [--strace]   (--strace: the system calls of the measured messages)
+// BENCH_NODE_FLAGS="..." passes node flags to the servers (a --cpu-prof of the run, say).
 // Loopback only: the servers listen on 127.0.0.1 ports of their own, p2pchat broadcasts its hellos
 // to 127.255.255.255 and its HTTP API listens on 127.0.0.1.
 import { spawn } from "node:child_process";
@@ -31,6 +32,8 @@ const intervalMs = Number(option("interval", 10));
 const main = option("main", join(here, "..", "dist", "src", "cli", "main.js"));
 const only = option("only", "");
 const straced = args.includes("--strace");
+/** Node flags for the servers, e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 
 const PORT = 19876;
 const HTTP_PORT = 18000;
@@ -76,7 +79,7 @@ function exchange(socket, frame) {
 }
 
 function start(kind, dir) {
-  const prefix = straced ? ["strace", "-f", "-c", "-o", join(dir, `${kind}.strace`), process.execPath] : [process.execPath];
+  const prefix = [process.execPath, ...nodeFlags];
   const argv = kind === "floor"
     ? [...prefix, join(here, "per-message-floor.mjs"), String(PORT)]
     : [...prefix, main, "--config", join(dir, "config.ini"), "--peer-id", "bench-receiver", "--port", String(PORT),
@@ -86,11 +89,16 @@ function start(kind, dir) {
   return child;
 }
 
-/** The pid of the node process itself (under strace, its child). */
-function nodePid(child) {
-  if (!straced) return child.pid;
-  const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/);
-  return Number(children[0]);
+/** With --strace: `strace -f -c` attached to `pid` for the measured messages only. */
+async function attachStrace(pid, file) {
+  if (!straced) return async () => {};
+  const tracer = spawn("strace", ["-f", "-c", "-o", file, "-p", String(pid)], { stdio: "ignore" });
+  const done = new Promise((resolve) => tracer.once("exit", resolve));
+  await sleep(500);
+  return async () => {
+    tracer.kill("SIGINT");
+    await done;
+  };
 }
 
 async function measure(kind, dir) {
@@ -101,7 +109,7 @@ async function measure(kind, dir) {
     socket.setNoDelay(true);
     socket.setEncoding("utf8");
     await exchange(socket, { command: "hello", peer_id: "bench-sender" });
-    const pid = nodePid(child);
+    const pid = child.pid;
     let id = Date.now();
     const one = async () => {
       const reply = await exchange(socket, { command: "new_message", message_id: String(++id), message: "ping", peer_id: "bench-sender" });
@@ -109,9 +117,11 @@ async function measure(kind, dir) {
       await sleep(intervalMs);
     };
     for (let i = 0; i < warmup; i++) await one();
+    const detach = await attachStrace(pid, join(dir, `${kind}.strace`));
     const before = cpuMicros(pid);
     for (let i = 0; i < count; i++) await one();
     const after = cpuMicros(pid);
+    await detach();
     socket.destroy();
     return (after - before) / count;
   } finally {
@@ -136,7 +146,7 @@ try {
   }
   if (straced) {
     for (const kind of kinds) {
-      console.log(`\n${kind}: strace -f -c of the last round (whole process, start-up included):`);
+      console.log(`\n${kind}: strace -f -c of the last round's measured messages (CPU figures are inflated by the tracing):`);
       console.log(readFileSync(join(dir, `${kind}.strace`), "utf8"));
     }
   }

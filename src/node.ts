@@ -64,6 +64,9 @@ export class ChatNode {
   private rememberedSaver: NodeJS.Timeout | undefined;
   /** Our interfaces, read at most once a second: every relayed message asks for every peer's reach. */
   private interfacesCache: { at: number; list: InterfaceBroadcast[] } | undefined;
+  /** Each address's reach, for as long as the interfaces read with it: every message received
+   *  asks for the reach of every peer (the relay rule), which is the same answer all second. */
+  private reaches = new Map<string, Reach>();
 
   constructor(config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
     const running = (this.running = structuredClone(config));
@@ -166,12 +169,18 @@ export class ChatNode {
 
   /** How the peer at `host` is reached (discovery/reach.ts). */
   private reachOf(host: string): Reach {
-    return reachOf(host, this.interfaces(), (address) => this.unicast.originOf(address));
+    const interfaces = this.interfaces();
+    let reach = this.reaches.get(host);
+    if (!reach) this.reaches.set(host, (reach = reachOf(host, interfaces, (address) => this.unicast.originOf(address))));
+    return reach;
   }
 
   private interfaces(): InterfaceBroadcast[] {
     const now = Date.now();
-    if (!this.interfacesCache || now - this.interfacesCache.at > 1_000) this.interfacesCache = { at: now, list: currentInterfaces() };
+    if (!this.interfacesCache || now - this.interfacesCache.at > 1_000) {
+      this.interfacesCache = { at: now, list: currentInterfaces() };
+      this.reaches.clear();
+    }
     return this.interfacesCache.list;
   }
 
@@ -188,6 +197,7 @@ export class ChatNode {
   private dialRemembered(): void {
     const remembered = this.remembered?.load() ?? [];
     this.unicast.setRemembered(remembered.map((peer) => peer.host));
+    this.reaches.clear();
     for (const peer of remembered) {
       this.logger.info(`dialling remembered peer ${peer.peerId} at ${peer.host}`);
       this.peers.seen(peer.peerId, peer.host, "remembered");
@@ -197,6 +207,7 @@ export class ChatNode {
       this.rememberedSaver = setInterval(() => {
         remembered.save();
         this.unicast.setRemembered(remembered.list().map((peer) => peer.host));
+        this.reaches.clear();
       }, 10_000).unref();
     }
   }
@@ -224,6 +235,7 @@ export class ChatNode {
     this.server.reconfigure(server);
     this.discovery.reconfigure(discoverySettings(running));
     this.unicast.setStatic(running.peers.static);
+    this.reaches.clear();
     this.remembered?.setForgetAfterDays(running.peers.forgetAfterDays);
     this.chat.reconfigure(chatSettings(running));
     return plan;

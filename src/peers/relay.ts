@@ -37,8 +37,9 @@ export function relayTargets(
   segmentOfAddress: (address: string) => string,
 ): string[] {
   if (message.via === undefined) return [];
+  const others = candidates.filter((peer) => !peer.gone && peer.host !== message.via && peer.peerId !== message.peer_id);
+  // Nobody else to tell (a pair of peers, or everyone gone): the delivering host's reach is not needed.
+  if (others.length === 0) return [];
   const from = segmentOfAddress(message.via);
-  return candidates
-    .filter((peer) => !peer.gone && peer.segment !== from && peer.host !== message.via && peer.peerId !== message.peer_id)
-    .map((peer) => peer.peerId);
+  return others.filter((peer) => peer.segment !== from).map((peer) => peer.peerId);
 }
