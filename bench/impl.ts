@@ -20,7 +20,7 @@ export function profileInto(dir: string | undefined): void {
   profileDir = dir;
 }
 
-/** Starts one peer. p2pchat runs as `npm start` runs it (node dist/src/cli/main.js), in the LAN's
+/** Starts one peer. p2pchat runs as `npm start` runs it (node --no-memory-reducer dist/src/cli/main.js), in the LAN's
  *  artifacts directory so that no config/config.ini of the developer's is picked up. */
 export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, extraArgs: string[] = []): LanProcess {
   if (impl === "refpeer") return lan.spawnRefpeer(host, { peerId, name: `${host.name}-${peerId}` });
@@ -32,6 +32,7 @@ export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, e
   fs.writeFileSync(config, "[HISTORY]\npeer_rate = 1000000\npeer_burst = 1000000\n");
   const profile = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${peerId}-${process.pid}-${Date.now()}.cpuprofile`] : [];
   return lan.spawn(host, process.execPath, [
+    "--no-memory-reducer",
     ...profile,
     P2PCHAT_MAIN,
     "--config", config,

@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
+// --no-memory-reducer (also in `npm start` and deploy/chat.service): V8's memory reducer runs
+// full collections in the idle seconds after a start, most of an idle peer's CPU; it is read
+// when the heap is set up, so v8.setFlagsFromString() here would be too late (bench/analysis.md).
 /**
  * `p2pchat`: runs the peer, or one of its subcommands. Everything past this file is imported only
  * when it is needed: --version reads package.json and nothing else, --help loads no command, and
