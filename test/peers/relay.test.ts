@@ -23,6 +23,16 @@ describe("the relay rule", () => {
     assert.deepEqual(relayTargets({ peer_id: "b1", via: "198.18.9.1" }, peers, segmentOf), ["a1", "a2"]);
   });
 
+  it("asks for no segment when nobody but the deliverer, the author and gone peers is left (every message of a pair)", () => {
+    const asked: string[] = [];
+    const counting = (address: string) => (asked.push(address), segmentOf(address));
+    const pair = [peer("a1", "198.18.1.2"), peer("gone", "198.18.2.9", true)];
+    assert.deepEqual(relayTargets({ peer_id: "a1", via: "198.18.1.2" }, pair, counting), []);
+    assert.deepEqual(asked, []);
+    assert.deepEqual(relayTargets({ peer_id: "x", via: "198.18.9.1" }, pair, counting), ["a1"]);
+    assert.deepEqual(asked, ["198.18.9.1"]);
+  });
+
   it("does not relay our own messages, nor what the history file held (no deliverer)", () => {
     assert.deepEqual(relayTargets({ peer_id: "me", via: undefined }, [peer("b1", "198.18.2.2")], segmentOf), []);
   });
