@@ -8,7 +8,7 @@ import { json } from "./io.js";
 import { peerView, peerViews } from "./peer-view.js";
 import { EventStream, type EventStreamOptions } from "./sse.js";
 import { webRoutes } from "./static.js";
-import type { HealthAnswer, HistoryAnswer, MessageEvent, PeersAnswer } from "./wire.js";
+import type { BridgeView, HealthAnswer, HistoryAnswer, MessageEvent, PeersAnswer } from "./wire.js";
 
 /** What /health shows of the settings; broadcast address and interval may change while running. */
 export interface ChatSettings {
@@ -42,6 +42,8 @@ export interface ChatRoutesOptions {
   /** The counters, for GET /stats. */
   stats: { snapshot(): StatsSnapshot };
   logger: Logger;
+  /** The bridge to a libp2p room as GET /peers shows it; null when there is none. */
+  bridge?: () => BridgeView | null;
   now?: () => number;
   events?: Omit<EventStreamOptions, "logger">;
 }
@@ -108,7 +110,9 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
     ...webRoutes(),
     "/peers": {
       GET: ({ response }) => {
-        const answer: PeersAnswer = { peers: peerViews(peers.list(), { port: shown.port, now: now() }) };
+        const bridge = options.bridge?.() ?? null;
+        // Without a bridge the answer is what it always was.
+        const answer: PeersAnswer = { peers: peerViews(peers.list(), { port: shown.port, now: now() }), ...(bridge ? { bridge } : {}) };
         json(response, 200, answer);
       },
     },
