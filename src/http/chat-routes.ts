@@ -83,6 +83,7 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
   const health = (): HealthAnswer => {
     const views = peerViews(peers.list(), { port: shown.port, now: now() });
     const count = (test: (state: string) => boolean) => views.filter((v) => test(v.state)).length;
+    const bridge = options.bridge?.() ?? null;
     return {
       status: "ok",
       peer_id: shown.peerId,
@@ -103,6 +104,12 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
         clash: count((s) => s === "clash"),
       },
       event_clients: events.clientCount,
+      ...(bridge ? {
+        bridge: {
+          id: bridge.id, room: bridge.room, listen: bridge.listen,
+          peers: bridge.peers.length, connected: bridge.peers.filter((p) => p.connected).length,
+        },
+      } : {}),
     };
   };
 

@@ -98,6 +98,8 @@ export interface HealthAnswer {
   history_limit: number;
   peers: { known: number; both: number; one_way: number; not_connected: number; clash: number };
   event_clients: number;
+  /** Only with a bridge: our libp2p id, the room, and how many other sites' bridges are connected. */
+  bridge?: { id: string; room: string; listen: string[]; peers: number; connected: number };
 }
 
 export interface SendAnswer {

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { connect } from "node:net";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, describe, it } from "node:test";
@@ -19,6 +22,8 @@ import { waitFor } from "../support/wait.js";
  * listening on /ip4/127.x/tcp/<any free port>.
  */
 
+const execFileAsync = promisify(execFile);
+const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "p2pchat-bridge-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const KEY_FILE = join(dir, "room.key");
@@ -126,6 +131,16 @@ describe("the bridge on loopback", () => {
     const plain = (await (await fetch(`${c.httpBase}/peers`)).json()) as Record<string, unknown>;
     assert.equal("bridge" in plain, false, "a node without a bridge answers /peers as before");
     assert.ok(a.logs.has(new RegExp(`bridge: connected to ${b.id}`)), a.logs.lines.join("\n"));
+
+    // p2pchat peers and status say the same, in words.
+    // Not spawnSync: the daemon that answers runs in this process.
+    const cli = (command: string) => execFileAsync(process.execPath, [CLI, command, "--http-bind", hostB, "--http-port", String(b.node.httpAddress.port)],
+      { encoding: "utf8", cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
+    const peersOut = await cli("peers");
+    assert.match(peersOut.stdout, new RegExp(`^Bridge ${b.id} in room "p2pchat", listening on nothing`, "m"));
+    assert.match(peersOut.stdout, new RegExp(`^${a.id.slice(0, 23)}… +in the room +${a.address.replace(/\//g, "\\/")}`, "m"));
+    const statusOut = await cli("status");
+    assert.match(statusOut.stdout, new RegExp(`bridge +${b.id} in room "p2pchat": 1 of 1 other site connected$`, "m"));
   });
 
   it("catches up on connect: each side gets the other's recent history, passed on to its LAN and counted", async () => {
