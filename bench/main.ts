@@ -19,6 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { FULL, QUICK, SCENARIOS, type Scenario } from "./plan.js";
 import { renderCharts, renderReport } from "./report.js";
 import type { Results } from "./results.js";
+import { runBridge } from "./scenarios/bridge.js";
 import { runDelivery } from "./scenarios/delivery.js";
 import { runFanout } from "./scenarios/fanout.js";
 import { runFloor } from "./scenarios/floor.js";
@@ -155,6 +156,7 @@ async function main(): Promise<void> {
     ingestCeiling: [],
     fanout: [],
     many: [],
+    bridge: [],
     errors: [],
   };
   const attempt = async <T>(scenario: Scenario, impl: Impl | "node" | "python" | "all", size: number | undefined, run: () => Promise<T>, into: T[]) => {
@@ -240,6 +242,11 @@ async function main(): Promise<void> {
         await attempt("many", impl, m, () => runMany(impl, { m, messages: plan.many.messages, rate: plan.many.rate, connectTimeoutMs: plan.many.connectTimeoutMs, log }), results.many);
       }
     }
+  }
+
+  if (want("bridge")) {
+    log("7. across the bridge");
+    await attempt("bridge", "p2pchat", undefined, () => runBridge({ ...plan.bridge, log }), results.bridge!);
   }
 
   limits.restore();

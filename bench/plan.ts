@@ -9,6 +9,7 @@ export interface Plan {
   ingest: { connections: number; warmupMs: number; durationMs: number; repeats: number };
   fanout: { n: number; rates: number[]; stepSeconds: number; maxMessages: number };
   many: { sizes: number[]; messages: number; rate: number; connectTimeoutMs: number };
+  bridge: { warmupMessages: number; messages: number; rate: number };
 }
 
 export const FULL: Plan = {
@@ -22,6 +23,7 @@ export const FULL: Plan = {
   ingest: { connections: 4, warmupMs: 2_000, durationMs: 5_000, repeats: 3 },
   fanout: { n: 10, rates: [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000], stepSeconds: 2, maxMessages: 10_000 },
   many: { sizes: [50, 200, 500], messages: 50, rate: 10, connectTimeoutMs: 60_000 },
+  bridge: { warmupMessages: 20, messages: 200, rate: 10 },
 };
 
 export const QUICK: Plan = {
@@ -33,7 +35,8 @@ export const QUICK: Plan = {
   ingest: { connections: 4, warmupMs: 1_000, durationMs: 3_000, repeats: 1 },
   fanout: { n: 10, rates: [50, 100, 200, 500, 1000], stepSeconds: 1, maxMessages: 1_000 },
   many: { sizes: [200], messages: 20, rate: 10, connectTimeoutMs: 30_000 },
+  bridge: { warmupMessages: 10, messages: 50, rate: 10 },
 };
 
-export const SCENARIOS = ["floor", "startup", "mesh", "delivery", "ingest", "fanout", "many"] as const;
+export const SCENARIOS = ["floor", "startup", "mesh", "delivery", "ingest", "fanout", "many", "bridge"] as const;
 export type Scenario = (typeof SCENARIOS)[number];

@@ -5,6 +5,7 @@
 import { lineChart, type Series } from "./chart.js";
 import { IMPL_LABEL, IMPLS, type Impl } from "./impl.js";
 import type { Results } from "./results.js";
+import { renderBridge } from "./scenarios/bridge.js";
 import type { IngestResult } from "./scenarios/ingest.js";
 import { round } from "./stats.js";
 
@@ -382,6 +383,8 @@ export function renderReport(results: Results, analysis?: string): string {
         `${fmt(r.rssIdleMb)} → ${fmt(r.rssConnectedMb)} → ${fmt(r.rssAfterFanoutMb, "MB")}`, fmt(r.threads)])));
     out.push("");
   }
+
+  out.push(...renderBridge(results.bridge ?? []));
 
   out.push("## Charts");
   out.push("");

@@ -2,6 +2,7 @@
 import type { Impl } from "./impl.js";
 import type { Machine } from "./machine.js";
 import type { Plan, Scenario } from "./plan.js";
+import type { BridgeResult } from "./scenarios/bridge.js";
 import type { DeliveryResult } from "./scenarios/delivery.js";
 import type { FanoutResult } from "./scenarios/fanout.js";
 import type { FloorResult } from "./scenarios/floor.js";
@@ -49,5 +50,7 @@ export interface Results {
   ingestCeiling: IngestResult[];
   fanout: FanoutResult[];
   many: ManyResult[];
+  /** Latency across the libp2p bridge between two sites (absent in runs from before it). */
+  bridge?: BridgeResult[];
   errors: RunError[];
 }

@@ -1,5 +1,9 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { identityFileFor } from "./bridge/identity-file.js";
+import { bridgeVia, isBridgeVia } from "./bridge/payload.js";
+import { readRoomKeyFile } from "./bridge/room-key.js";
+import type { BridgeHost, BridgeSettings, RunningBridge } from "./bridge/types.js";
 import { applyReload, type ReloadPlan } from "./config/reload.js";
 import type { Config } from "./config/types.js";
 import { currentInterfaces, type InterfaceBroadcast } from "./discovery/broadcast-targets.js";
@@ -12,6 +16,7 @@ import { HistoryFile } from "./history/history-file.js";
 import { MessageIntake, type IntakeOptions } from "./history/intake.js";
 import { createHttpApi } from "./http/api.js";
 import { createChatRoutes, type ChatRoutes, type ChatSettings } from "./http/chat-routes.js";
+import type { BridgeView } from "./http/wire.js";
 import type { Logger } from "./log/logger.js";
 import { LogThrottle } from "./log/throttle.js";
 import { newestWithinBudget } from "./policy/reply-budget.js";
@@ -62,6 +67,9 @@ export class ChatNode {
   /** The peers we were connected to, kept beside the history file, if there is one. */
   private readonly remembered: RememberedPeers | undefined;
   private rememberedSaver: NodeJS.Timeout | undefined;
+  /** The bridge to a libp2p room ([BRIDGE]), once started; undefined when none is configured. */
+  private bridge: RunningBridge | undefined;
+  private bridgeStarting: Promise<RunningBridge> | undefined;
   /** Our interfaces, read at most once a second: every relayed message asks for every peer's reach. */
   private interfacesCache: { at: number; list: InterfaceBroadcast[] } | undefined;
   /** Each address's reach, for as long as the interfaces read with it: every message received
@@ -111,9 +119,13 @@ export class ChatNode {
     });
     this.discovery.on("peer", (peerId, address, via) => this.peers.seen(peerId, address, via));
     // A message new to us, from a peer or a peer's hello reply, goes on to the other segments
-    // (peers/relay.ts); ours and the history file's have no `via` and are not relayed.
-    // After the turn that stored it: the ack (written right after the store) goes out first.
-    this.history.on("message", (message) => queueMicrotask(() => this.relay(message)));
+    // (peers/relay.ts); ours and the history file's have no `via` and are not relayed. It goes to
+    // the bridge's room too, unless it came from there (ours: send() publishes it). Both after the
+    // turn that stored it: the ack (written right after the store) goes out first.
+    this.history.on("message", (message) => queueMicrotask(() => {
+      this.relay(message);
+      if (message.via !== undefined && !isBridgeVia(message.via)) this.bridge?.publish(message);
+    }));
 
     this.remembered = running.history.file
       ? new RememberedPeers(rememberedFileFor(running.history.file), running.peers.forgetAfterDays * 86_400_000, logger)
@@ -128,7 +140,10 @@ export class ChatNode {
     this.historyFile = running.history.file
       ? new HistoryFile(running.history.file, this.history, (saved) => this.intake.restore(saved), logger)
       : undefined;
-    this.chat = createChatRoutes({ settings: chatSettings(running), history: this.history, peers: this.peers, stats, logger });
+    this.chat = createChatRoutes({
+      settings: chatSettings(running), history: this.history, peers: this.peers, stats, logger,
+      bridge: () => this.bridge?.view() ?? null,
+    });
     this.http = options.http === false ? undefined : createHttpApi({
       history: this.history,
       logger,
@@ -156,15 +171,57 @@ export class ChatNode {
       // unicast at every hello: across a router no broadcast would ever find them again.
       this.dialRemembered();
       await this.discovery.start();
+      if (bridgeConfigured(this.running)) await this.startBridge();
       // Floods are logged as a few lines and a count; the counts are said once a minute.
       this.logFlush = setInterval(() => {
         this.intake.flushLog();
         this.peers.flushLog();
+        this.bridge?.flushLog();
       }, 60_000).unref();
     } catch (err) {
       await this.stop();
       throw err;
     }
+  }
+
+  /**
+   * Joins the libp2p room ([BRIDGE]). libp2p is loaded here, by one dynamic import, and only when
+   * a bridge is configured: a peer without one never loads it (docs/architecture.md "The bridge").
+   */
+  private async startBridge(): Promise<void> {
+    const { bridge: config } = this.running;
+    const key = readRoomKeyFile(config.keyFile);
+    if ("problem" in key) throw new Error(`[BRIDGE] key_file ${config.keyFile}: ${key.problem}`);
+    const settings: BridgeSettings = {
+      listen: config.listen,
+      peers: config.peers,
+      room: config.room,
+      key: key.key,
+      identityFile: identityFileFor({ identityFile: config.identityFile, historyFile: this.running.history.file }),
+      retryMinMs: this.running.tcp.retryMinMs,
+      // A site that comes back must be back in the room within seconds, whatever retry_max says.
+      retryMaxMs: Math.min(this.running.tcp.retryMaxMs, BRIDGE_RETRY_MAX_MS),
+      maxCatchUpBytes: this.running.tcp.maxHelloReplyBytes,
+      catchUpTimeoutMs: this.running.tcp.helloTimeoutMs,
+    };
+    const host: BridgeHost = {
+      logger: this.logger,
+      stats: this.stats,
+      maxMessageBytes: () => this.running.history.maxMessageBytes,
+      receive: (message, publisher) =>
+        this.intake.receive(message.id, { peer_id: message.peer_id, message: message.message }, { address: bridgeVia(publisher) }),
+      receiveHistory: (messages, from) => this.intake.receiveHistory(bridgeVia(from), messages, { address: bridgeVia(from) }),
+      stored: (id) => this.history.get(id),
+      snapshot: () => this.helloReply(),
+    };
+    const { startBridge } = await import("./bridge/index.js");
+    this.bridgeStarting = startBridge(settings, host);
+    const bridge = await this.bridgeStarting;
+    if (this.stopped) {
+      await bridge.stop();
+      return;
+    }
+    this.bridge = bridge;
   }
 
   /** How the peer at `host` is reached (discovery/reach.ts). */
@@ -187,7 +244,9 @@ export class ChatNode {
   /** Forwards a message new to us to the peers of the other segments (peers/relay.ts). */
   private relay(message: StoredMessage): void {
     if (this.stopped) return;
-    const targets = relayTargets(message, this.peers.relayCandidates(), (address) => segmentOf(this.reachOf(address)));
+    // The bridge's room is a segment of its own: what comes from there goes to every LAN peer.
+    const targets = relayTargets(message, this.peers.relayCandidates(),
+      (address) => (isBridgeVia(address) ? "bridge" : segmentOf(this.reachOf(address))));
     if (targets.length === 0) return;
     const count = this.peers.forward(message, targets);
     this.stats.count("messagesRelayed", undefined, count);
@@ -216,6 +275,7 @@ export class ChatNode {
   send(text: string): StoredMessage {
     const message = this.intake.own(this.running.peerId, text);
     const count = this.peers.broadcast(message);
+    this.bridge?.publish(message);
     this.logger.info(`message ${message.id} sent to ${count} peer${count === 1 ? "" : "s"} (${text.length} chars)`);
     return message;
   }
@@ -241,6 +301,11 @@ export class ChatNode {
     return plan;
   }
 
+  /** The bridge as GET /peers shows it; null when none is configured (or it has not started yet). */
+  get bridgeView(): BridgeView | null {
+    return this.bridge?.view() ?? null;
+  }
+
   get httpAddress(): AddressInfo {
     if (!this.http) throw new Error("this node runs no HTTP server (http: false)");
     return this.http.address() as AddressInfo;
@@ -257,7 +322,9 @@ export class ChatNode {
     this.peers.stop();
     this.chat.close();
     this.http?.closeAllConnections();
+    const bridge = this.bridge ?? await this.bridgeStarting?.catch(() => undefined);
     await Promise.all([
+      bridge?.stop(),
       this.discovery.stop(),
       this.server.close(),
       this.http && new Promise<void>((resolve) => this.http?.close(() => resolve())),
@@ -310,6 +377,14 @@ export class ChatNode {
     })));
     return connection;
   }
+}
+
+/** The longest wait between two dials of a configured bridge (bridge.ts). */
+const BRIDGE_RETRY_MAX_MS = 5_000;
+
+/** A bridge is on when it listens or has bridges to dial ([BRIDGE] listen, peers). */
+export function bridgeConfigured(config: Pick<Config, "bridge">): boolean {
+  return config.bridge.listen.length > 0 || config.bridge.peers.length > 0;
 }
 
 // Each part's slice of the config: the only places that read a whole Config, beside src/config/.

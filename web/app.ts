@@ -4,7 +4,9 @@
 //
 // Messages and peer ids come from other people's programs and are untrusted: they only ever reach
 // the page through textContent, never as HTML.
-import type { HealthAnswer, HistoryAnswer, MessageEvent, PeersAnswer, PeerView, SendAnswer } from "../src/http/wire.js";
+import type {
+  BridgePeerView, BridgeView, HealthAnswer, HistoryAnswer, MessageEvent, PeersAnswer, PeerView, SendAnswer,
+} from "../src/http/wire.js";
 
 type ChatEntry = { peer_id: string; message: string; via?: string };
 
@@ -42,6 +44,16 @@ let health: HealthAnswer | undefined;
 const shown = new Map<string, HTMLLIElement>();
 /** Each peer and when (performance.now()) its view arrived, to count "seen N s ago" locally. */
 const peers = new Map<string, { view: PeerView; receivedAt: number }>();
+/** Our bridge to a libp2p room and the other sites' bridges, from GET /peers; null without one. */
+let bridge: BridgeView | null = null;
+
+/** `via` of a message that came through a bridge: "bridge:" and the publishing bridge's libp2p id. */
+const BRIDGE_VIA = "bridge:";
+
+/** A libp2p id is long; its start tells bridges apart ("12D3KooWAbc…"). */
+function shortId(id: string): string {
+  return id.length > 14 ? `${id.slice(0, 14)}…` : id;
+}
 
 // ------------------------------------------------------------------------------------------
 // Messages
@@ -77,8 +89,10 @@ function addMessage(id: string, entry: ChatEntry): void {
   meta.append(textElement("span", "from", entry.peer_id));
   // A peer_id is a claim; the host that delivered the message is what we saw.
   if (entry.via !== undefined) {
-    const via = textElement("span", "via", `via ${entry.via}`);
-    via.title = "the host that delivered this message";
+    const fromBridge = entry.via.startsWith(BRIDGE_VIA);
+    const bridgeId = entry.via.slice(BRIDGE_VIA.length);
+    const via = textElement("span", "via", fromBridge ? `via bridge ${shortId(bridgeId)}` : `via ${entry.via}`);
+    via.title = fromBridge ? `came from another site through the bridge ${bridgeId}` : "the host that delivered this message";
     meta.append(" ", via);
   }
   const when = formatTime(id);
@@ -180,14 +194,36 @@ function renderPeer(view: PeerView, receivedAt: number): HTMLLIElement {
   return item;
 }
 
+/** Another site's bridge, as a peer of the list: its libp2p id, address and state. */
+function renderBridgePeer(view: BridgePeerView): HTMLLIElement {
+  const item = document.createElement("li");
+  item.className = `peer bridge-peer state-${view.connected ? "both" : "none"}`;
+  item.dataset.bridgeId = view.id;
+  const head = document.createElement("p");
+  head.className = "peer-head";
+  const name = textElement("span", "peer-name", `bridge ${view.id === "" ? "(not reached yet)" : shortId(view.id)}`);
+  name.title = view.id;
+  head.append(name, " ", textElement("span", "badge", view.connected ? "in the room" : "not connected"));
+  const facts = document.createElement("p");
+  facts.className = "peer-facts";
+  facts.append(textElement("span", "address", view.address));
+  if (view.since) facts.append(" · ", textElement("span", "since", `${view.connected ? "since" : "down since"} ${new Date(view.since).toLocaleTimeString()}`));
+  item.append(head, facts);
+  if (view.lastError && !view.connected) item.append(textElement("p", "last-error", view.lastError));
+  return item;
+}
+
 function renderPeers(): void {
   const sorted = [...peers.values()].sort((a, b) => (a.view.peer_id < b.view.peer_id ? -1 : 1));
-  ui.peers.replaceChildren(...sorted.map(({ view, receivedAt }) => renderPeer(view, receivedAt)));
+  const bridges = bridge?.peers ?? [];
+  ui.peers.replaceChildren(...sorted.map(({ view, receivedAt }) => renderPeer(view, receivedAt)), ...bridges.map(renderBridgePeer));
   const both = sorted.filter((p) => p.view.state === "both").length;
   const problems = sorted.length - both;
-  ui.tally.textContent = sorted.length === 0
+  const sites = bridges.filter((p) => p.connected).length;
+  ui.tally.textContent = (sorted.length === 0
     ? "none yet"
-    : `${both} connected` + (problems > 0 ? `, ${problems} with a problem` : "");
+    : `${both} connected` + (problems > 0 ? `, ${problems} with a problem` : "")) +
+    (bridge ? `; bridge ${shortId(bridge.id)} in room ${bridge.room}: ${sites} of ${bridges.length} sites` : "");
   ui.tally.dataset.problems = String(problems);
   ui.noPeers.hidden = sorted.length > 0;
   if (sorted.length === 0 && health) {
@@ -240,6 +276,14 @@ async function refresh(): Promise<void> {
   peers.clear();
   const now = performance.now();
   for (const view of list.peers) peers.set(view.peer_id, { view, receivedAt: now });
+  bridge = list.bridge ?? null;
+  renderPeers();
+}
+
+/** The bridge has no events of its own: while there is one, its state is read again now and then. */
+async function refreshBridge(): Promise<void> {
+  if (bridge === null) return;
+  bridge = (await getJson<PeersAnswer>("/peers")).bridge ?? null;
   renderPeers();
 }
 
@@ -321,4 +365,5 @@ ui.text.addEventListener("input", fitTextarea);
 // Wide screens show the peers beside the chat; on a phone the panel starts folded.
 ui.panel.open = window.matchMedia("(min-width: 48rem)").matches;
 setInterval(tickSeen, 1000);
+setInterval(() => void refreshBridge().catch(() => undefined), 5000);
 connectEvents();

@@ -34,6 +34,10 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     summary: 'install this build as the systemd service "chat" (or --uninstall it)',
     load: async () => (await import("./install-service.js")).run,
   },
+  "bridge-key": {
+    summary: "print a new room key for [BRIDGE] key_file: p2pchat bridge-key > room.key",
+    load: async () => (await import("./bridge-key.js")).run,
+  },
   probe: {
     summary: "check a peer (any implementation) against the protocol",
     load: async () => (await import("./probe.js")).probe.run,

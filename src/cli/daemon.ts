@@ -59,7 +59,9 @@ export async function runDaemon(argv: string[]): Promise<void> {
     exit(1, `cannot start: ${(err as Error).message}`, logger);
   }
   if (stopping) return;
-  logger.info(`listening: UDP and TCP on ${config.port}, HTTP on ${config.http.bind}:${config.http.port}`);
+  const bridge = node.bridgeView;
+  logger.info(`listening: UDP and TCP on ${config.port}, HTTP on ${config.http.bind}:${config.http.port}` +
+    (bridge ? `, bridge ${bridge.id} in room ${JSON.stringify(bridge.room)} on ${bridge.listen.join(", ") || "no address (dialling only)"}` : ""));
   // Only now, with every socket listening, may `systemctl start chat` return.
   void tellSystemd(["READY=1", `STATUS=${status(config)}`], logger);
 }

@@ -21,6 +21,14 @@ ${DAEMON_ADDRESS_HELP}
 
 ${EXIT_CODES_HELP}`;
 
+/** `12D3KooW... in room "p2pchat": 1 of 2 sites connected (p2pchat peers says why)`. */
+function bridgeLine(bridge: NonNullable<HealthAnswer["bridge"]>, style: ReturnType<typeof createStyle>): string {
+  const down = bridge.peers - bridge.connected;
+  const text = `${safeLine(bridge.id)} in room ${safeLine(JSON.stringify(bridge.room))}: ` +
+    `${bridge.connected} of ${bridge.peers} other site${bridge.peers === 1 ? "" : "s"} connected` + (down > 0 ? " (p2pchat peers says why)" : "");
+  return down > 0 ? style.yellow(text) : text;
+}
+
 export const command: CommandModule = {
   run: (argv) => runCommand(async () => {
     const { values } = parseCommandLine("status", argv, { ...DAEMON_ADDRESS_OPTIONS, json: { type: "boolean" } });
@@ -61,6 +69,7 @@ export const command: CommandModule = {
         ["  protocol", `UDP and TCP ${health.port}; hellos to ${safeLine(health.broadcast_address)} every ${health.discovery_interval_s} s`],
         ["  messages", `${health.messages} (keeps the newest ${health.history_limit})`],
         ["  peers", problems > 0 ? style.yellow(peerLine) : peerLine],
+        ...(health.bridge ? [["  bridge", bridgeLine(health.bridge, style)]] : []),
       ]),
     ];
     process.stdout.write(lines.join("\n") + "\n");

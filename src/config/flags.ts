@@ -59,8 +59,10 @@ const HELP_WIDTH = 100;
 /** `  --port N            text`, the text wrapped under itself. */
 function helpLine(usage: string, text: string): string {
   const [first = "", ...rest] = wrapWords(text, HELP_WIDTH - HELP_COLUMN);
-  // A usage too long for the column still gets one space before its text.
-  return [`  ${usage.padEnd(HELP_COLUMN - 3)} ${first}`, ...rest.map((line) => " ".repeat(HELP_COLUMN) + line)].join("\n");
+  const indented = rest.map((line) => " ".repeat(HELP_COLUMN) + line);
+  // A usage too long for the column gets a line of its own, and its text starts below it.
+  if (usage.length > HELP_COLUMN - 3) return [`  ${usage}`, " ".repeat(HELP_COLUMN) + first, ...indented].join("\n");
+  return [`  ${usage.padEnd(HELP_COLUMN - 3)} ${first}`, ...indented].join("\n");
 }
 
 /** The daemon's flags for --help, one line each. */

@@ -10,7 +10,7 @@ import type { SystemFacts } from "./defaults.js";
 import { ConfigError, refuse, type Given } from "./errors.js";
 import { DEFAULT_FILE, FLAG_SETTINGS, parseFlags } from "./flags.js";
 import { readConfigFile, settingsInFile } from "./ini-file.js";
-import { COMMAND_LINE_ORDER, ORDER_RULES, SETTINGS, type Setting } from "./settings.js";
+import { COMMAND_LINE_ORDER, ORDER_RULES, SETTINGS, settingAt, type Setting } from "./settings.js";
 import type { Config } from "./types.js";
 
 export { EX_CONFIG, EX_PORT_IN_USE, EX_USAGE, ConfigError, UsageError } from "./errors.js";
@@ -57,6 +57,7 @@ export function loadConfig(
     const refusal = setting.settle(config, { cwd });
     if (refusal) throw refuse(givenOrDefault(setting, given), refusal.expected);
   }
+  checkBridge(config, given);
   return { config, file: text === null ? null : filePath, chosen };
 }
 
@@ -78,7 +79,7 @@ export function defaultConfig(system: SystemFacts = os): Config {
 function readSettings(given: ReadonlyMap<Setting, Given>): Config {
   // Each setting stores its own field, and there is one setting per field of Config (a test
   // compares the result with a whole Config), so the empty groups are filled before it returns.
-  const config = { http: {}, discovery: {}, peers: {}, history: {}, tcp: {}, log: {} } as Config;
+  const config = { http: {}, discovery: {}, peers: {}, history: {}, tcp: {}, log: {}, bridge: {} } as Config;
   for (const setting of SETTINGS) {
     const value = givenOrDefault(setting, given);
     if (!setting.store(config, value.value)) throw refuse(value, setting.expected);
@@ -99,6 +100,21 @@ function checkOrder(config: Config, given: ReadonlyMap<Setting, Given>): void {
     }
     throw refuse(givenOrDefault(high, given), `at least ${bound(low, config)}`);
   }
+}
+
+/**
+ * A bridge (on when [BRIDGE] listen or peers is set) needs the room key: without it anyone who
+ * finds the port could join the room. The error names key_file where the bridge was turned on.
+ */
+function checkBridge(config: Config, given: ReadonlyMap<Setting, Given>): void {
+  const { listen, peers, keyFile: file } = config.bridge;
+  if (file !== "" || (listen.length === 0 && peers.length === 0)) return;
+  const on = listen.length > 0 ? settingAt("BRIDGE", "listen") : settingAt("BRIDGE", "peers");
+  const turnedOn = givenOrDefault(on, given);
+  const keyFile = settingAt("BRIDGE", "key_file");
+  const name = turnedOn.name.startsWith("--") ? `--${keyFile.flag?.name}` : keyFile.name;
+  throw refuse(given.get(keyFile) ?? { origin: turnedOn.origin, name, value: "" },
+    `${keyFile.expected}: the bridge is on (${turnedOn.name} is set), and only hosts with the same key may join the room`);
 }
 
 /** `[TCP] retry_min (2 s)`: the other key of a rule, and its value as the file writes it. */

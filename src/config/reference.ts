@@ -21,6 +21,7 @@ const SECTION_PURPOSE: Record<Section, string> = {
   HISTORY: "the messages kept",
   TCP: "connections to and from peers: timeouts, backoff and limits",
   LOG: "what is logged",
+  BRIDGE: "the optional bridge that joins this LAN to a libp2p room with other sites",
 };
 
 const FLAG_LIST = FLAG_SETTINGS.map((s) => `--${s.flag.name} ${s.flag.arg}`).join(", ");

@@ -9,12 +9,13 @@
  */
 import { interfaceBroadcasts, type SystemFacts } from "./defaults.js";
 import { LOG_LEVELS, type Config } from "./types.js";
+import { readRoomKeyFile, ROOM_KEY_EXPECTED } from "../bridge/room-key.js";
 import {
-  hostPortList, integer, ipAddress, ipv4List, logLevel, peerName, port, Refusal, seconds, writableFileOrNone,
-  type ReadContext, type ValueKind,
+  hostPortList, integer, ipAddress, ipv4List, listenMultiaddrList, logLevel, peerMultiaddrList, peerName, port,
+  readableFileOrNone, Refusal, roomName, seconds, writableFileOrNone, type ReadContext, type ValueKind,
 } from "./values.js";
 
-export const SECTIONS = ["NETWORK_INFO", "HTTP", "DISCOVERY", "PEERS", "HISTORY", "TCP", "LOG"] as const;
+export const SECTIONS = ["NETWORK_INFO", "HTTP", "DISCOVERY", "PEERS", "HISTORY", "TCP", "LOG", "BRIDGE"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** A default the machine decides, anew at each load. */
@@ -77,7 +78,7 @@ interface Field<T> {
   set(config: Config, value: T): void;
 }
 
-type Group = "http" | "discovery" | "peers" | "history" | "tcp" | "log";
+type Group = "http" | "discovery" | "peers" | "history" | "tcp" | "log" | "bridge";
 type TopLevel = "peerId" | "port" | "broadcastAddress";
 
 function top<K extends TopLevel>(key: K): Field<Config[K]> {
@@ -371,6 +372,55 @@ export const SETTINGS: readonly Setting[] = [
     flag: { name: "log-level", arg: "LEVEL" }, reload: "applied",
     description: `how much is logged: ${LOG_LEVELS.join(", ")}`,
     notes: "Any case: DEBUG works as well as debug.",
+  }),
+  // The bridge (src/bridge/) is made once at start: every one of its settings needs a restart.
+  define({
+    section: "BRIDGE", key: "listen", field: inGroup("bridge", "listen"), kind: listenMultiaddrList(), default: "",
+    defaultShown: "none: the bridge is off",
+    flag: { name: "bridge-listen", arg: "MULTIADDR", repeatable: true }, reload: "restart",
+    description: "multiaddrs our libp2p bridge listens on for other sites' bridges (--bridge-listen may be repeated)",
+    notes: "With listen or peers set, this host joins a libp2p room (gossipsub) and carries messages between "
+      + "its LAN and the room; key_file is then required. Port 0 takes any free port. Without them, libp2p "
+      + "is never loaded.",
+  }),
+  define({
+    section: "BRIDGE", key: "peers", field: inGroup("bridge", "peers"), kind: peerMultiaddrList(), default: "",
+    defaultShown: "none",
+    flag: { name: "bridge-peer", arg: "MULTIADDR", repeatable: true }, reload: "restart",
+    description: "other sites' bridges, dialled and redialled for ever (--bridge-peer may be repeated)",
+    notes: "With /p2p/<peer id> at the end, only that bridge is accepted at the address; without it, "
+      + "whichever bridge answers there with the room key. A bridge's id is in its start-up log line and "
+      + "in GET /peers.",
+  }),
+  define({
+    section: "BRIDGE", key: "room", field: inGroup("bridge", "room"), kind: roomName(), default: "p2pchat",
+    flag: { name: "bridge-room", arg: "NAME" }, reload: "restart",
+    description: "the room's name: bridges of one room carry each other's messages",
+    notes: "It names the gossipsub topic (p2pchat/room/NAME); bridges with the same key but another room "
+      + "connect and carry nothing of each other's.",
+  }),
+  define({
+    section: "BRIDGE", key: "key_file", field: inGroup("bridge", "keyFile"),
+    kind: readableFileOrNone(ROOM_KEY_EXPECTED, (path) => {
+      const read = readRoomKeyFile(path);
+      return "problem" in read ? read.problem : undefined;
+    }),
+    default: "", defaultShown: "none",
+    flag: { name: "bridge-key-file", arg: "PATH" }, reload: "restart",
+    description: "the room key: only bridges holding the same key can connect",
+    notes: "32 random bytes as 64 hex characters; `p2pchat bridge-key > room.key` makes one, and every "
+      + "site of the room gets a copy. It is the pre-shared key of a libp2p private network: a host "
+      + "without it cannot even start the handshake. Keep it readable by the service only.",
+  }),
+  define({
+    section: "BRIDGE", key: "identity_file", field: inGroup("bridge", "identityFile"),
+    kind: writableFileOrNone("a file path (empty for the default place)"),
+    default: "", defaultShown: "bridge-identity.key in the state directory",
+    flag: { name: "bridge-identity-file", arg: "PATH" }, reload: "restart",
+    description: "where this bridge's libp2p identity (its private key) is kept, so its /p2p/ id stays the same",
+    notes: "Created (mode 0600) at the first start. Empty: $STATE_DIRECTORY/bridge-identity.key under "
+      + "systemd (the service's /var/lib/p2pchat), else beside [HISTORY] file if set, else "
+      + "$XDG_STATE_HOME/p2pchat/ or ~/.local/state/p2pchat/.",
   }),
 ];
 

@@ -66,4 +66,17 @@ export interface Config {
   log: {
     level: LogLevel;
   };
+  /** The optional bridge to a libp2p room (src/bridge/); on when `listen` or `peers` is non-empty. */
+  bridge: {
+    /** Multiaddrs our bridge listens on, e.g. /ip4/0.0.0.0/tcp/9877. */
+    listen: string[];
+    /** Multiaddrs of other bridges, dialled and redialled for ever, with or without /p2p/<id>. */
+    peers: string[];
+    /** The room's name: one gossipsub topic per room. */
+    room: string;
+    /** Absolute path of the room key file (64 hex characters); "" when none is given. */
+    keyFile: string;
+    /** Where our libp2p identity is kept; "" for the default place (bridge/identity.ts). */
+    identityFile: string;
+  };
 }

@@ -166,9 +166,9 @@ export function logLevel(): ValueKind<LogLevel> {
  * its directory is known to take it: finding out only at the first write would be too late to
  * say which key was wrong.
  */
-export function writableFileOrNone(): ValueKind<string> {
+export function writableFileOrNone(expected = "a file path (empty for memory only)"): ValueKind<string> {
   return {
-    ...text("a file path (empty for memory only)", (s) => s.length <= 4096 && !CONTROL.test(s) && !s.endsWith("/")),
+    ...text(expected, (s) => s.length <= 4096 && !CONTROL.test(s) && !s.endsWith("/")),
     settle(value, { cwd }) {
       if (value === "") return value;
       const resolved = path.resolve(cwd, value);
@@ -179,6 +179,75 @@ export function writableFileOrNone(): ValueKind<string> {
         const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
         return new Refusal(`a file in an existing, writable directory (${reason})`);
       }
+    },
+  };
+}
+
+/** A libp2p peer id as text: base58btc (12D3KooW... for Ed25519 keys, Qm... for RSA). */
+const LIBP2P_PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{40,64}$/;
+
+/**
+ * A TCP multiaddr, the only kind the bridge's transport speaks: /ip4/ADDR/tcp/PORT,
+ * /ip6/ADDR/tcp/PORT or /dns4|dns6|dns/NAME/tcp/PORT, then optionally /p2p/<peer id>. Checked
+ * here by hand so that loading a config never loads libp2p; the bridge parses it again at start.
+ */
+export function parseTcpMultiaddr(text: string, options: { portZero: boolean; peerId: boolean }): boolean {
+  const parts = text.split("/");
+  if (parts[0] !== "" || parts.length < 5) return false;
+  const [, proto, host = "", tcp, portText = "", ...rest] = parts;
+  const hostOk = proto === "ip4" ? isIPv4(host) : proto === "ip6" ? isIP(host) === 6
+    : (proto === "dns4" || proto === "dns6" || proto === "dns") && HOST_NAME.test(host);
+  if (!hostOk || tcp !== "tcp" || !/^\d{1,5}$/.test(portText)) return false;
+  const portNumber = Number(portText);
+  if (portNumber > 65_535 || (portNumber === 0 && !options.portZero)) return false;
+  if (rest.length === 0) return true;
+  return options.peerId && rest.length === 2 && rest[0] === "p2p" && LIBP2P_PEER_ID.test(rest[1] ?? "");
+}
+
+/** A comma-separated list of multiaddrs the bridge listens on (an empty text is an empty list). */
+export function listenMultiaddrList(): ValueKind<string[]> {
+  return {
+    read(given) {
+      const items = splitList(given);
+      return items.every((item) => parseTcpMultiaddr(item, { portZero: true, peerId: false })) ? items : undefined;
+    },
+    expected: "multiaddrs such as /ip4/0.0.0.0/tcp/9877 separated by commas (/ip4, /ip6 or /dns4 with /tcp/PORT), or nothing",
+    written: (value) => value.join(", "),
+  };
+}
+
+/** A comma-separated list of other bridges' multiaddrs (an empty text is an empty list). */
+export function peerMultiaddrList(): ValueKind<string[]> {
+  return {
+    read(given) {
+      const items = splitList(given);
+      return items.every((item) => parseTcpMultiaddr(item, { portZero: false, peerId: true })) ? items : undefined;
+    },
+    expected: "multiaddrs such as /ip4/198.18.0.7/tcp/9877 or /ip4/198.18.0.7/tcp/9877/p2p/12D3KooW... separated by commas, or nothing",
+    written: (value) => value.join(", "),
+  };
+}
+
+/** A room's name: it becomes the gossipsub topic, and appears in logs and /peers. */
+export function roomName(): ValueKind<string> {
+  return text(
+    "a name of 1 to 64 letters, digits, dots, hyphens or underscores",
+    (s) => /^[A-Za-z0-9._-]{1,64}$/.test(s),
+  );
+}
+
+/**
+ * A file we read, or "" for none: made absolute and checked once with `check` (which reads it and
+ * says what is wrong), so that a bad file is the config error of its key, not a failure later.
+ */
+export function readableFileOrNone(expected: string, check: (path: string) => string | undefined): ValueKind<string> {
+  return {
+    ...text(expected, (s) => s.length <= 4096 && !CONTROL.test(s) && !s.endsWith("/")),
+    settle(value, { cwd }) {
+      if (value === "") return value;
+      const resolved = path.resolve(cwd, value);
+      const problem = check(resolved);
+      return problem === undefined ? resolved : new Refusal(`${expected} (${problem})`);
     },
   };
 }

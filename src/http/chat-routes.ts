@@ -8,7 +8,7 @@ import { json } from "./io.js";
 import { peerView, peerViews } from "./peer-view.js";
 import { EventStream, type EventStreamOptions } from "./sse.js";
 import { webRoutes } from "./static.js";
-import type { HealthAnswer, HistoryAnswer, MessageEvent, PeersAnswer } from "./wire.js";
+import type { BridgeView, HealthAnswer, HistoryAnswer, MessageEvent, PeersAnswer } from "./wire.js";
 
 /** What /health shows of the settings; broadcast address and interval may change while running. */
 export interface ChatSettings {
@@ -42,6 +42,8 @@ export interface ChatRoutesOptions {
   /** The counters, for GET /stats. */
   stats: { snapshot(): StatsSnapshot };
   logger: Logger;
+  /** The bridge to a libp2p room as GET /peers shows it; null when there is none. */
+  bridge?: () => BridgeView | null;
   now?: () => number;
   events?: Omit<EventStreamOptions, "logger">;
 }
@@ -81,6 +83,7 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
   const health = (): HealthAnswer => {
     const views = peerViews(peers.list(), { port: shown.port, now: now() });
     const count = (test: (state: string) => boolean) => views.filter((v) => test(v.state)).length;
+    const bridge = options.bridge?.() ?? null;
     return {
       status: "ok",
       peer_id: shown.peerId,
@@ -101,6 +104,12 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
         clash: count((s) => s === "clash"),
       },
       event_clients: events.clientCount,
+      ...(bridge ? {
+        bridge: {
+          id: bridge.id, room: bridge.room, listen: bridge.listen,
+          peers: bridge.peers.length, connected: bridge.peers.filter((p) => p.connected).length,
+        },
+      } : {}),
     };
   };
 
@@ -108,7 +117,9 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
     ...webRoutes(),
     "/peers": {
       GET: ({ response }) => {
-        const answer: PeersAnswer = { peers: peerViews(peers.list(), { port: shown.port, now: now() }) };
+        const bridge = options.bridge?.() ?? null;
+        // Without a bridge the answer is what it always was.
+        const answer: PeersAnswer = { peers: peerViews(peers.list(), { port: shown.port, now: now() }), ...(bridge ? { bridge } : {}) };
         json(response, 200, answer);
       },
     },

@@ -54,8 +54,33 @@ export interface PeerView {
   hint: string | null;
 }
 
+/** One other site's bridge, as GET /peers shows it (src/bridge/). */
+export interface BridgePeerView {
+  /** Its libp2p peer id; "" while a configured address without /p2p/ has never answered. */
+  id: string;
+  /** The multiaddr we dial (a configured one) or it came from (one that dialled us). */
+  address: string;
+  connected: boolean;
+  /** ISO 8601: since when it is connected, or not. */
+  since?: string;
+  /** Why the last attempt or connection failed, in words ("refused: not the same room key"). */
+  lastError?: string;
+}
+
+/** Our bridge to a libp2p room: who we are there, and the other sites' bridges. */
+export interface BridgeView {
+  /** Our libp2p peer id. */
+  id: string;
+  room: string;
+  /** Our listening multiaddrs, each ending in /p2p/<id>. */
+  listen: string[];
+  peers: BridgePeerView[];
+}
+
 export interface PeersAnswer {
   peers: PeerView[];
+  /** null (or absent) when no bridge is configured. */
+  bridge?: BridgeView | null;
 }
 
 export interface HealthAnswer {
@@ -73,6 +98,8 @@ export interface HealthAnswer {
   history_limit: number;
   peers: { known: number; both: number; one_way: number; not_connected: number; clash: number };
   event_clients: number;
+  /** Only with a bridge: our libp2p id, the room, and how many other sites' bridges are connected. */
+  bridge?: { id: string; room: string; listen: string[]; peers: number; connected: number };
 }
 
 export interface SendAnswer {

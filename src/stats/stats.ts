@@ -15,6 +15,14 @@ export interface Counters {
   messagesAcked: number;
   /** Copies of others' messages queued for peers of another segment (peers/relay.ts); in total only. */
   messagesRelayed: number;
+  /** Messages our bridge published on its libp2p room (src/bridge/); in total only. */
+  bridgePublished: number;
+  /** Chat messages from the room that passed the bridge's checks and the intake (new or known already). */
+  bridgeReceived: number;
+  /** Messages from the room not taken: unusable payloads (rejected in gossipsub) and ones the intake refused. */
+  bridgeRejected: number;
+  /** Messages new to our history from other bridges' catch-up replies. */
+  bridgeCaughtUp: number;
   /** What we answered with an error or turned away, by our error code (E_NOT_INTRODUCED, E_TOO_MANY_CONNECTIONS, ...). */
   refused: Record<string, number>;
   /**
@@ -26,7 +34,8 @@ export interface Counters {
   closed: Record<string, number>;
 }
 
-export type CountField = "framesIn" | "framesOut" | "messagesStored" | "messagesAcked" | "messagesRelayed";
+export type CountField = "framesIn" | "framesOut" | "messagesStored" | "messagesAcked" | "messagesRelayed"
+  | "bridgePublished" | "bridgeReceived" | "bridgeRejected" | "bridgeCaughtUp";
 export type ReasonField = "refused" | "dropped" | "closed";
 
 /** GET /stats: the totals and the same counters per peer_id. */
@@ -50,7 +59,11 @@ const MAX_CODES = 64;
 const MAX_CODE_LENGTH = 40;
 
 function emptyCounters(): Counters {
-  return { framesIn: 0, framesOut: 0, messagesStored: 0, messagesAcked: 0, messagesRelayed: 0, refused: {}, dropped: {}, closed: {} };
+  return {
+    framesIn: 0, framesOut: 0, messagesStored: 0, messagesAcked: 0, messagesRelayed: 0,
+    bridgePublished: 0, bridgeReceived: 0, bridgeRejected: 0, bridgeCaughtUp: 0,
+    refused: {}, dropped: {}, closed: {},
+  };
 }
 
 export class Stats implements StatsSink {

@@ -84,6 +84,7 @@ const DEFAULTS: Config = {
     maxConnectionsPerAddress: 8,
   },
   log: { level: "info" },
+  bridge: { listen: [], peers: [], room: "p2pchat", keyFile: "", identityFile: "" },
 };
 
 /** Runs `fn`, expecting a ConfigError with exactly these parts and the one-line message they make. */
@@ -123,6 +124,8 @@ describe("loadConfig: the file", () => {
   });
 
   it("reads every key", () => {
+    const keyFile = join(root, "every-key-room.key");
+    writeFileSync(keyFile, `${"Ab".repeat(32)}\n`);
     const { config } = load([], `
 [NETWORK_INFO]
 port = 19876
@@ -162,6 +165,12 @@ max_connections = 40
 max_connections_per_address = 3
 [LOG]
 level = debug
+[BRIDGE]
+listen = /ip4/127.0.0.1/tcp/0, /ip6/::1/tcp/9877
+peers = /ip4/198.18.0.9/tcp/9877/p2p/12D3KooWSvNPkdD3qTJPCrRm3d3Qx4rVggHTZ1a6BLR1oY8SCyJ4, /dns4/peer.example/tcp/9877
+room = class-7b
+key_file = ${keyFile}
+identity_file = ${join(root, "bridge-id.key")}
 `);
     assert.deepEqual(config, {
       peerId: "alice",
@@ -188,6 +197,13 @@ level = debug
         maxConnectionsPerAddress: 3,
       },
       log: { level: "debug" },
+      bridge: {
+        listen: ["/ip4/127.0.0.1/tcp/0", "/ip6/::1/tcp/9877"],
+        peers: ["/ip4/198.18.0.9/tcp/9877/p2p/12D3KooWSvNPkdD3qTJPCrRm3d3Qx4rVggHTZ1a6BLR1oY8SCyJ4", "/dns4/peer.example/tcp/9877"],
+        room: "class-7b",
+        keyFile,
+        identityFile: join(root, "bridge-id.key"),
+      },
     });
   });
 
@@ -426,7 +442,7 @@ describe("loadConfig: mistakes", () => {
   });
 
   it("refuses an unknown section, listing the sections", () => {
-    const expected = "one of [NETWORK_INFO], [HTTP], [DISCOVERY], [PEERS], [HISTORY], [TCP], [LOG]";
+    const expected = "one of [NETWORK_INFO], [HTTP], [DISCOVERY], [PEERS], [HISTORY], [TCP], [LOG], [BRIDGE]";
     assertConfigError(bad("[NETWORK]\nport = 9876\n"), { file: FILE, key: "section", value: "NETWORK", expected });
     // ini nests [HTTP.extra] inside [HTTP]
     assertConfigError(bad("[HTTP.extra]\nport = 1\n"), { file: FILE, key: "section", value: "HTTP.extra", expected });

@@ -27,6 +27,9 @@ function everythingChanged(): Config {
     },
     tcp: Object.fromEntries(Object.entries(c.tcp).map(([k, v]) => [k, v + 1000])) as unknown as Config["tcp"],
     log: { level: c.log.level === "info" ? "debug" : "info" },
+    bridge: {
+      listen: ["/ip4/127.0.0.1/tcp/1"], peers: ["/ip4/127.0.0.2/tcp/1"], room: "other", keyFile: "/k", identityFile: "/i",
+    },
   };
 }
 
@@ -43,7 +46,7 @@ describe("config reload", () => {
     const next = everythingChanged();
     const plan = applyReload(running, next);
     assert.deepEqual(plan.needRestart.map((c) => c.name).sort(), [
-      "[HISTORY] file", "[HTTP] bind", "[HTTP] port", "[NETWORK_INFO] peer_id", "[NETWORK_INFO] port", "[TCP] retry_max", "[TCP] retry_min",
+      "[BRIDGE] identity_file", "[BRIDGE] key_file", "[BRIDGE] listen", "[BRIDGE] peers", "[BRIDGE] room", "[HISTORY] file", "[HTTP] bind", "[HTTP] port", "[NETWORK_INFO] peer_id", "[NETWORK_INFO] port", "[TCP] retry_max", "[TCP] retry_min",
     ]);
     const before = base();
     // Kept until a restart:
@@ -53,6 +56,7 @@ describe("config reload", () => {
     assert.equal(running.tcp.retryMinMs, before.tcp.retryMinMs);
     assert.equal(running.tcp.retryMaxMs, before.tcp.retryMaxMs);
     assert.equal(running.history.file, before.history.file);
+    assert.deepEqual(running.bridge, before.bridge);
     // Taken over:
     assert.equal(running.broadcastAddress, next.broadcastAddress);
     assert.deepEqual(running.discovery, next.discovery);

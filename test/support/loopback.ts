@@ -43,6 +43,7 @@ export function testConfig(overrides: {
   peers?: Partial<Config["peers"]>;
   historyLimit?: number;
   history?: Partial<Omit<Config["history"], "limit">>;
+  bridge?: Partial<Config["bridge"]>;
 }): Config {
   return {
     peerId: overrides.peerId,
@@ -73,5 +74,6 @@ export function testConfig(overrides: {
       ...overrides.tcp,
     },
     log: { level: "debug" },
+    bridge: { listen: [], peers: [], room: "p2pchat", keyFile: "", identityFile: "", ...overrides.bridge },
   };
 }
