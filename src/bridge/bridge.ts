@@ -13,7 +13,7 @@
  */
 import { gossipsub, TopicValidatorResult, type GossipSub, type Message } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
-import type { Libp2p, PeerId } from "@libp2p/interface";
+import type { ConnectionProtector, Libp2p, MessageStream, PeerId } from "@libp2p/interface";
 import { noise } from "@libp2p/noise";
 import { preSharedKey } from "@libp2p/pnet";
 import { tcp } from "@libp2p/tcp";
@@ -68,6 +68,8 @@ export async function startBridge(settings: BridgeSettings, host: BridgeHost): P
   const { key: privateKey, created } = await loadOrCreateIdentity(settings.identityFile);
   const topic = topicOf(settings.room);
   const maxMessageBytes = host.maxMessageBytes;
+  const inbound = new InboundHandshakes();
+  const protector = preSharedKey({ psk: swarmKeyOf(settings.key) });
   const node: Node = await createLibp2p({
     // Started once our listeners are on: a bridge that dials us at once must find them there.
     start: false,
@@ -76,7 +78,7 @@ export async function startBridge(settings: BridgeSettings, host: BridgeHost): P
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionProtector: preSharedKey({ psk: swarmKeyOf(settings.key) }),
+    connectionProtector: () => inbound.watch(protector()),
     services: {
       identify: identify(),
       pubsub: gossipsub({
@@ -94,7 +96,7 @@ export async function startBridge(settings: BridgeSettings, host: BridgeHost): P
       }),
     },
   });
-  const bridge = new Bridge(node, topic, settings, host);
+  const bridge = new Bridge(node, topic, settings, host, inbound);
   try {
     await bridge.start();
   } catch (err) {
@@ -121,9 +123,13 @@ class Bridge implements RunningBridge {
     private readonly topic: string,
     private readonly settings: BridgeSettings,
     private readonly host: BridgeHost,
+    inbound: InboundHandshakes,
   ) {
     this.id = node.peerId.toString();
     this.log = new FloodSummary(host.logger, { linesPerInterval: 10, intervalMs: 60_000, now: Date.now });
+    inbound.refused = (address) => this.log.write("warn", `refused-inbound:${hostOf(address)}`, `refused connections from ${hostOf(address)}`,
+      () => `bridge: refused a connection from ${address}: not the same room key (its encrypted handshake failed)`);
+    node.addEventListener("connection:open", (event) => inbound.upgraded(event.detail.remoteAddr.toString()));
     this.dialled = settings.peers.map((address) => ({
       address,
       id: /\/p2p\/([^/]+)$/.exec(address)?.[1] ?? "",
@@ -368,6 +374,45 @@ class Bridge implements RunningBridge {
     }
     this.host.logger.info(`bridge: caught up with ${from}: ${report.total} messages, ${report.added} new`);
   }
+}
+
+/**
+ * Inbound connections that pass the private network's nonce exchange and then never become a
+ * libp2p connection: with another key, everything after the nonces is noise to us, so the
+ * encryption handshake fails. libp2p says so only in its debug log; this says it in ours.
+ */
+class InboundHandshakes {
+  /** Remote addresses of inbound connections past the nonces and not yet upgraded. */
+  private readonly pending = new Set<string>();
+  refused: (address: string) => void = () => undefined;
+
+  watch(inner: ConnectionProtector): ConnectionProtector {
+    return {
+      protect: async (connection, options) => {
+        const protectedConnection = await inner.protect(connection, options);
+        if (connection.direction === "inbound") {
+          const address = (connection as MessageStream & { remoteAddr?: { toString(): string } }).remoteAddr?.toString();
+          if (address !== undefined && this.pending.size < 1_024) {
+            this.pending.add(address);
+            connection.addEventListener("close", () => {
+              if (this.pending.delete(address)) this.refused(address);
+            }, { once: true });
+          }
+        }
+        return protectedConnection;
+      },
+    };
+  }
+
+  /** A connection was opened: its address (which gains /p2p/<id>) made it through. */
+  upgraded(remoteAddr: string): void {
+    this.pending.delete(remoteAddr.replace(/\/p2p\/[^/]+$/, ""));
+  }
+}
+
+/** `/ip4/198.18.0.9/tcp/4001` → `198.18.0.9`: one log key per remote host, not per port. */
+function hostOf(address: string): string {
+  return address.split("/")[2] ?? address;
 }
 
 /** Why a dial failed, in words for the log and GET /peers. */

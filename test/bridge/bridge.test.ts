@@ -131,6 +131,7 @@ describe("the bridge on loopback", () => {
     const plain = (await (await fetch(`${c.httpBase}/peers`)).json()) as Record<string, unknown>;
     assert.equal("bridge" in plain, false, "a node without a bridge answers /peers as before");
     assert.ok(a.logs.has(new RegExp(`bridge: connected to ${b.id}`)), a.logs.lines.join("\n"));
+    assert.equal(a.logs.has(/refused a connection/), false, "a bridge with the key is not taken for one without");
 
     // p2pchat peers and status say the same, in words.
     // Not spawnSync: the daemon that answers runs in this process.
@@ -215,6 +216,10 @@ describe("the bridge on loopback", () => {
     assert.equal(peer?.connected, false);
     assert.match(peer?.lastError ?? "", /^refused: not the same room key/);
     assert.ok(b.logs.has(/warn .*bridge: .*: refused: not the same room key/), b.logs.lines.join("\n"));
+    // The bridge that was dialled says so too.
+    // (From the dialler's address: loopback, whichever 127.x it picks.)
+    await waitFor(() => a.logs.has(/warn .*bridge: refused a connection from \/ip4\/127\.[\d.]+\/tcp\/\d+: not the same room key/),
+      { timeoutMs: 10_000, what: "A to log the refusal" }).catch((err: Error) => { throw new Error(`${err.message}\n${a.logs.lines.join("\n")}`); });
     assert.equal(connectedTo(a, b.id), false);
     const sent = a.node.send("not for the other room");
     await new Promise((resolve) => setTimeout(resolve, 500));
