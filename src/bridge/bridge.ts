@@ -251,8 +251,9 @@ class Bridge implements RunningBridge {
     } catch (err) {
       if (this.stopped) return;
       const why = dialFailure(err, stage);
-      if (why !== entry.lastError) {
-        // Said once per change, not at every redial: a site that is down for an hour is one line.
+      if (reasonOf(why) !== reasonOf(entry.lastError)) {
+        // Said once per change of reason, not at every redial: a site that is down for an hour is
+        // one line, and a wrong key is one line whichever way the handshake broke this time.
         this.host.logger.warn(`bridge: ${entry.address}: ${why}; redialling every ${this.settings.retryMaxMs / 1000} s at most`);
       } else {
         this.host.logger.debug(`bridge: ${entry.address}: ${why}`);
@@ -429,6 +430,11 @@ function dialFailure(err: unknown, stage: string): string {
   if (error.name === "UnexpectedPeerError" || /unexpected peer|peer id/i.test(text)) return `another bridge answers there: ${error.message}`;
   if (error.name === "TimeoutError" || error.name === "AbortError" || /timed? ?out|aborted/i.test(text)) return "no answer in time";
   return text.slice(0, 300);
+}
+
+/** A dial failure's reason without its detail in parentheses (the system's error, which varies). */
+function reasonOf(why: string | undefined): string | undefined {
+  return why?.replace(/ \(.*\)$/, "");
 }
 
 export { CATCH_UP_PROTOCOL };
