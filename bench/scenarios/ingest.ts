@@ -42,7 +42,7 @@ export interface IngestOptions {
 export async function runIngest(impl: Impl | "bare-node", options: IngestOptions): Promise<IngestResult> {
   return withLan({ hosts: 2 }, async (lan) => {
     const [target, load] = [lan.hosts[0]!, lan.hosts[1]!];
-    const virtual = await addVirtualAddresses(load, [target], options.connections);
+    const virtual = await addVirtualAddresses(load, [target], options.connections, { onLink: true });
     try {
       let peer: LanProcess;
       if (impl === "bare-node") {
