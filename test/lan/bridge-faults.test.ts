@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { describe, it } from "node:test";
 import { withBridgeSites } from "./bridge-sites.js";
-import { bridgeId, converged, hasText, roomCarries, startRoom, timedAcross, waitConnected } from "./bridge-steps.js";
+import { bridgeId, hasText, roomCarries, startRoom, timedAcross, waitConnected } from "./bridge-steps.js";
 import { requireLan, requireRefpeer } from "./netns.js";
-import { send, waitForMesh } from "./scenario.js";
+import { converged, send, waitForMesh } from "./scenario.js";
 import { sleep } from "../support/wait.js";
 
 /** "back in the room within 15 s": from the restart until both bridges show each other connected. */

@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { test } from "node:test";
 import { dialAddress, withBridgeSites } from "./bridge-sites.js";
-import { bridgeCounters, bridgeId, connectedIds, converged, hasText, startRoom } from "./bridge-steps.js";
+import { bridgeCounters, bridgeId, connectedIds, hasText, startRoom } from "./bridge-steps.js";
 import { requireLan, requireRefpeer } from "./netns.js";
-import { send, waitForMesh } from "./scenario.js";
+import { converged, send, waitForMesh } from "./scenario.js";
 import { sleep } from "../support/wait.js";
 
 /** How long the outsider keeps trying (several redials) while the room chats. */

@@ -120,20 +120,6 @@ export async function timedAcross(from: { lan: Lan; host: LanHost }, to: { lan: 
   return performance.now() - started;
 }
 
-/** Every text in every history, each exactly once (no copy under another id). */
-export async function converged(hosts: Array<{ lan: Lan; host: LanHost }>, texts: string[], timeoutMs: number): Promise<void> {
-  await waitFor(async () => {
-    for (const { lan, host } of hosts) {
-      const messages = Object.values(await historyOf(lan, host)).map((m) => m.message);
-      for (const text of texts) {
-        const copies = messages.filter((m) => m === text).length;
-        if (copies > 1) throw new Error(`${host.name} holds "${text}" ${copies} times`);
-        if (copies === 0) return false;
-      }
-    }
-    return true;
-  }, { timeoutMs, intervalMs: 100, what: `${texts.join(" | ")} once on ${hosts.map((h) => h.host.name).join(", ")}` });
-}
 
 /** The bridge's counters in GET /stats. */
 export interface BridgeCounters { bridgePublished: number; bridgeReceived: number; bridgeRejected: number; bridgeCaughtUp: number }

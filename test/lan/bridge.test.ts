@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { describe, it } from "node:test";
 import { dialAddress, withBridgeSites } from "./bridge-sites.js";
-import { bridgeCounters, bridgeId, converged, historyRows, startRoom, timedAcross, waitConnected } from "./bridge-steps.js";
+import { bridgeCounters, bridgeId, historyRows, startRoom, timedAcross, waitConnected } from "./bridge-steps.js";
 import { requireLan, requireRefpeer } from "./netns.js";
-import { httpUp, send, waitForMesh } from "./scenario.js";
+import { converged, httpUp, send, waitForMesh } from "./scenario.js";
 
 /** "a reference peer's message on site A reaches a reference peer on site B within 2 s" (and B→A). */
 const ACROSS_MS = 2_000;

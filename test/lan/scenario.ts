@@ -68,3 +68,18 @@ export async function waitForEverywhere(
     return true;
   }, { timeoutMs, intervalMs: 50, what: `"${text}" from ${peerId} on ${hosts.map((h) => h.name).join(", ")}` });
 }
+
+/** Every text in every history, each exactly once (no copy under another id). */
+export async function converged(hosts: Array<{ lan: Lan; host: LanHost }>, texts: string[], timeoutMs: number): Promise<void> {
+  await waitFor(async () => {
+    for (const { lan, host } of hosts) {
+      const messages = Object.values(await historyOf(lan, host)).map((m) => m.message);
+      for (const text of texts) {
+        const copies = messages.filter((m) => m === text).length;
+        if (copies > 1) throw new Error(`${host.name} holds "${text}" ${copies} times`);
+        if (copies === 0) return false;
+      }
+    }
+    return true;
+  }, { timeoutMs, intervalMs: 100, what: `${texts.join(" | ")} once on ${hosts.map((h) => h.host.name).join(", ")}` });
+}

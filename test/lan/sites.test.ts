@@ -9,7 +9,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, it } from "node:test";
 import { requireLan, requireRefpeer, withSites, type Lan, type LanHost } from "./netns.js";
-import { historyOf, httpUp, send } from "./scenario.js";
+import { converged, historyOf, httpUp, send } from "./scenario.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 /** "a reference peer's message on LAN A reaches a reference peer on LAN B within 1 s" */
@@ -41,20 +41,6 @@ async function across(lan: Lan, from: LanHost, to: { lan: Lan; host: LanHost }, 
   return performance.now() - started;
 }
 
-/** Every text is in every history, each exactly once (no duplicate under another id). */
-async function converged(hosts: Array<{ lan: Lan; host: LanHost }>, texts: string[], timeoutMs: number): Promise<void> {
-  await waitFor(async () => {
-    for (const { lan, host } of hosts) {
-      const messages = Object.values(await historyOf(lan, host)).map((m) => m.message);
-      for (const text of texts) {
-        const copies = messages.filter((m) => m === text).length;
-        if (copies > 1) throw new Error(`${host.name} holds "${text}" ${copies} times`);
-        if (copies === 0) return false;
-      }
-    }
-    return true;
-  }, { timeoutMs, intervalMs: 200, what: `${texts.join(" | ")} once on ${hosts.map((h) => h.host.name).join(", ")}` });
-}
 
 describe("one room across networks", { concurrency: true }, () => {
   it("a static link across a router: reference peers chat both ways, late joiners catch up, a 20 s cut converges", async (t) => {
