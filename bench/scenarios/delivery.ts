@@ -21,6 +21,9 @@ export interface DeliveryResult {
   toEach: Summary;
   /** The /send request itself (ms). */
   http: Summary;
+  /** Where each (message, receiver) latency went: from the /send request until the sender wrote
+   *  the new_message on the wire, and from there until the receiver's ack left it (ms). */
+  split?: { toWire: Summary; wireToAck: Summary };
   /** Messages missing from at least one other history when the wait ended. */
   undelivered: number;
   failedSends: number;
@@ -52,8 +55,14 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
 
       // text -> receiver address -> wire time of its ack
       const acks = new Map<string, Map<string, number>>();
+      // text -> receiver address -> wire time of the new_message that ack answered
+      const sentOnWire = new Map<string, Map<string, number>>();
       const stop = capture.onEvent((event) => {
-        if (event.kind === "ack" && event.ok) acks.get(event.text)?.set(event.server, event.time);
+        if (event.kind !== "ack" || !event.ok) return;
+        acks.get(event.text)?.set(event.server, event.time);
+        let sent = sentOnWire.get(event.text);
+        if (!sent) sentOnWire.set(event.text, (sent = new Map()));
+        sent.set(event.server, event.sentTime);
       });
       // A warm-up at the same rate first: peers that just started compile their hot paths (V8's
       // JIT) during their first messages, once per process; a chat has been running for a while.
@@ -85,12 +94,24 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
         return { toAll, toEach, series, undelivered };
       };
       const { toAll, toEach, series, undelivered } = latencies(measured);
+      const toWire: number[] = [];
+      const wireToAck: number[] = [];
+      for (const record of measured) {
+        for (const [receiver, time] of acks.get(record.text)!) {
+          const sent = sentOnWire.get(record.text)?.get(receiver);
+          if (sent === undefined || receiver === record.sender) continue;
+          toWire.push(sent - record.time);
+          wireToAck.push(time - sent);
+        }
+      }
+      const split = { toWire: roundSummary(summarize(toWire)), wireToAck: roundSummary(summarize(wireToAck)) };
       const records = measured;
       assertAlive(mesh.processes, `the N=${n} delivery run`);
       const rssAfter = median(mesh.processes.map((p) => rssMb(p.pid)));
       const all = roundSummary(summarize(toAll));
       const warmUp = roundSummary(summarize(latencies(warmup).toAll));
-      options.log(`${impl} N=${n}: ${options.messages} messages at ${options.rate}/s, to all others p50 ${all.p50} ms, p99 ${all.p99} ms, max ${all.max} ms${undelivered ? `, ${undelivered} not everywhere` : ""} (warm-up p99 ${warmUp.p99} ms)`);
+      options.log(`${impl} N=${n}: ${options.messages} messages at ${options.rate}/s, to all others p50 ${all.p50} ms, p99 ${all.p99} ms, max ${all.max} ms${undelivered ? `, ${undelivered} not everywhere` : ""} (warm-up p99 ${warmUp.p99} ms); ` +
+        `request → on the wire p50 ${split.toWire.p50} / p99 ${split.toWire.p99} ms, wire → ack p50 ${split.wireToAck.p50} / p99 ${split.wireToAck.p99} ms`);
       const result = await capture.stop();
       return {
         impl,
@@ -100,6 +121,7 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
         toAll: all,
         toEach: roundSummary(summarize(toEach)),
         http: roundSummary(summarize(records.filter((r) => r.status === 200).map((r) => r.httpMs))),
+        split,
         undelivered,
         failedSends: records.filter((r) => r.status !== 200).length,
         rssAfterMb: round(rssAfter),
