@@ -23,10 +23,10 @@ after(() => recorder.remove());
 /** The bridge's entry (the one module node.ts imports dynamically) and the module that runs libp2p.
  *  Its libp2p-free helpers (the room key's check, the identity file's default place) may load with
  *  the config. Should a bundle rename them, the check with the bridge on fails and says so. */
-// The command line is one bundle (scripts/bundle.mjs): the bridge is its chunk "bridge-<hash>.js",
-// the daemon its chunk "daemon-<hash>.js"; tsc's own files are named for a build without the bundle.
-const isBridgeModule = (file: string) => /\/dist\/src\/(bridge\/(index|bridge)|cli\/chunks\/bridge-[A-Z0-9]+)\.js$/.test(file);
-const isDaemonModule = (file: string) => /\/dist\/src\/(node|cli\/chunks\/daemon-[A-Z0-9]+)\.js$/.test(file);
+// The command line is bundled (scripts/bundle.mjs): the bridge is its chunk "bridge.js", the daemon
+// its chunk "daemon.js"; tsc's own files are named for a build without the bundle.
+const isBridgeModule = (file: string) => /\/dist\/src\/(bridge\/(index|bridge)|cli\/chunks\/bridge)\.js$/.test(file);
+const isDaemonModule = (file: string) => /\/dist\/src\/(node|cli\/chunks\/daemon)\.js$/.test(file);
 
 /** Starts the daemon on `host` under the hook; resolves once HTTP answers, with how long that took. */
 async function daemon(lan: Lan, host: LanHost, name: string, args: string[]) {
