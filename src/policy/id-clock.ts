@@ -28,6 +28,9 @@ const UNITS: Array<{ digits: number; name: string }> = [
  * than `maxAheadMs`; else why it is refused.
  */
 export function judgeIdAgainstClock(id: string, nowMs: number, maxAheadMs = DEFAULT_MAX_AHEAD_MS): IdVerdict | undefined {
+  // Up to 15 digits an id is exact as a double: today's 13-digit ids, once per message, need no
+  // BigInt. Longer ones (microsecond clocks) are compared exactly.
+  if (id.length <= 15 && Number(id) <= Math.floor(nowMs + maxAheadMs)) return undefined;
   const limit = BigInt(Math.floor(nowMs + maxAheadMs));
   const value = BigInt(id);
   if (value <= limit) return undefined;

@@ -75,6 +75,19 @@ describe("message ids: 0N is N", () => {
     assert.ok(compareMessageIds("1707243010935", "1707243010934") > 0);
     assert.equal(compareMessageIds("0001707243010934", "1707243010934"), 0);
   });
+
+  it("agrees with the ids' numeric order on every mix of leading zeros and lengths", () => {
+    // The fast path (no leading zero on either side) and the general one must give one order.
+    const ids = ["0000000000000", "0000000000001", "0000000000010", "1000000000000", "9999999999999",
+      "10000000000000", "01000000000000", "00010000000000", "1707243010934", "1707243010935",
+      "001707243010934", "17072430109341234567", "017072430109341234568"];
+    for (const a of ids) {
+      for (const b of ids) {
+        const numeric = BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+        assert.equal(Math.sign(compareMessageIds(a, b)), numeric, `${a} vs ${b}`);
+      }
+    }
+  });
 });
 
 describe("MessageIdClock", () => {
