@@ -6,15 +6,20 @@ import * as path from "node:path";
 import type { Lan, LanHost, LanProcess } from "../test/lan/netns.js";
 import { repoRoot } from "../test/lan/netns.js";
 
-export type Impl = "p2pchat" | "refpeer";
+export type Impl = "p2pchat" | "refpeer" | "node-floor";
+/** The two compared in every scenario. */
 export const IMPLS: readonly Impl[] = ["p2pchat", "refpeer"];
-export const IMPL_LABEL: Record<Impl, string> = { p2pchat: "p2pchat", refpeer: "reference peer" };
+/** Mesh formation and delivery also run the floor of a Node.js peer (bench/floor-chat-peer.mjs): what
+ *  the runtime costs there, whoever writes the peer. */
+export const WITH_FLOOR: readonly Impl[] = [...IMPLS, "node-floor"];
+export const IMPL_LABEL: Record<Impl, string> = { p2pchat: "p2pchat", refpeer: "reference peer", "node-floor": "bare Node.js peer (floor)" };
 
 /** What runs as p2pchat: this build, or another's (BENCH_P2PCHAT_MAIN=/elsewhere/dist/src/cli/main.js)
- *  to compare two builds on the same machine, one run after the other. */
+ *  to compare two builds on the same machine, one run after the other. BENCH_EXTRA_ARGS="--log-level
+ *  warn", say, adds command-line options to every p2pchat (to measure what a setting costs). */
 export const P2PCHAT_MAIN = process.env.BENCH_P2PCHAT_MAIN ?? path.join(repoRoot, "dist", "src", "cli", "main.js");
 
-/** Set by `npm run bench -- --profile DIR`: every p2pchat writes a V8 CPU profile there. */
+/** Set by `npm run bench -- --profile DIR`: every p2pchat (and bare Node.js peer) writes a V8 CPU profile there. */
 let profileDir: string | undefined;
 export function profileInto(dir: string | undefined): void {
   profileDir = dir;
@@ -24,13 +29,18 @@ export function profileInto(dir: string | undefined): void {
  *  artifacts directory so that no config/config.ini of the developer's is picked up. */
 export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, extraArgs: string[] = []): LanProcess {
   if (impl === "refpeer") return lan.spawnRefpeer(host, { peerId, name: `${host.name}-${peerId}` });
+  const profile = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${peerId}-${process.pid}-${Date.now()}.cpuprofile`] : [];
+  if (impl === "node-floor") {
+    // With the node flag p2pchat runs with, so that the two differ only in the code they run.
+    return lan.spawn(host, process.execPath, ["--no-memory-reducer", ...profile, path.join(repoRoot, "bench", "floor-chat-peer.mjs"),
+      "--peer-id", peerId, "--broadcast", lan.broadcast, "--http-bind", host.address], { name: `${host.name}-${peerId}`, cwd: lan.artifactsDir });
+  }
   // The benchmark measures capacity: the per-peer rate limit ([HISTORY] peer_rate, peer_burst),
   // which refuses a flood from one peer, would measure the limit instead. The reference peer has
   // none, so both run without one (the report says so).
   fs.mkdirSync(lan.artifactsDir, { recursive: true });
   const config = path.join(lan.artifactsDir, "bench.ini");
   fs.writeFileSync(config, "[HISTORY]\npeer_rate = 1000000\npeer_burst = 1000000\n");
-  const profile = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${peerId}-${process.pid}-${Date.now()}.cpuprofile`] : [];
   return lan.spawn(host, process.execPath, [
     "--no-memory-reducer",
     ...profile,
@@ -39,6 +49,7 @@ export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, e
     "--peer-id", peerId,
     "--broadcast", lan.broadcast,
     "--http-bind", host.address,
+    ...(process.env.BENCH_EXTRA_ARGS ?? "").split(" ").filter(Boolean),
     ...extraArgs,
   ], { name: `${host.name}-${peerId}`, cwd: lan.artifactsDir });
 }

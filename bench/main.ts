@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { lanAvailable, refpeerPath, repoRoot } from "../test/lan/netns.js";
 import { clockSkewMs } from "./clock.js";
-import { IMPLS, profileInto, type Impl } from "./impl.js";
+import { IMPLS, profileInto, WITH_FLOOR, type Impl } from "./impl.js";
 import { describeMachine } from "./machine.js";
 import { machineMeter } from "./proc.js";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
   if (want("mesh")) {
     log("1+5. mesh formation and footprint");
     for (const n of plan.mesh.sizes) {
-      for (const impl of IMPLS) {
+      for (const impl of WITH_FLOOR) {
         await attempt("mesh", impl, n, () => runMesh(impl, n, {
           timeoutMs: plan.mesh.timeoutMs,
           settleMs: plan.mesh.settleMs,
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
   if (want("delivery")) {
     log("2. delivery latency");
     for (const n of plan.delivery.sizes) {
-      for (const impl of IMPLS) {
+      for (const impl of WITH_FLOOR) {
         await attempt("delivery", impl, n, () => runDelivery(impl, n, {
           warmupMessages: plan.delivery.warmupMessages,
           messages: plan.delivery.messages,

@@ -9,7 +9,7 @@ import { renderBridge } from "./scenarios/bridge.js";
 import type { IngestResult } from "./scenarios/ingest.js";
 import { round } from "./stats.js";
 
-const COLORS: Record<Impl, string> = { p2pchat: "#1f77b4", refpeer: "#d62728" };
+const COLORS: Record<Impl, string> = { p2pchat: "#1f77b4", refpeer: "#d62728", "node-floor": "#7f7f7f" };
 
 type Better = "lower" | "higher";
 
@@ -323,6 +323,15 @@ export function renderReport(results: Results, analysis?: string): string {
         `${fmt(r.toEach.p50)} / ${fmt(r.toEach.p99, "ms")}`, fmt(r.http.p50, "ms"), String(r.undelivered + r.failedSends),
         r.warmUp ? `${fmt(r.warmUp.p50)} / ${fmt(r.warmUp.p99, "ms")}` : "—"])));
     out.push("");
+    const split = results.delivery.filter((r) => r.split);
+    if (split.length > 0) {
+      out.push("Where the time goes, per message and receiver: from the request until the sender wrote the `new_message` to that receiver, and from there until the receiver's ack left it (both on the wire); and the CPU all N peers spent together per message (one `/send`, N-1 frames received and acked, N-1 acks read), from `/proc` over the measured messages. The bare Node.js peer (`bench/floor-chat-peer.mjs`) is the protocol in as little Node.js as it takes, no checks, no waiting for acks: what the runtime costs for the same work.");
+      out.push("");
+      out.push(table(["N", "implementation", "request → on the wire p50 / p99", "wire → ack p50 / p99", "CPU of all peers per message"],
+        split.map((r) => [String(r.n), IMPL_LABEL[r.impl], `${fmt(r.split!.toWire.p50)} / ${fmt(r.split!.toWire.p99, "ms")}`,
+          `${fmt(r.split!.wireToAck.p50)} / ${fmt(r.split!.wireToAck.p99, "ms")}`, r.cpuPerMessageMs === undefined ? "—" : fmt(r.cpuPerMessageMs, "ms")])));
+      out.push("");
+    }
   }
 
   if (results.ingest.length > 0) {

@@ -5,7 +5,7 @@ import { withLan, type LanHost } from "../../test/lan/netns.js";
 import { Capture } from "../capture.js";
 import { nowMs, sleep, until } from "../clock.js";
 import { subnetOf, type Impl } from "../impl.js";
-import { rssMb } from "../proc.js";
+import { cpuMs, rssMb } from "../proc.js";
 import { sendMessage, type SendRecord } from "../send.js";
 import { median, round, summarize, type Summary } from "../stats.js";
 import { assertAlive, formMesh, roundSummary } from "./mesh.js";
@@ -24,6 +24,9 @@ export interface DeliveryResult {
   /** Where each (message, receiver) latency went: from the /send request until the sender wrote
    *  the new_message on the wire, and from there until the receiver's ack left it (ms). */
   split?: { toWire: Summary; wireToAck: Summary };
+  /** CPU of all N peers together over the measured messages, per message (ms): each message is
+   *  one /send, N-1 new_message frames received and acked, and N-1 acks read by the sender. */
+  cpuPerMessageMs?: number;
   /** Messages missing from at least one other history when the wait ended. */
   undelivered: number;
   failedSends: number;
@@ -68,9 +71,12 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
       // JIT) during their first messages, once per process; a chat has been running for a while.
       const warmup = await sendAtRate(hosts, acks, `warm-up ${impl} N${n}`, options.warmupMessages, options.rate);
       await sleep(500);
+      const cpu = () => mesh.processes.reduce((sum, p) => sum + cpuMs(p.pid), 0);
+      const cpuBefore = cpu();
       const measured = await sendAtRate(hosts, acks, `delivery ${impl} N${n}`, options.messages, options.rate);
       const everywhere = () => [...acks.values()].every((receivers) => receivers.size >= n - 1);
       await until(everywhere, 10_000, 20);
+      const cpuPerMessageMs = round((cpu() - cpuBefore) / options.messages);
       await sleep(200); // the capture delivers what it holds
       stop();
 
@@ -111,7 +117,7 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
       const all = roundSummary(summarize(toAll));
       const warmUp = roundSummary(summarize(latencies(warmup).toAll));
       options.log(`${impl} N=${n}: ${options.messages} messages at ${options.rate}/s, to all others p50 ${all.p50} ms, p99 ${all.p99} ms, max ${all.max} ms${undelivered ? `, ${undelivered} not everywhere` : ""} (warm-up p99 ${warmUp.p99} ms); ` +
-        `request → on the wire p50 ${split.toWire.p50} / p99 ${split.toWire.p99} ms, wire → ack p50 ${split.wireToAck.p50} / p99 ${split.wireToAck.p99} ms`);
+        `request → on the wire p50 ${split.toWire.p50} / p99 ${split.toWire.p99} ms, wire → ack p50 ${split.wireToAck.p50} / p99 ${split.wireToAck.p99} ms; CPU of all peers per message ${cpuPerMessageMs} ms`);
       const result = await capture.stop();
       return {
         impl,
@@ -122,6 +128,7 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
         toEach: roundSummary(summarize(toEach)),
         http: roundSummary(summarize(records.filter((r) => r.status === 200).map((r) => r.httpMs))),
         split,
+        cpuPerMessageMs,
         undelivered,
         failedSends: records.filter((r) => r.status !== 200).length,
         rssAfterMb: round(rssAfter),

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// CPU one peer spends per message, sending and receiving, in a mesh of 10 whose other 9 are the
+// bare Node.js peer (bench/floor-chat-peer.mjs: cheap and correct, so that what is measured is the
+// peer under test). Each implementation in turn on the same hosts:
+// - send: COUNT messages through the peer's own GET /send, one every GAP ms (it writes 9
+//   new_message frames and reads 9 acks per message);
+// - receive: COUNT messages sent by the 9 others in turn, one every GAP ms (it reads one
+//   new_message and writes one ack per message).
+// CPU is the peer's, all threads (/proc/<pid>/task/*/schedstat, ns), over the measured messages,
+// after WARMUP of each. The delivery scenario's "CPU of all peers per message" is 1 send + 9
+// receives of this.
+//
+// Usage (root, after `npm run build`): node dist/bench/cost.js [--count N] [--warmup N] [--gap MS]
+//   [--only p2pchat,refpeer,node-floor] [--rounds N] [--profile DIR]
+// BENCH_P2PCHAT_MAIN=<other build>/dist/src/cli/main.js measures another build as p2pchat.
+import { readdirSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { withLan, type LanHost, type LanProcess } from "../test/lan/netns.js";
+import { sleep } from "./clock.js";
+import { IMPL_LABEL, profileInto, startPeer, WITH_FLOOR, type Impl } from "./impl.js";
+import { sendMessage } from "./send.js";
+
+const { values } = parseArgs({
+  options: {
+    count: { type: "string", default: "300" },
+    warmup: { type: "string", default: "100" },
+    gap: { type: "string", default: "20" },
+    only: { type: "string", default: WITH_FLOOR.join(",") },
+    rounds: { type: "string", default: "1" },
+    profile: { type: "string" },
+  },
+});
+const count = Number(values.count);
+const warmup = Number(values.warmup);
+const gapMs = Number(values.gap);
+const impls = values.only.split(",") as Impl[];
+// --profile DIR: p2pchat writes a V8 CPU profile there (sum it with dist/bench/profile-summary.js).
+profileInto(values.profile);
+
+/** User and system CPU of `pid` so far, in µs (clock ticks of 10 ms: meaningful over many messages). */
+function userSystemMicros(pid: number): { user: number; system: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
+}
+
+/** CPU time of every thread of `pid` so far, in µs. */
+function cpuMicros(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+  }
+  return ns / 1000;
+}
+
+/** Sends `n` messages one every gapMs from `senders` in turn; waits for every answer. */
+async function sendFrom(senders: readonly LanHost[], label: string, n: number): Promise<void> {
+  for (let k = 0; k < n; k++) {
+    const record = await sendMessage(senders[k % senders.length]!, `${label} #${k}`);
+    if (record.status !== 200) throw new Error(`${label}: /send answered ${record.status}`);
+    await sleep(gapMs);
+  }
+}
+
+const figures = new Map<Impl, { send: number[]; receive: number[] }>();
+await withLan({ hosts: 10 }, async (lan) => {
+  const [tested, ...others] = lan.hosts as [LanHost, ...LanHost[]];
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const impl of impls) {
+      const processes: LanProcess[] = others.map((host, i) => startPeer(lan, host, "node-floor", `floor-${i + 1}`));
+      const peer = startPeer(lan, tested, impl, `tested-${impl}`);
+      processes.push(peer);
+      try {
+        // The mesh: every bare peer holds the hello of the others (their histories stay empty).
+        await sleep(1_500);
+        // Paced far apart enough that every ack is in before the next message (a mesh of idle
+        // peers answers in a few ms); the last acks get 300 ms.
+        const sent = async (label: string, senders: readonly LanHost[], n: number) => {
+          await sendFrom(senders, label, n);
+          await sleep(300);
+        };
+        await sent("warm-up send", [tested], warmup);
+        let start = cpuMicros(peer.pid);
+        const split = userSystemMicros(peer.pid);
+        await sent("send", [tested], count);
+        const send = (cpuMicros(peer.pid) - start) / count;
+        const after = userSystemMicros(peer.pid);
+        const sendUser = (after.user - split.user) / count;
+        const sendSystem = (after.system - split.system) / count;
+        await sent("warm-up receive", others, warmup);
+        start = cpuMicros(peer.pid);
+        await sent("receive", others, count);
+        const receive = (cpuMicros(peer.pid) - start) / count;
+        const last = userSystemMicros(peer.pid);
+        const receiveUser = (last.user - after.user) / count;
+        const receiveSystem = (last.system - after.system) / count;
+        const entry = figures.get(impl) ?? { send: [], receive: [] };
+        entry.send.push(send);
+        entry.receive.push(receive);
+        figures.set(impl, entry);
+        console.log(`${IMPL_LABEL[impl]}: ${send.toFixed(0)} µs per message sent to 9 (user ${sendUser.toFixed(0)}, system ${sendSystem.toFixed(0)}), ` +
+          `${receive.toFixed(0)} µs per message received (user ${receiveUser.toFixed(0)}, system ${receiveSystem.toFixed(0)}; both include the warm-up between)`);
+      } finally {
+        for (const p of processes) p.kill("SIGTERM");
+        await Promise.all(processes.map((p) => p.exited));
+      }
+    }
+  }
+});
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`\nCPU per message (µs, medians of ${values.rounds}), one every ${gapMs} ms, ${count} after ${warmup} of warm-up:`);
+for (const [impl, { send, receive }] of figures) {
+  console.log(`  ${IMPL_LABEL[impl].padEnd(28)} send to 9: ${median(send).toFixed(0).padStart(5)}   receive: ${median(receive).toFixed(0).padStart(5)}`);
+}
