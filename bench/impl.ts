@@ -16,7 +16,8 @@ export const IMPL_LABEL: Record<Impl, string> = { p2pchat: "p2pchat", refpeer: "
 
 /** What runs as p2pchat: this build, or another's (BENCH_P2PCHAT_MAIN=/elsewhere/dist/src/cli/main.js)
  *  to compare two builds on the same machine, one run after the other. BENCH_EXTRA_ARGS="--log-level
- *  warn", say, adds command-line options to every p2pchat (to measure what a setting costs). */
+ *  warn", say, adds command-line options to every p2pchat, BENCH_NODE_FLAGS node flags (to measure
+ *  what a setting costs). */
 export const P2PCHAT_MAIN = process.env.BENCH_P2PCHAT_MAIN ?? path.join(repoRoot, "dist", "src", "cli", "main.js");
 
 /** Set by `npm run bench -- --profile DIR`: every p2pchat (and bare Node.js peer) writes a V8 CPU profile there. */
@@ -43,6 +44,7 @@ export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, e
   fs.writeFileSync(config, "[HISTORY]\npeer_rate = 1000000\npeer_burst = 1000000\n");
   return lan.spawn(host, process.execPath, [
     "--no-memory-reducer",
+    ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean),
     ...profile,
     P2PCHAT_MAIN,
     "--config", config,

@@ -119,7 +119,8 @@ export class MessageIntake {
       this.stats.count("messagesStored", sender);
       // Keyed by the delivering host: a host may claim any number of authors.
       const from = source.address ?? sender;
-      this.log.write("info", `received:${from}`, `messages received from ${from}`,
+      // At debug: see ChatNode.send, and a flood is summed up at debug too.
+      this.log.write("debug", `received:${from}`, `messages received from ${from}`,
         () => `message ${id} received from ${sender}${source.address ? ` via ${source.address}` : ""} (${entry.message.length} chars)`);
     }
     return { ok: true, outcome };

@@ -222,7 +222,7 @@ describe("createChatNode on loopback", () => {
     await waitFor(() => a.peers().some((p) => p.state === "both"), { timeoutMs: 5_000, what: "a and b connected" });
     const sent = await a.send("logged");
     await waitFor(() => b.messages().some((m) => m.id === sent.id), { timeoutMs: 5_000, what: "a's message on b" });
-    assert.ok(memory.lines.some((l) => l.startsWith(`info message ${sent.id} sent to 1 peer`)), memory.lines.join("\n"));
+    assert.ok(memory.lines.some((l) => l.startsWith(`debug message ${sent.id} sent to 1 peer`)), memory.lines.join("\n"));
   });
 
   it("writes nothing to stderr without a logger", async () => {

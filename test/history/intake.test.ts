@@ -55,7 +55,7 @@ describe("MessageIntake", () => {
     let now = 1_707_243_020_000;
     const history = new History(100, () => now);
     const logs = new LogCapture();
-    const intake = new MessageIntake(history, logs.logger("me", "info"), new Stats(), { peerBurst: 10, now: () => now });
+    const intake = new MessageIntake(history, logs.logger("me", "debug"), new Stats(), { peerBurst: 10, now: () => now });
     for (let i = 0; i < 10_000; i++) {
       intake.receive(String(1_707_243_000_000 + i), { peer_id: `claimed-${i}`, message: "x" }, { address: "198.18.0.66" });
     }
@@ -71,7 +71,7 @@ describe("MessageIntake", () => {
     let now = 1_707_243_020_000;
     const history = new History(100_000, () => now);
     const logs = new LogCapture();
-    const intake = new MessageIntake(history, logs.logger("me", "info"), new Stats(), { peerBurst: 100_000, now: () => now });
+    const intake = new MessageIntake(history, logs.logger("me", "debug"), new Stats(), { peerBurst: 100_000, now: () => now });
     for (let i = 0; i < 10_000; i++) intake.receive(String(1_707_243_000_000 + i), { peer_id: "flood", message: "x" });
     now += 60_000;
     intake.flushLog();
