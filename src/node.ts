@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterThisTurn } from "./after-turn.js";
 import { identityFileFor } from "./bridge/identity-file.js";
 import { bridgeVia, isBridgeVia } from "./bridge/payload.js";
 import { readRoomKeyFile } from "./bridge/room-key.js";
@@ -122,7 +123,7 @@ export class ChatNode {
     // (peers/relay.ts); ours and the history file's have no `via` and are not relayed. It goes to
     // the bridge's room too, unless it came from there (ours: send() publishes it). Both after the
     // turn that stored it: the ack (written right after the store) goes out first.
-    this.history.on("message", (message) => queueMicrotask(() => {
+    this.history.on("message", (message) => afterThisTurn(() => {
       this.relay(message);
       if (message.via !== undefined && !isBridgeVia(message.via)) this.bridge?.publish(message);
     }));

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { afterThisTurn } from "../after-turn.js";
 import type { StoredMessage } from "../history/history.js";
 import { segmentOf } from "../discovery/reach.js";
 import { FloodSummary } from "../log/flood-summary.js";
@@ -195,7 +196,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     peer.on("change", () => {
       if (changed || this.stopped || this.listenerCount("change") === 0) return;
       changed = true;
-      queueMicrotask(() => {
+      afterThisTurn(() => {
         changed = false;
         if (!this.stopped && this.listenerCount("change") > 0) this.emit("change", peer.info());
       });
