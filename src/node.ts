@@ -76,6 +76,8 @@ export class ChatNode {
   /** Each address's reach, for as long as the interfaces read with it: every message received
    *  asks for the reach of every peer (the relay rule), which is the same answer all second. */
   private reaches = new Map<string, Reach>();
+  /** The same, as the relay rule's segment names. */
+  private readonly segments = new Map<string, string>();
 
   constructor(config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
     const running = (this.running = structuredClone(config));
@@ -233,11 +235,26 @@ export class ChatNode {
     return reach;
   }
 
+  /** The segment of the host at `address` (peers/relay.ts), kept as long as its reach is. */
+  private segmentOfAddress(address: string): string {
+    if (isBridgeVia(address)) return "bridge";
+    this.interfaces(); // read again once a second, which forgets what was worked out with the old list
+    let segment = this.segments.get(address);
+    if (segment === undefined) this.segments.set(address, (segment = segmentOf(this.reachOf(address))));
+    return segment;
+  }
+
+  /** Forgets every reach and segment worked out: the interfaces or the static and remembered peers changed. */
+  private forgetReaches(): void {
+    this.reaches.clear();
+    this.segments.clear();
+  }
+
   private interfaces(): InterfaceBroadcast[] {
     const now = Date.now();
     if (!this.interfacesCache || now - this.interfacesCache.at > 1_000) {
       this.interfacesCache = { at: now, list: currentInterfaces() };
-      this.reaches.clear();
+      this.forgetReaches();
     }
     return this.interfacesCache.list;
   }
@@ -246,8 +263,7 @@ export class ChatNode {
   private relay(message: StoredMessage): void {
     if (this.stopped) return;
     // The bridge's room is a segment of its own: what comes from there goes to every LAN peer.
-    const targets = relayTargets(message, this.peers.relayCandidates(),
-      (address) => (isBridgeVia(address) ? "bridge" : segmentOf(this.reachOf(address))));
+    const targets = relayTargets(message, this.peers.relayCandidates(), (address) => this.segmentOfAddress(address));
     if (targets.length === 0) return;
     const count = this.peers.forward(message, targets);
     this.stats.count("messagesRelayed", undefined, count);
@@ -257,7 +273,7 @@ export class ChatNode {
   private dialRemembered(): void {
     const remembered = this.remembered?.load() ?? [];
     this.unicast.setRemembered(remembered.map((peer) => peer.host));
-    this.reaches.clear();
+    this.forgetReaches();
     for (const peer of remembered) {
       this.logger.info(`dialling remembered peer ${peer.peerId} at ${peer.host}`);
       this.peers.seen(peer.peerId, peer.host, "remembered");
@@ -267,7 +283,7 @@ export class ChatNode {
       this.rememberedSaver = setInterval(() => {
         remembered.save();
         this.unicast.setRemembered(remembered.list().map((peer) => peer.host));
-        this.reaches.clear();
+        this.forgetReaches();
       }, 10_000).unref();
     }
   }
@@ -298,7 +314,7 @@ export class ChatNode {
     this.server.reconfigure(server);
     this.discovery.reconfigure(discoverySettings(running));
     this.unicast.setStatic(running.peers.static);
-    this.reaches.clear();
+    this.forgetReaches();
     this.remembered?.setForgetAfterDays(running.peers.forgetAfterDays);
     this.chat.reconfigure(chatSettings(running));
     return plan;

@@ -13,13 +13,12 @@
  * Our own messages are not relayed: they go to every peer (ChatNode.send).
  */
 
-/** A peer as the rule sees it. */
+/** A peer as the rule sees it (a Peer is one): its segment is asked of the caller, by address. */
 export interface RelayCandidate {
-  peerId: string;
-  host: string;
-  segment: string;
+  readonly id: string;
+  readonly host: string;
   /** Not heard from for peer_timeout: nothing is queued for it (it gets our history when back). */
-  gone: boolean;
+  readonly gone: boolean;
 }
 
 /** A message new to us, with the host that delivered it. */
@@ -30,16 +29,24 @@ export interface RelayedMessage {
   via?: string | undefined;
 }
 
-/** The peer ids to forward `message` to; empty when it is not to be relayed at all. */
+/**
+ * The peer ids to forward `message` to; empty when it is not to be relayed at all. It runs for
+ * every message stored, so it walks the peers once and makes nothing for those it skips.
+ */
 export function relayTargets(
   message: RelayedMessage,
-  candidates: readonly RelayCandidate[],
+  candidates: Iterable<RelayCandidate>,
   segmentOfAddress: (address: string) => string,
 ): string[] {
-  if (message.via === undefined) return [];
-  const others = candidates.filter((peer) => !peer.gone && peer.host !== message.via && peer.peerId !== message.peer_id);
-  // Nobody else to tell (a pair of peers, or everyone gone): the delivering host's reach is not needed.
-  if (others.length === 0) return [];
-  const from = segmentOfAddress(message.via);
-  return others.filter((peer) => peer.segment !== from).map((peer) => peer.peerId);
+  const targets: string[] = [];
+  const { via } = message;
+  if (via === undefined) return targets;
+  // Asked only once someone else is there: every message of a pair of peers needs no segment.
+  let from: string | undefined;
+  for (const peer of candidates) {
+    if (peer.gone || peer.host === via || peer.id === message.peer_id) continue;
+    from ??= segmentOfAddress(via);
+    if (segmentOfAddress(peer.host) !== from) targets.push(peer.id);
+  }
+  return targets;
 }
