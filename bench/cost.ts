@@ -6,14 +6,17 @@
 //   new_message frames and reads 9 acks per message);
 // - receive: COUNT messages sent by the 9 others in turn, one every GAP ms (it reads one
 //   new_message and writes one ack per message).
-// CPU is the peer's, all threads (/proc/<pid>/task/*/schedstat, ns), over the measured messages,
-// after WARMUP of each. The delivery scenario's "CPU of all peers per message" is 1 send + 9
+// CPU is the peer's, user and system, from /proc/<pid>/stat (clock ticks of 10 ms, so COUNT should
+// be a few hundred): the process's own figure, which keeps the time of threads that have ended
+// (the reference peer's HTTP server runs each request in a thread of its own; a sum over the
+// threads still alive in /proc/<pid>/task would miss it), over the measured messages, after
+// WARMUP of each. The delivery scenario's "CPU of all peers per message" is 1 send + 9
 // receives of this.
 //
 // Usage (root, after `npm run build`): node dist/bench/cost.js [--count N] [--warmup N] [--gap MS]
 //   [--only p2pchat,refpeer,node-floor] [--rounds N] [--profile DIR]
 // BENCH_P2PCHAT_MAIN=<other build>/dist/src/cli/main.js measures another build as p2pchat.
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { withLan, type LanHost, type LanProcess } from "../test/lan/netns.js";
 import { sleep } from "./clock.js";
@@ -37,19 +40,20 @@ const impls = values.only.split(",") as Impl[];
 // --profile DIR: p2pchat writes a V8 CPU profile there (sum it with dist/bench/profile-summary.js).
 profileInto(values.profile);
 
-/** User and system CPU of `pid` so far, in µs (clock ticks of 10 ms: meaningful over many messages). */
-function userSystemMicros(pid: number): { user: number; system: number } {
+/** User and system CPU of `pid` so far, all its threads, ended ones included, in µs. */
+function cpuMicros(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
 }
 
-/** CPU time of every thread of `pid` so far, in µs. */
-function cpuMicros(pid: number): number {
-  let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-  }
-  return ns / 1000;
+/** What `measure` cost `pid`, per message of `n`. */
+async function perMessage(pid: number, n: number, measure: () => Promise<void>): Promise<{ total: number; user: number; system: number }> {
+  const before = cpuMicros(pid);
+  await measure();
+  const after = cpuMicros(pid);
+  const user = (after.user - before.user) / n;
+  const system = (after.system - before.system) / n;
+  return { total: user + system, user, system };
 }
 
 /** Sends `n` messages one every gapMs from `senders` in turn; waits for every answer. */
@@ -79,26 +83,15 @@ await withLan({ hosts: 10 }, async (lan) => {
           await sleep(300);
         };
         await sent("warm-up send", [tested], warmup);
-        let start = cpuMicros(peer.pid);
-        const split = userSystemMicros(peer.pid);
-        await sent("send", [tested], count);
-        const send = (cpuMicros(peer.pid) - start) / count;
-        const after = userSystemMicros(peer.pid);
-        const sendUser = (after.user - split.user) / count;
-        const sendSystem = (after.system - split.system) / count;
+        const send = await perMessage(peer.pid, count, () => sent("send", [tested], count));
         await sent("warm-up receive", others, warmup);
-        start = cpuMicros(peer.pid);
-        await sent("receive", others, count);
-        const receive = (cpuMicros(peer.pid) - start) / count;
-        const last = userSystemMicros(peer.pid);
-        const receiveUser = (last.user - after.user) / count;
-        const receiveSystem = (last.system - after.system) / count;
+        const receive = await perMessage(peer.pid, count, () => sent("receive", others, count));
         const entry = figures.get(impl) ?? { send: [], receive: [] };
-        entry.send.push(send);
-        entry.receive.push(receive);
+        entry.send.push(send.total);
+        entry.receive.push(receive.total);
         figures.set(impl, entry);
-        console.log(`${IMPL_LABEL[impl]}: ${send.toFixed(0)} µs per message sent to 9 (user ${sendUser.toFixed(0)}, system ${sendSystem.toFixed(0)}), ` +
-          `${receive.toFixed(0)} µs per message received (user ${receiveUser.toFixed(0)}, system ${receiveSystem.toFixed(0)}; both include the warm-up between)`);
+        console.log(`${IMPL_LABEL[impl]}: ${send.total.toFixed(0)} µs per message sent to 9 (user ${send.user.toFixed(0)}, ` +
+          `system ${send.system.toFixed(0)}), ${receive.total.toFixed(0)} µs per message received (user ${receive.user.toFixed(0)}, system ${receive.system.toFixed(0)})`);
       } finally {
         for (const p of processes) p.kill("SIGTERM");
         await Promise.all(processes.map((p) => p.exited));
