@@ -1,7 +1,7 @@
 // GET /send?message=... (docs/protocol.md §4) from the harness, as a user's tool would do it.
 import * as http from "node:http";
 import type { LanHost } from "../test/lan/netns.js";
-import { nowMs } from "./clock.js";
+import { nowMs, sleep } from "./clock.js";
 
 export interface SendRecord {
   text: string;
@@ -39,4 +39,24 @@ export function sendMessage(host: LanHost, text: string, agent: http.Agent | fal
     request.on("error", () => resolve(record));
     request.end();
   });
+}
+
+/**
+ * Sends `count` messages at `rate` per second, round robin over `senders`, each text told to
+ * `expect` just before its request (so that what the capture sees of it has somewhere to go);
+ * resolves with every send's record once all are answered. Texts are unique within a label.
+ */
+export async function sendAtRate(
+  senders: readonly LanHost[], label: string, count: number, rate: number, expect: (text: string) => void,
+): Promise<SendRecord[]> {
+  const sends: Array<Promise<SendRecord>> = [];
+  const t0 = nowMs() + 20;
+  for (let k = 0; k < count; k++) {
+    const wait = t0 + (k * 1000) / rate - nowMs();
+    if (wait > 0) await sleep(wait);
+    const text = `${label} #${k} ${"x".repeat(24)}`;
+    expect(text);
+    sends.push(sendMessage(senders[k % senders.length]!, text));
+  }
+  return Promise.all(sends);
 }

@@ -15,8 +15,9 @@ import type { LanHost } from "../../test/lan/netns.js";
 import { meshIsFull } from "../../test/lan/scenario.js";
 import { waitFor } from "../../test/support/wait.js";
 import { Capture } from "../capture.js";
-import { nowMs, sleep, until } from "../clock.js";
-import { sendMessage, type SendRecord } from "../send.js";
+import { sleep, until } from "../clock.js";
+import { sendAtRate, type SendRecord } from "../send.js";
+import { roundSummary } from "./mesh.js";
 import { round, summarize, type Summary } from "../stats.js";
 
 export interface BridgeDirection {
@@ -73,10 +74,14 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
         if (event.kind === "ack" && event.ok) acks.get(event.text)?.set(event.server, event.time);
         if (event.kind === "new-message" && !forwarded.get(event.text)?.has(event.client)) forwarded.get(event.text)?.set(event.client, event.time);
       }));
+      const expect = (text: string) => {
+        acks.set(text, new Map());
+        forwarded.set(text, new Map());
+      };
       const directions: BridgeDirection[] = [];
       for (const [from, to, label] of [[a, b, "A → B"], [b, a, "B → A"]] as const) {
-        await sendAtRate(from.sender, acks, forwarded, `warm-up ${label}`, options.warmupMessages, options.rate);
-        const records = await sendAtRate(from.sender, acks, forwarded, `bridge ${label}`, options.messages, options.rate);
+        await sendAtRate([from.sender], `warm-up ${label}`, options.warmupMessages, options.rate, expect);
+        const records = await sendAtRate([from.sender], `bridge ${label}`, options.messages, options.rate, expect);
         const receivers = [to.sender.address, to.peer.address];
         await until(() => records.every((r) => receivers.every((x) => acks.get(r.text)!.has(x))), 10_000, 20);
         await sleep(200); // the captures deliver what they hold
@@ -146,10 +151,7 @@ function measure(records: SendRecord[], acks: Map<string, Map<string, number>>, 
     if (far.every((t) => t !== undefined)) across.push(Math.max(...(far as number[])) - record.time);
     else undelivered++;
   }
-  const summary = (values: number[]): Summary => {
-    const s = summarize(values);
-    return { ...s, min: round(s.min), p50: round(s.p50), p90: round(s.p90), p99: round(s.p99), max: round(s.max), mean: round(s.mean) };
-  };
+  const summary = (values: number[]): Summary => roundSummary(summarize(values));
   return {
     withinSite: summary(withinSite),
     toOwnBridgeHost: summary(toOwn),
@@ -160,21 +162,6 @@ function measure(records: SendRecord[], acks: Map<string, Map<string, number>>, 
   };
 }
 
-async function sendAtRate(
-  sender: LanHost, acks: Map<string, Map<string, number>>, forwarded: Map<string, Map<string, number>>, label: string, count: number, rate: number,
-): Promise<SendRecord[]> {
-  const sends: Array<Promise<SendRecord>> = [];
-  const t0 = nowMs() + 20;
-  for (let k = 0; k < count; k++) {
-    const wait = t0 + (k * 1000) / rate - nowMs();
-    if (wait > 0) await sleep(wait);
-    const text = `${label} #${k} ${"x".repeat(24)}`;
-    acks.set(text, new Map());
-    forwarded.set(text, new Map());
-    sends.push(sendMessage(sender, text));
-  }
-  return Promise.all(sends);
-}
 
 const fmt = (v: number) => (Number.isFinite(v) ? `${v.toLocaleString("en-US", { maximumFractionDigits: 3 })} ms` : "—");
 const pair = (s: Summary) => `${fmt(s.p50).replace(" ms", "")} / ${fmt(s.p99)}`;

@@ -3,10 +3,10 @@
 // request until the last of the N-1 others has it in its history (its ack leaves it, on the wire).
 import { withLan, type LanHost } from "../../test/lan/netns.js";
 import { Capture } from "../capture.js";
-import { nowMs, sleep, until } from "../clock.js";
+import { sleep, until } from "../clock.js";
 import { subnetOf, type Impl } from "../impl.js";
 import { cpuMs, rssMb } from "../proc.js";
-import { sendMessage, type SendRecord } from "../send.js";
+import { sendAtRate, type SendRecord } from "../send.js";
 import { median, round, summarize, type Summary } from "../stats.js";
 import { assertAlive, formMesh, roundSummary } from "./mesh.js";
 
@@ -69,11 +69,12 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
       });
       // A warm-up at the same rate first: peers that just started compile their hot paths (V8's
       // JIT) during their first messages, once per process; a chat has been running for a while.
-      const warmup = await sendAtRate(hosts, acks, `warm-up ${impl} N${n}`, options.warmupMessages, options.rate);
+      const expect = (text: string) => acks.set(text, new Map());
+      const warmup = await sendAtRate(hosts, `warm-up ${impl} N${n}`, options.warmupMessages, options.rate, expect);
       await sleep(500);
       const cpu = () => mesh.processes.reduce((sum, p) => sum + cpuMs(p.pid), 0);
       const cpuBefore = cpu();
-      const measured = await sendAtRate(hosts, acks, `delivery ${impl} N${n}`, options.messages, options.rate);
+      const measured = await sendAtRate(hosts, `delivery ${impl} N${n}`, options.messages, options.rate, expect);
       const everywhere = () => [...acks.values()].every((receivers) => receivers.size >= n - 1);
       await until(everywhere, 10_000, 20);
       const cpuPerMessageMs = round((cpu() - cpuBefore) / options.messages);
@@ -140,21 +141,4 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
       capture.kill();
     }
   });
-}
-
-/** Sends `count` messages at `rate` per second, round robin over the hosts; resolves with every
- *  send's record once all are answered. */
-async function sendAtRate(
-  hosts: readonly LanHost[], acks: Map<string, Map<string, number>>, label: string, count: number, rate: number,
-): Promise<SendRecord[]> {
-  const sends: Array<Promise<SendRecord>> = [];
-  const t0 = nowMs() + 20;
-  for (let k = 0; k < count; k++) {
-    const wait = t0 + (k * 1000) / rate - nowMs();
-    if (wait > 0) await sleep(wait);
-    const text = `${label} #${k} ${"x".repeat(24)}`;
-    acks.set(text, new Map());
-    sends.push(sendMessage(hosts[k % hosts.length]!, text));
-  }
-  return Promise.all(sends);
 }
