@@ -16,11 +16,11 @@
 // Usage (root, after `npm run build`): node dist/bench/cost.js [--count N] [--warmup N] [--gap MS]
 //   [--only p2pchat,refpeer,node-floor] [--rounds N] [--profile DIR]
 // BENCH_P2PCHAT_MAIN=<other build>/dist/src/cli/main.js measures another build as p2pchat.
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { withLan, type LanHost, type LanProcess } from "../test/lan/netns.js";
 import { sleep } from "./clock.js";
 import { IMPL_LABEL, profileInto, startPeer, WITH_FLOOR, type Impl } from "./impl.js";
+import { cpuTimesMs } from "./proc.js";
 import { sendMessage } from "./send.js";
 
 const { values } = parseArgs({
@@ -40,19 +40,13 @@ const impls = values.only.split(",") as Impl[];
 // --profile DIR: p2pchat writes a V8 CPU profile there (sum it with dist/bench/profile-summary.js).
 profileInto(values.profile);
 
-/** User and system CPU of `pid` so far, all its threads, ended ones included, in µs. */
-function cpuMicros(pid: number): { user: number; system: number } {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
-}
-
 /** What `measure` cost `pid`, per message of `n`. */
 async function perMessage(pid: number, n: number, measure: () => Promise<void>): Promise<{ total: number; user: number; system: number }> {
-  const before = cpuMicros(pid);
+  const before = cpuTimesMs(pid);
   await measure();
-  const after = cpuMicros(pid);
-  const user = (after.user - before.user) / n;
-  const system = (after.system - before.system) / n;
+  const after = cpuTimesMs(pid);
+  const user = ((after.user - before.user) * 1000) / n;
+  const system = ((after.system - before.system) * 1000) / n;
   return { total: user + system, user, system };
 }
 

@@ -37,18 +37,22 @@ export function memoryMb(pid: number): { pss: number; uss: number } {
   }
 }
 
-/** CPU time used so far (user + system), in ms; NaN if the process is gone. */
-export function cpuMs(pid: number): number {
+/** CPU time used so far, user and system apart, in ms (all threads, ended ones included); NaN if the process is gone. */
+export function cpuTimesMs(pid: number): { user: number; system: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name (which may contain spaces) start at field 3 (state).
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return ((utime + stime) * 1000) / clockTicks();
+    return { user: (Number(fields[11]) * 1000) / clockTicks(), system: (Number(fields[12]) * 1000) / clockTicks() };
   } catch {
-    return NaN;
+    return { user: NaN, system: NaN };
   }
+}
+
+/** CPU time used so far (user + system), in ms; NaN if the process is gone. */
+export function cpuMs(pid: number): number {
+  const { user, system } = cpuTimesMs(pid);
+  return user + system;
 }
 
 /** Threads of the process (the reference peer runs one per socket). */
