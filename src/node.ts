@@ -133,12 +133,6 @@ export class ChatNode {
     this.remembered = running.history.file
       ? new RememberedPeers(rememberedFileFor(running.history.file), running.peers.forgetAfterDays * 86_400_000, logger)
       : undefined;
-    if (this.remembered) {
-      const remembered = this.remembered;
-      this.peers.on("change", (peer) => {
-        if (peer.outbound === "connected") remembered.record(peer.peerId, peer.address);
-      });
-    }
 
     this.historyFile = running.history.file
       ? new HistoryFile(running.history.file, this.history, (saved) => this.intake.restore(saved), logger)
@@ -281,10 +275,23 @@ export class ChatNode {
     if (this.remembered) {
       const remembered = this.remembered;
       this.rememberedSaver = setInterval(() => {
+        this.recordConnected();
         remembered.save();
         this.unicast.setRemembered(remembered.list().map((peer) => peer.host));
         this.forgetReaches();
       }, 10_000).unref();
+    }
+  }
+
+  /**
+   * Notes the peers we are connected to now as remembered, just before each save: asked at the
+   * save and not at every change of a peer, which comes with every datagram a peer sends.
+   */
+  private recordConnected(): void {
+    const remembered = this.remembered;
+    if (!remembered) return;
+    for (const peer of this.peers.list()) {
+      if (peer.outbound === "connected") remembered.record(peer.peerId, peer.address);
     }
   }
 
@@ -335,6 +342,7 @@ export class ChatNode {
     this.stopped = true;
     clearInterval(this.logFlush);
     clearInterval(this.rememberedSaver);
+    this.recordConnected();
     this.remembered?.save();
     this.intake.flushLog();
     this.peers.flushLog();

@@ -31,9 +31,15 @@ export class LibraryChatNode extends EventEmitter<ChatNodeEvents> implements Cha
       http: options.http,
     });
     this.core.history.on("message", (message: StoredMessage) => this.deliver("message", toMessage(message)));
-    this.core.peers.on("change", (peer: PeerInfo) => {
-      // The diagnosis costs a little per change; only worth it when someone listens.
-      if (this.listenerCount("peer") > 0) this.deliver("peer", peerView(peer, this.viewContext()));
+    // A peer changes with every datagram it sends, and its view (the diagnosis) costs a little:
+    // worked out only while someone listens for "peer".
+    const onPeer = (peer: PeerInfo) => this.deliver("peer", peerView(peer, this.viewContext()));
+    const emitter = this as EventEmitter;
+    emitter.on("newListener", (event: string | symbol) => {
+      if (event === "peer" && this.listenerCount("peer") === 0) this.core.peers.on("change", onPeer);
+    });
+    emitter.on("removeListener", (event: string | symbol) => {
+      if (event === "peer" && this.listenerCount("peer") === 0) this.core.peers.off("change", onPeer);
     });
   }
 

@@ -66,7 +66,12 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
   let shown: ChatSettings = { ...options.settings, http: { ...options.settings.http } };
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const events = new EventStream({ logger, ...options.events });
+  // A peer's view is worked out for every change of it (every datagram it sends): only while a
+  // stream is open to show it.
+  const events = new EventStream({
+    logger, ...options.events,
+    onListening: (listening) => (listening ? peers.on("change", onPeer) : peers.off("change", onPeer)),
+  });
 
   const onMessage = (message: StoredMessage) => {
     const event: MessageEvent = {
@@ -74,11 +79,10 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
     };
     events.publish("message", event);
   };
-  const onPeer = (peer: PeerInfo) => {
-    if (events.clientCount > 0) events.publish("peer", peerView(peer, { port: shown.port, now: now() }));
-  };
+  function onPeer(peer: PeerInfo): void {
+    events.publish("peer", peerView(peer, { port: shown.port, now: now() }));
+  }
   history.on("message", onMessage);
-  peers.on("change", onPeer);
 
   const health = (): HealthAnswer => {
     const views = peerViews(peers.list(), { port: shown.port, now: now() });

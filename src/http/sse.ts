@@ -12,6 +12,11 @@ export interface EventStreamOptions {
   maxClients?: number;
   /** What the browser waits before reconnecting after the stream ends (the SSE `retry:` field). */
   retryMs?: number;
+  /**
+   * Told when the first client comes (true) and the last goes (false): work done only for the
+   * streams (a peer's view at every change of it) can stop while nobody listens.
+   */
+  onListening?: (listening: boolean) => void;
 }
 
 const DEFAULTS = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024, maxClients: 64, retryMs: 2_000 };
@@ -30,7 +35,7 @@ export function encodeEvent(event: string, data: unknown): string {
 export class EventStream {
   private readonly clients = new Set<ServerResponse>();
   private heartbeat: NodeJS.Timeout | undefined;
-  private readonly options: Required<EventStreamOptions>;
+  private readonly options: Required<Omit<EventStreamOptions, "onListening">> & Pick<EventStreamOptions, "onListening">;
   private closed = false;
 
   constructor(options: EventStreamOptions) {
@@ -65,6 +70,7 @@ export class EventStream {
     // The comment makes the browser fire `open` at once, before the first real event.
     response.write(`retry: ${this.options.retryMs}\n: p2pchat events\n\n`);
     this.clients.add(response);
+    if (this.clients.size === 1) this.options.onListening?.(true);
     response.on("close", () => this.remove(response));
     this.heartbeat ??= setInterval(() => this.broadcast(": heartbeat\n\n"), this.options.heartbeatMs);
   };
@@ -77,8 +83,10 @@ export class EventStream {
   close(): void {
     this.closed = true;
     for (const client of this.clients) client.end();
+    const listened = this.clients.size > 0;
     this.clients.clear();
     this.stopHeartbeat();
+    if (listened) this.options.onListening?.(false);
   }
 
   private broadcast(chunk: string): void {
@@ -94,8 +102,10 @@ export class EventStream {
   }
 
   private remove(client: ServerResponse): void {
-    this.clients.delete(client);
-    if (this.clients.size === 0) this.stopHeartbeat();
+    if (!this.clients.delete(client)) return;
+    if (this.clients.size > 0) return;
+    this.stopHeartbeat();
+    this.options.onListening?.(false);
   }
 
   private stopHeartbeat(): void {

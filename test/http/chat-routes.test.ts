@@ -100,6 +100,17 @@ describe("GET /health, /peers and /events", () => {
     assert.equal((await fetch(`${a.httpBase}/stats`, { method: "POST" })).status, 405);
   });
 
+  it("works out peer views for the event stream only while a stream is open", async () => {
+    const { a } = await pair();
+    await waitFor(() => a.node.peers.list()[0]?.outbound === "connected", { timeoutMs: 3_000, what: "alice connected to bob" });
+    // Every datagram a peer sends changes it; nobody listens, so nothing is worked out for it.
+    assert.equal(a.node.peers.listenerCount("change"), 0);
+    const events = await openEvents(`${a.httpBase}/events`);
+    await waitFor(() => a.node.peers.listenerCount("change") === 1, { timeoutMs: 1_000, what: "the stream listening to peer changes" });
+    events.close();
+    await waitFor(() => a.node.peers.listenerCount("change") === 0, { timeoutMs: 1_000, what: "no listener once the stream is closed" });
+  });
+
   it("/peers shows the other peer connected both ways, and a peer event says when that changes, with a hint", async () => {
     const { a, port, stopB } = await pair();
     const events = await openEvents(`${a.httpBase}/events`);

@@ -84,6 +84,28 @@ describe("EventStream", () => {
     hub.close();
   });
 
+  it("says when the first client comes and when the last goes, once each", async () => {
+    const told: boolean[] = [];
+    const { hub, url } = await serve({ onListening: (listening) => told.push(listening) });
+    assert.deepEqual(told, []);
+    const one = await openEvents(url);
+    await waitFor(() => hub.clientCount === 1, { timeoutMs: 1_000, what: "one client" });
+    const two = await openEvents(url);
+    await waitFor(() => hub.clientCount === 2, { timeoutMs: 1_000, what: "two clients" });
+    assert.deepEqual(told, [true]);
+    one.close();
+    await waitFor(() => hub.clientCount === 1, { timeoutMs: 1_000, what: "one client left" });
+    assert.deepEqual(told, [true]);
+    two.close();
+    await waitFor(() => hub.clientCount === 0, { timeoutMs: 1_000, what: "no clients" });
+    assert.deepEqual(told, [true, false]);
+    const three = await openEvents(url);
+    await waitFor(() => hub.clientCount === 1, { timeoutMs: 1_000, what: "a client again" });
+    hub.close();
+    await three.closed;
+    assert.deepEqual(told, [true, false, true, false]);
+  });
+
   it("refuses streams over maxClients with 503", async () => {
     const { hub, url } = await serve({ maxClients: 2 });
     const open = [await openEvents(url), await openEvents(url)];
