@@ -9,6 +9,7 @@ import {
   type HelloCommand,
   type NewMessageCommand,
   type Refusal,
+  helloReply,
 } from "../protocol/frames.js";
 import { isPeerId } from "../protocol/peer-id.js";
 
@@ -54,8 +55,10 @@ function hello(parsed: Parsed<HelloCommand>, ctx: CommandContext): Reply {
   if (!parsed.ok) return refuse(parsed.refusal);
   const refusal = ctx.introduce(parsed.command.peer_id);
   if (refusal) return refuse(refusal);
-  // docs/protocol.md §2: the answer carries our history.
-  return { status: "ok", messages: ctx.snapshot() };
+  // docs/protocol.md §2: the answer carries our history; and, for another p2pchat, how many
+  // new_message frames we take before their acks (docs/protocol.md "Pipelining": frames are
+  // answered in order, so acks need no ids). Others ignore the extra field, as they must.
+  return helloReply(ctx.snapshot());
 }
 
 function newMessage(parsed: Parsed<NewMessageCommand>, ctx: CommandContext): Reply {

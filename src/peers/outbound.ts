@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import type { Logger } from "../log/logger.js";
 import type { Reply } from "./commands.js";
 import { errorText } from "../log/error-text.js";
-import { parseReply, type ParsedReply } from "../protocol/frames.js";
+import { MAX_IN_FLIGHT, parseReply, type ParsedReply } from "../protocol/frames.js";
 import { FramedSocket, type CloseReason, type FrameCounter } from "./framed-socket.js";
 
 /** Whom to connect to: a peer's id and the address its TCP server is at (docs/protocol.md §1). */
@@ -52,6 +52,8 @@ export interface OutboundLike {
   readonly ready: boolean;
   /** The hello was answered at some point, even if the connection has ended since. */
   readonly established: boolean;
+  /** Requests that may await their acks at once: 1, unless the hello reply offered more (docs/protocol.md "Pipelining"). */
+  readonly maxInFlight: number;
   request(frame: object, ackTimeoutMs: number): Promise<AckResult>;
   close(reason: CloseReason): void;
   on(event: "ready", listener: (messages: unknown) => void): unknown;
@@ -71,14 +73,17 @@ interface InFlight {
 
 /**
  * The connection we open to one peer (docs/protocol.md §2): connect, hello, take the history, then
- * carry our new messages one at a time, each waiting for its ack. Every wait has a timeout; a
- * timeout ends the connection, and the peer table decides when to try again.
+ * carry our new messages, each waiting for its ack: one at a time, or up to the number the hello
+ * reply offered (docs/protocol.md "Pipelining"), acked in the order sent. Every wait has a
+ * timeout; a timeout ends the connection, and the peer table decides when to try again.
  */
 export class OutboundConnection extends EventEmitter<OutboundEvents> implements OutboundLike {
   private phase: Phase = "connecting";
   private readonly framed: FramedSocket;
   private phaseTimer: NodeJS.Timeout | undefined;
-  private inFlight: InFlight | undefined;
+  /** Requests sent and not yet acked, oldest first: a peer answers frames in the order they came. */
+  private readonly inFlight: InFlight[] = [];
+  private offeredInFlight = 1;
   private wasReady = false;
 
   constructor(private readonly options: OutboundOptions) {
@@ -111,22 +116,30 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
     return this.wasReady;
   }
 
+  get maxInFlight(): number {
+    return this.offeredInFlight;
+  }
+
   /**
    * Sends one frame and resolves with the peer's ack; rejects with the reason if the connection
-   * ends first. No ack within ackTimeoutMs ends the connection (E_ACK_TIMEOUT).
+   * ends first. No ack within ackTimeoutMs ends the connection (E_ACK_TIMEOUT). At most
+   * maxInFlight requests may wait at once.
    */
   request(frame: object, ackTimeoutMs: number): Promise<AckResult> {
     if (this.phase !== "ready") {
       return Promise.reject<AckResult>({ code: "E_NOT_READY", message: "connection not ready" });
     }
-    if (this.inFlight) {
-      return Promise.reject<AckResult>({ code: "E_BUSY", message: "an ack is still awaited" });
+    if (this.inFlight.length >= this.offeredInFlight) {
+      return Promise.reject<AckResult>({ code: "E_BUSY", message: `${this.inFlight.length} acks are still awaited` });
     }
     return new Promise<AckResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.close({ code: "E_ACK_TIMEOUT", message: `no ack within ${ackTimeoutMs} ms` });
       }, ackTimeoutMs);
-      this.inFlight = { resolve, reject, timer };
+      this.inFlight.push({ resolve, reject, timer });
+      // A peer that takes several frames at once reads them in one read as well: the frames sent
+      // in this turn leave in one write.
+      if (this.offeredInFlight > 1) this.framed.holdWritesForThisTurn();
       this.framed.send(frame);
     });
   }
@@ -156,11 +169,12 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
     }
     if (this.phase === "hello") {
       this.onHelloReply(reply);
-    } else if (this.inFlight) {
-      const { resolve, timer } = this.inFlight;
-      clearTimeout(timer);
-      this.inFlight = undefined;
-      resolve(reply.kind === "ok" ? { ok: true } : { ok: false, message: reply.why });
+    } else {
+      const oldest = this.inFlight.shift();
+      if (oldest) {
+        clearTimeout(oldest.timer);
+        oldest.resolve(reply.kind === "ok" ? { ok: true } : { ok: false, message: reply.why });
+      }
     }
     // Any other status frame is unsolicited: ignored, never answered.
   }
@@ -174,6 +188,9 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
     }
     this.phase = "ready";
     this.wasReady = true;
+    // Another p2pchat offers to take several new_message frames before their acks; anything else
+    // (no offer, or a value that is not a whole number from 1) means one at a time.
+    this.offeredInFlight = Math.min(reply.maxInFlight ?? 1, MAX_IN_FLIGHT);
     this.framed.decoder.maxFrameBytes = this.options.maxFrameBytes;
     this.emit("ready", reply.messages);
   }
@@ -181,11 +198,9 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
   private onClose(reason: CloseReason): void {
     this.phase = "closed";
     if (this.phaseTimer) clearTimeout(this.phaseTimer);
-    const inFlight = this.inFlight;
-    this.inFlight = undefined;
-    if (inFlight) {
-      clearTimeout(inFlight.timer);
-      inFlight.reject(reason);
+    for (const waiting of this.inFlight.splice(0)) {
+      clearTimeout(waiting.timer);
+      waiting.reject(reason);
     }
     this.emit("close", reason);
   }

@@ -6,7 +6,7 @@ import type { Logger } from "../log/logger.js";
 import { LogThrottle } from "../log/throttle.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import type { CloseReason } from "./framed-socket.js";
-import type { Connect, OutboundLike } from "./outbound.js";
+import type { AckResult, Connect, OutboundLike } from "./outbound.js";
 import { RetryTimer, systemTimers, type Timers } from "./retry-timer.js";
 
 /**
@@ -109,9 +109,10 @@ const QUEUE_WARNING_INTERVAL_MS = 60_000;
 /**
  * One remote peer and everything we do with it (docs/architecture.md habit 9, after hyperswarm's
  * peer-info.js): the one connection we open to it and its retries, the connections it opened to
- * us, and our messages to it, sent one at a time, each until acked (docs/protocol.md "What real peers
- * do": one frame per write, and wait for the ack before the next). Every state change happens in
- * a method of its own; the table that holds it only decides whether it is held.
+ * us, and our messages to it, each until acked: one at a time (docs/protocol.md "What real peers
+ * do": one frame per write, and wait for the ack before the next), or as many at once as the
+ * peer's hello reply offers (docs/protocol.md "Pipelining"). Every state change happens in a
+ * method of its own; the table that holds it only decides whether it is held.
  */
 export class Peer extends EventEmitter<PeerEvents> {
   readonly firstSeen: number;
@@ -120,9 +121,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   private lastSeenVia: SeenVia;
   private outbound: OutboundLike | undefined;
   private readonly inbound = new Set<InboundConnection>();
-  /** Our messages this peer has not acked yet, oldest first; they survive reconnects. */
-  private readonly queue: PendingMessage[] = [];
-  private pumping = false;
+  /** Our messages waiting to be sent to this peer, oldest first; they survive reconnects. */
+  private queue: PendingMessage[] = [];
+  /** Sent on the current connection and waiting for their acks, in the order sent (acks come in
+   *  that order); put back at the head of the queue if the connection ends first. */
+  private awaiting: PendingMessage[] = [];
   private readonly retry: RetryTimer;
   /** Retrying stopped because the peer has not announced itself for peer_timeout. */
   private isGone = false;
@@ -211,7 +214,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.awaiting.length + this.queue.length;
   }
 
   /** New limits and timeouts (config reload). The backoff keeps the bounds it was made with. */
@@ -269,9 +272,10 @@ export class Peer extends EventEmitter<PeerEvents> {
   enqueue(message: StoredMessage): void {
     this.queue.push({ message, attempts: 0 });
     // A peer that acks slower than we send, or not at all, must not grow our memory without end.
-    // The dropped message may still reach it in a hello answer, while in our history.
+    // The dropped message may still reach it in a hello answer, while in our history. The oldest
+    // not yet sent goes: one already sent may be acked yet.
     const cap = this.settings.maxQueuedMessages;
-    while (this.queue.length > cap) {
+    while (this.queued > cap && this.queue.length > 0) {
       const dropped = this.queue.shift();
       this.stats.countReason("dropped", "E_QUEUE_FULL", this.id);
       if (this.queueWarnings.allows()) {
@@ -280,7 +284,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       }
     }
     this.changed();
-    void this.pump();
+    this.pump();
   }
 
   /** Ends our connection and every retry: the node stops, or the table forgets this peer. */
@@ -301,7 +305,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       lastSeen: this.lastSeenAt,
       lastSeenVia: this.lastSeenVia,
       gone: this.isGone,
-      queued: this.queue.length,
+      queued: this.queued,
       lastError: this.lastError,
       established: this.everEstablished,
       clash: this.lastClash,
@@ -334,12 +338,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.emit("history", messages);
     this.collaborators.logger.info(`connected to ${this.id} at ${this.address}`);
     this.changed();
-    void this.pump();
+    this.pump();
   }
 
   private disconnected(connection: OutboundLike, reason: CloseReason): void {
     if (this.outbound !== connection) return;
     this.outbound = undefined;
+    this.requeueUnacked(reason);
     this.stats.countReason("closed", reason.code, this.id);
     // Stopped, or evicted from the table: nothing to log or retry.
     if (this.closed) return;
@@ -379,71 +384,83 @@ export class Peer extends EventEmitter<PeerEvents> {
     logger.debug(`reconnecting to ${this.id} in ${delay} ms`);
   }
 
-  /** Sends the queue head, waits for its ack, repeats; one in flight per connection (docs/protocol.md). */
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    const { logger } = this.collaborators;
-    try {
-      for (;;) {
-        const connection = this.outbound;
-        const head = this.queue[0];
-        if (!connection?.ready || !head || this.closed) return;
-        head.attempts += 1;
-        const { message } = head;
-        const sentAt = this.now();
-        let result;
-        try {
-          result = await connection.request({
-            command: "new_message",
-            message_id: message.id,
-            message: message.message,
-            // docs/protocol.md "What real peers do": one peer refuses new_message without it. Ours carry
-            // our own id; a relayed message keeps its author's (peers/relay.ts), for the peers
-            // that read the field (p2pchat does; those that attribute by connection do not).
-            peer_id: message.peer_id,
-          }, this.ackTimeoutMs);
-        } catch (reason) {
-          this.unacked(head, reason as CloseReason);
-          return;
-        }
-        this.everAcked = true;
-        // Acks come quickly again: come back down towards the configured wait.
-        if ((this.now() - sentAt) * ACK_TIMEOUT_GROWTH < this.ackTimeoutMs) {
-          this.ackTimeoutMs = Math.max(this.settings.ackTimeoutMs, Math.round(this.ackTimeoutMs / 2));
-        }
-        if (this.queue[0] === head) this.queue.shift();
-        if (result.ok) {
-          this.stats.count("messagesAcked", this.id);
-          logger.debug(`message ${message.id} acked by ${this.id}`);
-        } else {
-          // Sending it again would be refused again: it is dropped, not retried.
-          this.stats.countReason("dropped", "E_REFUSED_BY_PEER", this.id);
-          logger.warn(`message ${message.id} refused by ${this.id}: ${result.message}`);
-        }
-        this.changed();
-      }
-    } finally {
-      this.pumping = false;
+  /**
+   * Sends from the queue head while the connection has room: one message at a time, each after
+   * the previous one's ack (docs/protocol.md "What real peers do"), unless the peer's hello reply
+   * offered more in flight (docs/protocol.md "Pipelining"). Each ack is handled by acked().
+   */
+  private pump(): void {
+    const connection = this.outbound;
+    if (!connection?.ready || this.closed) return;
+    while (this.awaiting.length < connection.maxInFlight) {
+      const entry = this.queue.shift();
+      if (!entry) return;
+      entry.attempts += 1;
+      this.awaiting.push(entry);
+      const { message } = entry;
+      const sentAt = this.now();
+      connection.request({
+        command: "new_message",
+        message_id: message.id,
+        message: message.message,
+        // docs/protocol.md "What real peers do": one peer refuses new_message without it. Ours carry
+        // our own id; a relayed message keeps its author's (peers/relay.ts), for the peers
+        // that read the field (p2pchat does; those that attribute by connection do not).
+        peer_id: message.peer_id,
+      }, this.ackTimeoutMs).then(
+        (result) => this.acked(connection, entry, result, sentAt),
+        // The connection ended first; disconnected() has put the message back in the queue.
+        () => undefined,
+      );
     }
   }
 
+  private acked(connection: OutboundLike, entry: PendingMessage, result: AckResult, sentAt: number): void {
+    // Put back by a disconnect that came in the same turn as the ack: it goes again, and the
+    // peer, which has it, acks it again.
+    if (connection !== this.outbound || this.awaiting[0] !== entry) return;
+    this.awaiting.shift();
+    this.everAcked = true;
+    // Acks come quickly again: come back down towards the configured wait.
+    if ((this.now() - sentAt) * ACK_TIMEOUT_GROWTH < this.ackTimeoutMs) {
+      this.ackTimeoutMs = Math.max(this.settings.ackTimeoutMs, Math.round(this.ackTimeoutMs / 2));
+    }
+    const { logger } = this.collaborators;
+    if (result.ok) {
+      this.stats.count("messagesAcked", this.id);
+      logger.debug(`message ${entry.message.id} acked by ${this.id}`);
+    } else {
+      // Sending it again would be refused again: it is dropped, not retried.
+      this.stats.countReason("dropped", "E_REFUSED_BY_PEER", this.id);
+      logger.warn(`message ${entry.message.id} refused by ${this.id}: ${result.message}`);
+    }
+    this.changed();
+    this.pump();
+  }
+
   /**
-   * The connection ended while `head` waited for its ack. It stays queued for the next connection
-   * unless it has had its chances: a peer that never acks must not be sent the same message forever.
+   * The connection ended while messages waited for their acks. They go back to the head of the
+   * queue, in order, for the next connection, except those that have had their chances: a peer
+   * that never acks must not be sent the same message forever.
    */
-  private unacked(head: PendingMessage, reason: CloseReason): void {
+  private requeueUnacked(reason: CloseReason): void {
+    if (this.awaiting.length === 0) return;
     if (reason.code === "E_ACK_TIMEOUT") {
       this.ackTimeoutMs = Math.min(this.ackTimeoutMs * ACK_TIMEOUT_GROWTH, this.settings.ackTimeoutMs * ACK_TIMEOUT_CAP);
     }
     const allowed = this.everAcked
       ? this.settings.maxSendAttempts
       : Math.min(ATTEMPTS_UNTIL_FIRST_ACK, this.settings.maxSendAttempts);
-    if (head.attempts >= allowed && this.queue[0] === head) {
-      this.queue.shift();
+    const kept: PendingMessage[] = [];
+    for (const entry of this.awaiting) {
+      if (entry.attempts < allowed) {
+        kept.push(entry);
+        continue;
+      }
       this.stats.countReason("dropped", "E_NO_ACK", this.id);
-      this.collaborators.logger.warn(`message ${head.message.id} to ${this.id} dropped after ${head.attempts} attempts without an ack`);
-      this.changed();
+      this.collaborators.logger.warn(`message ${entry.message.id} to ${this.id} dropped after ${entry.attempts} attempts without an ack`);
     }
+    this.awaiting = [];
+    this.queue = kept.concat(this.queue);
   }
 }

@@ -1,3 +1,6 @@
+import { encodeFrame } from "../protocol/encoder.js";
+import { helloReply } from "../protocol/frames.js";
+
 /** A history entry as the hello reply carries it (docs/protocol.md §2). */
 export interface ReplyEntry {
   peer_id: string;
@@ -15,8 +18,8 @@ export function newestWithinBudget(
   oldestFirst: ReadonlyArray<readonly [string, ReplyEntry]>,
   budgetBytes: number,
 ): { messages: Record<string, ReplyEntry>; left: number } {
-  // {"status":"ok","messages":{}} and the LF: the frame around the entries.
-  let used = Buffer.byteLength('{"status":"ok","messages":{}}\n');
+  // The reply with no entries, LF included: the frame around the entries.
+  let used = encodeFrame(helloReply({})).length;
   let first = oldestFirst.length;
   for (let i = oldestFirst.length - 1; i >= 0; i--) {
     const [id, entry] = oldestFirst[i] as readonly [string, ReplyEntry];

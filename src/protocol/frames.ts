@@ -129,8 +129,10 @@ export type ParsedReply =
    * carries, exactly as sent (undefined for an ack, or a hello reply without one: an empty
    * history). Its entries are judged one by one (checkHistoryPayload), because peers send
    * histories with some bad entries and the good ones still count ("What real peers do").
+   * `maxInFlight` is what a hello reply offers in `max_in_flight` (docs/protocol.md
+   * "Pipelining"), if it is a whole number from 1.
    */
-  | { kind: "ok"; messages: unknown }
+  | { kind: "ok"; messages: unknown; maxInFlight: number | undefined }
   /** Any other status, or none: the peer said no. `why` is its words, cut short for a log line. */
   | { kind: "refused"; why: string }
   /** A command, not a reply: some peers send commands on the connection we opened, too. */
@@ -139,10 +141,25 @@ export type ParsedReply =
 /** Longest refusal reason kept from a peer's reply. */
 export const MAX_REFUSAL_CHARS = 200;
 
+/**
+ * new_message frames a p2pchat takes on one connection before their acks, offered in its hello
+ * reply as `max_in_flight` (docs/protocol.md "Pipelining"); also the most it sends so.
+ */
+export const MAX_IN_FLIGHT = 32;
+
+/** Our answer to a hello (docs/protocol.md §2): our history, and the pipelining offer. */
+export function helloReply(messages: Record<string, { peer_id: string; message: string }>): Record<string, unknown> {
+  return { status: "ok", messages, max_in_flight: MAX_IN_FLIGHT };
+}
+
 /** Reads a frame received on a connection we opened, where replies come: the hello reply, acks. */
 export function parseReply(frame: Frame): ParsedReply {
   if (frame.command !== undefined) return { kind: "command" };
-  if (frame.status === "ok") return { kind: "ok", messages: frame.messages };
+  if (frame.status === "ok") {
+    const offered = frame.max_in_flight;
+    const maxInFlight = typeof offered === "number" && Number.isSafeInteger(offered) && offered >= 1 ? offered : undefined;
+    return { kind: "ok", messages: frame.messages, maxInFlight };
+  }
   return { kind: "refused", why: refusalWords(frame) };
 }
 

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import type { ChatMessage } from "../../src/history/history.js";
 import type { Verdict } from "../../src/history/intake.js";
 import { handleCommand, type CommandContext } from "../../src/peers/commands.js";
+import { MAX_IN_FLIGHT } from "../../src/protocol/frames.js";
 
 /** Where a command's effects go: out through the context's functions, and the intake's verdict is the ack. */
 describe("command effects", () => {
@@ -26,7 +27,7 @@ describe("command effects", () => {
   it("answers hello with the snapshot and stores new_message under the hello's peer_id", () => {
     const { ctx, stored } = context({ ok: true, outcome: "added" });
     assert.deepEqual(handleCommand({ command: "hello", peer_id: "bob" }, ctx),
-      { status: "ok", messages: { "1707243010934": { peer_id: "a", message: "pokus" } } });
+      { status: "ok", messages: { "1707243010934": { peer_id: "a", message: "pokus" } }, max_in_flight: MAX_IN_FLIGHT });
     assert.deepEqual(handleCommand({ command: "new_message", message_id: "1707243010935", message: "hi", peer_id: "eve" }, ctx), { status: "ok" });
     assert.deepEqual(stored, [["1707243010935", { peer_id: "bob", message: "hi" }]]);
   });

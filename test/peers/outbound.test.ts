@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import type { ChatNode } from "../../src/node.js";
+import { MAX_IN_FLIGHT } from "../../src/protocol/frames.js";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { startBlackHole, startLoopbackNode } from "../support/loopback-node.js";
 import { ScriptedServer } from "../support/scripted-peer.js";
@@ -78,6 +79,46 @@ describe("outbound connections", () => {
     assert.equal((await conn.frame(3)).message, "three");
     conn.send({ status: "ok" });
     await waitFor(() => node.peers.list()[0]?.queued === 0, { timeoutMs: 2_000, what: "an empty queue" });
+  });
+
+  it("pipelines to a peer whose hello reply offers it: that many at once in one write, the next as acks come, in order", async () => {
+    const { node, peerHost, port } = await setup({ ackTimeoutMs: 3_000 });
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("quick", peerHost, "udp-answer");
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    conn.send({ status: "ok", messages: {}, max_in_flight: 3 });
+    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    const sent = ["one", "two", "three", "four", "five"].map((text) => node.send(text));
+    await conn.frame(3);
+    await sleep(300);
+    assert.equal(conn.received.length, 4, "the hello and three in flight; no more before an ack");
+    assert.equal(conn.reads.at(-1), 3, "the three sent in one turn came in one read");
+    // Two acks in one write: the next two go out.
+    conn.send('{"status":"ok"}\n{"status":"ok"}\n');
+    await conn.frame(5);
+    for (let i = 0; i < 5; i++) {
+      assert.deepEqual(await conn.frame(i + 1), { command: "new_message", message_id: sent[i]?.id, message: sent[i]?.message, peer_id: "node" });
+    }
+    await sleep(200);
+    assert.equal(conn.received.length, 6, "three in flight again");
+    conn.send('{"status":"ok"}\n{"status":"ok"}\n{"status":"ok"}\n');
+    await waitFor(() => node.peers.list()[0]?.queued === 0, { timeoutMs: 2_000, what: "all five acked" });
+    assert.equal(node.stats.forPeer("quick").messagesAcked, 5);
+  });
+
+  it("takes at most MAX_IN_FLIGHT at once, however many a peer offers", async () => {
+    const { node, peerHost, port } = await setup({ ackTimeoutMs: 3_000 });
+    const peer = await scripted(peerHost, port);
+    node.peers.seen("greedy", peerHost, "udp-answer");
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    conn.send({ status: "ok", messages: {}, max_in_flight: 1_000_000 });
+    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    for (let i = 0; i < MAX_IN_FLIGHT + 5; i++) node.send(`m${i}`);
+    await conn.frame(MAX_IN_FLIGHT);
+    await sleep(300);
+    assert.equal(conn.received.length, 1 + MAX_IN_FLIGHT);
   });
 
   it("ends the connection when an ack does not come, reconnects and sends the message again", async () => {

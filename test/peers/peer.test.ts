@@ -75,6 +75,64 @@ describe("Peer", () => {
     assert.equal(s.stats.forPeer("bob").messagesAcked, 3);
   });
 
+  it("to a peer whose hello reply offers more in flight, sends that many at once and one more per ack, in order", async () => {
+    const s = setup();
+    const sent = ["one", "two", "three", "four", "five"].map(message);
+    for (const m of sent) s.peer.enqueue(m);
+    s.peer.heard("udp-hello");
+    const connection = s.connector.last();
+    connection.maxInFlight = 3;
+    connection.answerHello();
+    await settle();
+    assert.deepEqual(connection.sent.map((r) => r.frame.message), ["one", "two", "three"]);
+    assert.equal(connection.awaitingAcks, 3);
+    assert.equal(s.peer.queued, 5, "sent and unacked still count as queued");
+    connection.ack();
+    await settle();
+    assert.deepEqual(connection.sent.map((r) => r.frame.message), ["one", "two", "three", "four"]);
+    connection.ack();
+    connection.ack();
+    await settle();
+    assert.deepEqual(connection.sent.map((r) => r.frame.message), ["one", "two", "three", "four", "five"]);
+    assert.equal(s.peer.queued, 2);
+    connection.ack();
+    connection.ack();
+    await settle();
+    assert.equal(s.peer.queued, 0);
+    assert.equal(s.stats.forPeer("bob").messagesAcked, 5);
+  });
+
+  it("puts every message still unacked back in order when a pipelined connection ends, and sends them on the next", async () => {
+    const s = setup();
+    s.peer.heard("udp-hello");
+    let connection = s.connector.last();
+    connection.maxInFlight = 4;
+    connection.answerHello();
+    await settle();
+    const sent = ["a", "b", "c", "d", "e", "f"].map(message);
+    for (const m of sent) s.peer.enqueue(m);
+    await settle();
+    connection.ack(); // a
+    await settle();
+    assert.deepEqual(connection.sent.map((r) => r.frame.message), ["a", "b", "c", "d", "e"]);
+    connection.fail("E_CLOSED_BY_PEER");
+    await settle();
+    assert.equal(s.peer.queued, 5, "b to f wait for the next connection");
+    s.clock.advance(100);
+    connection = s.connector.last();
+    connection.answerHello(); // this time a peer that takes one at a time
+    await settle();
+    const order: unknown[] = [];
+    while (connection.awaitingAck) {
+      assert.equal(connection.awaitingAcks, 1, "one at a time to a peer that offered nothing");
+      order.push(connection.sent.at(-1)?.frame.message);
+      connection.ack();
+      await settle();
+    }
+    assert.deepEqual(order, ["b", "c", "d", "e", "f"]);
+    assert.equal(s.peer.queued, 0);
+  });
+
   it("drops a message the peer refuses instead of sending it again, and goes on with the next", async () => {
     const s = setup();
     const connection = await connected(s);

@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ChatNode } from "../../src/node.js";
 import { PeerServer } from "../../src/peers/server.js";
+import { MAX_IN_FLIGHT } from "../../src/protocol/frames.js";
 import { freePort, LogCapture, loopbackHosts } from "../support/loopback.js";
 import { startLoopbackNode } from "../support/loopback-node.js";
 import { connectScripted, ScriptedServer } from "../support/scripted-peer.js";
@@ -32,7 +33,7 @@ describe("TCP server", () => {
   it("answers hello with the whole history and connects back with a hello of its own", async () => {
     const peer = await client();
     const reply = await peer.request({ command: "hello", peer_id: "scripted" });
-    assert.deepEqual(reply, { status: "ok", messages: { "1707243010934": { peer_id: "molic-peer3", message: "pokus" } } });
+    assert.deepEqual(reply, { status: "ok", messages: { "1707243010934": { peer_id: "molic-peer3", message: "pokus" } }, max_in_flight: MAX_IN_FLIGHT });
     const back = await peerServer.connection(0);
     assert.deepEqual(await back.frame(0), { command: "hello", peer_id: "node" });
     back.send({ status: "ok", messages: {} });
@@ -50,6 +51,21 @@ describe("TCP server", () => {
     assert.deepEqual(node.history.get("1707243010998"), { peer_id: "alice", message: "as you" });
     await peer.request({ command: "new_message", message_id: "1707243010997", message: "plain" });
     assert.deepEqual(node.history.get("1707243010997"), { peer_id: "alice", message: "plain" });
+    peer.close();
+  });
+
+  it("answers frames that came in one read in order, and in one write (a peer that pipelines)", async () => {
+    const peer = await client();
+    await peer.request({ command: "hello", peer_id: "piper" });
+    const first = peer.received.length;
+    const ids = ["1707243011101", "1707243011102", "1707243011103"];
+    peer.send(ids.map((id) => JSON.stringify({ command: "new_message", message_id: id, message: `m${id}` }) + "\n").join("")
+      + '{"command":"new_message","message_id":"1707243011104"}\n');
+    await peer.frame(first + 3);
+    assert.deepEqual(peer.reads.at(-1), 4, "four answers in one read");
+    for (let i = 0; i < 3; i++) assert.deepEqual(await peer.frame(first + i), { status: "ok" });
+    assert.equal((await peer.frame(first + 3)).status, "error", "the fourth, without a message, refused in its place");
+    for (const id of ids) assert.equal(node.history.get(id)?.message, `m${id}`);
     peer.close();
   });
 

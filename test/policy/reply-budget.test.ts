@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import type { ChatMessage } from "../../src/history/history.js";
 import { newestWithinBudget } from "../../src/policy/reply-budget.js";
 import { encodeFrame } from "../../src/protocol/encoder.js";
+import { helloReply } from "../../src/protocol/frames.js";
 
 const entries = (count: number, text: (i: number) => string): Array<[string, ChatMessage]> =>
   Array.from({ length: count }, (_, i) => [String(1_796_169_600_000 + i), { peer_id: `p${i % 3}`, message: text(i) }]);
@@ -19,14 +20,14 @@ describe("hello reply within a byte budget", () => {
     const all = entries(100, (i) => "ž".repeat(30 * 1024 + i)); // about 60 KiB each, 6 MB in all
     for (const budget of [100, 70_000, 1024 * 1024, 4 * 1024 * 1024]) {
       const { messages, left } = newestWithinBudget(all, budget);
-      const frame = encodeFrame({ status: "ok", messages });
+      const frame = encodeFrame(helloReply(messages));
       assert.ok(frame.length <= budget || Object.keys(messages).length === 0, `budget ${budget}: ${frame.length} bytes`);
       assert.deepEqual(Object.keys(messages), all.slice(left).map(([id]) => id), "a suffix: the newest");
       // And one more would not have fitted.
       if (left > 0) {
         const oneMore = newestWithinBudget(all, budget + 0).messages;
         assert.equal(Object.keys(oneMore).length, 100 - left);
-        const bigger = encodeFrame({ status: "ok", messages: Object.fromEntries(all.slice(left - 1).map(([id, m]) => [id, m])) });
+        const bigger = encodeFrame(helloReply(Object.fromEntries(all.slice(left - 1).map(([id, m]) => [id, m]))));
         assert.ok(bigger.length > budget);
       }
     }
@@ -34,7 +35,7 @@ describe("hello reply within a byte budget", () => {
 
   it("counts the exact bytes JSON writes, escapes included", () => {
     const all = entries(5, () => "\"quoted\"\n\u0001 <b>");
-    const exact = encodeFrame({ status: "ok", messages: Object.fromEntries(all) }).length;
+    const exact = encodeFrame(helloReply(Object.fromEntries(all))).length;
     assert.equal(newestWithinBudget(all, exact).left, 0);
     assert.equal(newestWithinBudget(all, exact - 1).left, 1);
   });

@@ -71,7 +71,7 @@ describe("handleCommand replies", () => {
     history.add("1707243010934", { peer_id: "x", message: "pokus" });
     const { ctx, introduced } = connection(undefined, history);
     assert.equal(wire({ command: "hello", peer_id: " spaced " }, ctx),
-      '{"status":"ok","messages":{"1707243010934":{"peer_id":"x","message":"pokus"}}}\n');
+      '{"status":"ok","messages":{"1707243010934":{"peer_id":"x","message":"pokus"}},"max_in_flight":32}\n');
     assert.deepEqual(introduced, [" spaced "]);
   });
 

@@ -103,15 +103,25 @@ describe("parseCommand", () => {
 describe("parseReply", () => {
   it("reads a hello reply with its history as sent, extra fields ignored", () => {
     const messages = { "1707243010934": { peer_id: "molic-peer3", message: "pokus" }, "12": "bad entries are judged later" };
-    assert.deepEqual(parseReply({ status: "ok", messages, server: "x" }), { kind: "ok", messages });
+    assert.deepEqual(parseReply({ status: "ok", messages, server: "x" }), { kind: "ok", messages, maxInFlight: undefined });
   });
 
   it("reads an ack, and a hello reply without messages, as ok with no history", () => {
-    assert.deepEqual(parseReply({ status: "ok" }), { kind: "ok", messages: undefined });
+    assert.deepEqual(parseReply({ status: "ok" }), { kind: "ok", messages: undefined, maxInFlight: undefined });
   });
 
   it("keeps a history that is not an object for the history check to name, as today", () => {
-    assert.deepEqual(parseReply({ status: "ok", messages: [1, 2] }), { kind: "ok", messages: [1, 2] });
+    assert.deepEqual(parseReply({ status: "ok", messages: [1, 2] }), { kind: "ok", messages: [1, 2], maxInFlight: undefined });
+  });
+
+  it("reads the pipelining offer of a hello reply only when it is a whole number from 1", () => {
+    const offer = (value: unknown) => {
+      const reply = parseReply({ status: "ok", messages: {}, max_in_flight: value });
+      return reply.kind === "ok" ? reply.maxInFlight : "not ok";
+    };
+    assert.equal(offer(32), 32);
+    assert.equal(offer(1), 1);
+    for (const bad of [0, -3, 2.5, "32", null, true, Number.MAX_VALUE, [4]]) assert.equal(offer(bad), undefined, String(bad));
   });
 
   it("reads any other status, or none, as a refusal in the peer's words", () => {

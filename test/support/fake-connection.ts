@@ -9,8 +9,9 @@ interface FakeEvents {
 
 /**
  * An outbound connection without a socket, played by the test: it answers our hello, acks,
- * refuses, times out or fails exactly when told. It keeps OutboundConnection's promises: one
- * request in flight, and a close that rejects the waiting request before it is reported.
+ * refuses, times out or fails exactly when told. It keeps OutboundConnection's promises: at most
+ * maxInFlight requests waiting (1 unless the test offers more), acks in the order sent, and a close
+ * that rejects the waiting requests before it is reported.
  */
 export class FakeConnection extends EventEmitter<FakeEvents> implements OutboundLike {
   ready = false;
@@ -18,7 +19,9 @@ export class FakeConnection extends EventEmitter<FakeEvents> implements Outbound
   closedWith: CloseReason | undefined;
   /** Every frame requested, with the ack wait it was given. */
   readonly sent: Array<{ frame: Record<string, unknown>; ackTimeoutMs: number }> = [];
-  private inFlight: { resolve(result: AckResult): void; reject(reason: CloseReason): void } | undefined;
+  /** What the peer's hello reply offered (docs/protocol.md "Pipelining"). */
+  maxInFlight = 1;
+  private readonly inFlight: Array<{ resolve(result: AckResult): void; reject(reason: CloseReason): void }> = [];
 
   constructor(readonly target: ConnectTarget) {
     super();
@@ -26,9 +29,9 @@ export class FakeConnection extends EventEmitter<FakeEvents> implements Outbound
 
   request(frame: object, ackTimeoutMs: number): Promise<AckResult> {
     if (!this.ready) return Promise.reject<AckResult>({ code: "E_NOT_READY", message: "connection not ready" });
-    if (this.inFlight) return Promise.reject<AckResult>({ code: "E_BUSY", message: "an ack is still awaited" });
+    if (this.inFlight.length >= this.maxInFlight) return Promise.reject<AckResult>({ code: "E_BUSY", message: "acks are still awaited" });
     this.sent.push({ frame: frame as Record<string, unknown>, ackTimeoutMs });
-    return new Promise((resolve, reject) => (this.inFlight = { resolve, reject }));
+    return new Promise((resolve, reject) => this.inFlight.push({ resolve, reject }));
   }
 
   /** The peer answers our hello with `{"status":"ok","messages":...}`. */
@@ -57,24 +60,26 @@ export class FakeConnection extends EventEmitter<FakeEvents> implements Outbound
   }
 
   get awaitingAck(): boolean {
-    return this.inFlight !== undefined;
+    return this.inFlight.length > 0;
+  }
+
+  /** Requests sent and not acked yet. */
+  get awaitingAcks(): number {
+    return this.inFlight.length;
   }
 
   close(reason: CloseReason): void {
     if (this.closedWith) return;
     this.closedWith = reason;
     this.ready = false;
-    const inFlight = this.inFlight;
-    this.inFlight = undefined;
-    inFlight?.reject(reason);
+    for (const waiting of this.inFlight.splice(0)) waiting.reject(reason);
     this.emit("close", reason);
   }
 
   private settle(result: AckResult): void {
-    const inFlight = this.inFlight;
-    if (!inFlight) throw new Error("no request is waiting for an ack");
-    this.inFlight = undefined;
-    inFlight.resolve(result);
+    const oldest = this.inFlight.shift();
+    if (!oldest) throw new Error("no request is waiting for an ack");
+    oldest.resolve(result);
   }
 }
 

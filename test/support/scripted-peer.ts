@@ -8,6 +8,8 @@ import { FrameDecoder, type DecodedFrame } from "../../src/protocol/decoder.js";
  */
 export class ScriptedConnection {
   readonly received: DecodedFrame[] = [];
+  /** How many frames each read brought, in order (several frames sent in one write come in one read). */
+  readonly reads: number[] = [];
   private readonly decoder = new FrameDecoder({ maxFrameBytes: 64 * 1024 * 1024 });
   private waiters: Array<() => void> = [];
   private ended = false;
@@ -15,7 +17,9 @@ export class ScriptedConnection {
 
   constructor(readonly socket: Socket) {
     socket.on("data", (chunk: Buffer) => {
-      this.received.push(...this.decoder.push(chunk));
+      const frames = this.decoder.push(chunk);
+      this.received.push(...frames);
+      this.reads.push(frames.length);
       this.wake();
     });
     socket.on("error", () => {});
