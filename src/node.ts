@@ -125,10 +125,14 @@ export class ChatNode {
     // (peers/relay.ts); ours and the history file's have no `via` and are not relayed. It goes to
     // the bridge's room too, unless it came from there (ours: send() publishes it). Both after the
     // turn that stored it: the ack (written right after the store) goes out first.
-    this.history.on("message", (message) => afterThisTurn(() => {
-      this.relay(message);
-      if (message.via !== undefined && !isBridgeVia(message.via)) this.bridge?.publish(message);
-    }));
+    this.history.on("message", (message) => {
+      const { via } = message;
+      if (via === undefined) return;
+      afterThisTurn(() => {
+        this.relay(message);
+        if (!isBridgeVia(via)) this.bridge?.publish(message);
+      });
+    });
 
     this.remembered = running.history.file
       ? new RememberedPeers(rememberedFileFor(running.history.file), running.peers.forgetAfterDays * 86_400_000, logger)
@@ -229,10 +233,12 @@ export class ChatNode {
     return reach;
   }
 
-  /** The segment of the host at `address` (peers/relay.ts), kept as long as its reach is. */
+  /**
+   * The segment of the host at `address` (peers/relay.ts), kept as long as its reach is (the
+   * caller reads the interfaces first: once a second that forgets what the old list gave).
+   */
   private segmentOfAddress(address: string): string {
     if (isBridgeVia(address)) return "bridge";
-    this.interfaces(); // read again once a second, which forgets what was worked out with the old list
     let segment = this.segments.get(address);
     if (segment === undefined) this.segments.set(address, (segment = segmentOf(this.reachOf(address))));
     return segment;
@@ -256,6 +262,7 @@ export class ChatNode {
   /** Forwards a message new to us to the peers of the other segments (peers/relay.ts). */
   private relay(message: StoredMessage): void {
     if (this.stopped) return;
+    this.interfaces(); // read again once a second: the segments follow them
     // The bridge's room is a segment of its own: what comes from there goes to every LAN peer.
     const targets = relayTargets(message, this.peers.relayCandidates(), (address) => this.segmentOfAddress(address));
     if (targets.length === 0) return;

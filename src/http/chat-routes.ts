@@ -74,6 +74,7 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
   });
 
   const onMessage = (message: StoredMessage) => {
+    if (events.clientCount === 0) return;
     const event: MessageEvent = {
       id: message.id, peer_id: message.peer_id, message: message.message, ...(message.via !== undefined ? { via: message.via } : {}),
     };

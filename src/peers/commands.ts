@@ -11,6 +11,7 @@ import {
   type Refusal,
   helloReply,
 } from "../protocol/frames.js";
+import { ACK_OK } from "../protocol/encoder.js";
 import { isPeerId } from "../protocol/peer-id.js";
 
 /**
@@ -47,7 +48,6 @@ type Handler<C extends Command> = (parsed: Parsed<C>, ctx: CommandContext) => Re
 // The peer_id rule moved to the protocol module; re-exported for code that imports it from here.
 export { MAX_PEER_ID_LENGTH } from "../protocol/peer-id.js";
 
-const ok = (): Reply => ({ status: "ok" });
 /** Error replies start with a stable code, so peers and tests need not parse prose. */
 const refuse = (refusal: Refusal): Reply => ({ ...errorReply(refusal) });
 
@@ -79,7 +79,7 @@ function newMessage(parsed: Parsed<NewMessageCommand>, ctx: CommandContext): Rep
   const author = claimed !== undefined && claimed !== sender && isPeerId(claimed) && ctx.mayBeAuthor?.(claimed) === true
     ? claimed : sender;
   const verdict = ctx.store(id, { peer_id: author, message }, { address: ctx.remoteAddress });
-  return verdict.ok ? ok() : refuse({ code: verdict.code, why: verdict.message });
+  return verdict.ok ? ACK_OK : refuse({ code: verdict.code, why: verdict.message });
 }
 
 const HANDLERS: { [N in CommandName]: Handler<Extract<Command, { command: N }>> } = {

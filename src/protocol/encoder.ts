@@ -2,8 +2,14 @@
 // JSON.stringify without indentation is compact and escapes every control character (so the frame
 // stays on one line) and every lone surrogate (so the bytes are valid UTF-8).
 
+/** The ack of every stored message (docs/protocol.md §2): one object, encoded once. */
+export const ACK_OK: Readonly<{ status: "ok" }> = Object.freeze({ status: "ok" });
+// Never written to: every write of an ack sends these same bytes.
+const ACK_OK_BYTES = Buffer.from('{"status":"ok"}\n', "utf8");
+
 /** Encode one frame. Throws a TypeError for a value that does not serialise to a JSON object. */
 export function encodeFrame(value: object): Buffer {
+  if (value === ACK_OK) return ACK_OK_BYTES;
   const json: unknown = JSON.stringify(value);
   // docs/protocol.md: every frame is one JSON object; an array (or a toJSON() returning something
   // else) is a bug on our side, better caught here than by the peer.

@@ -12,7 +12,7 @@ import {
   type FrameDecoderOptions,
   type FrameErrorCode,
 } from "../../src/protocol/decoder.js";
-import { encodeFrame } from "../../src/protocol/encoder.js";
+import { ACK_OK, encodeFrame } from "../../src/protocol/encoder.js";
 
 const bytes = (text: string): Buffer => Buffer.from(text, "utf8");
 
@@ -626,6 +626,11 @@ describe("encodeFrame (docs/protocol.md: MUST send compact JSON, UTF-8, one fram
     const values = [hello, ack, { command: "new_message", message_id: "1707243010934", message: "Příliš 🎉", peer_id: "me" }];
     const out = decodeWhole(Buffer.concat(values.map((v) => encodeFrame(v))));
     assert.deepEqual(outcomes(out), values);
+  });
+
+  it("writes the shared ack as any other {\"status\":\"ok\"}, and it cannot be changed", () => {
+    assert.deepEqual(encodeFrame(ACK_OK), encodeFrame({ status: "ok" }));
+    assert.ok(Object.isFrozen(ACK_OK));
   });
 
   it("refuses a value that is not a JSON object", () => {
