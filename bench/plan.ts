@@ -16,7 +16,7 @@ export const FULL: Plan = {
   quick: false,
   floor: { messages: 500, gapMs: 10 },
   // 25 command-line runs: `node -e 0` alone spread from 97 to 140 ms over 10 in one run.
-  startup: { runs: 5, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 25 },
+  startup: { runs: 11, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 25 },
   // N = 1 is the idle footprint of a peer alone; 40 is the issue's largest mesh.
   mesh: { sizes: [1, 5, 10, 20, 40], timeoutMs: 60_000, settleMs: 2_000, idleCpuSeconds: 10, idleCpuAt: [1, 40] },
   delivery: { sizes: [10, 20], warmupMessages: 100, messages: 250, rate: 50 },
