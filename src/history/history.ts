@@ -157,7 +157,6 @@ export class History extends EventEmitter<HistoryEvents> {
     let host: string | undefined;
     let hostCount = 0;
     let hostOldest: string | undefined;
-    let newcomerHostSeen = false;
     for (const [key, authors] of this.byHost) {
       let count = 0;
       let oldest: string | undefined;
@@ -167,24 +166,18 @@ export class History extends EventEmitter<HistoryEvents> {
         if (oldest === undefined || compareMessageIds(first, oldest) < 0) oldest = first;
       }
       if (newcomer !== undefined && newcomer.host === key) {
-        newcomerHostSeen = true;
         count += 1;
         if (oldest === undefined || compareMessageIds(newcomer.id, oldest) < 0) oldest = newcomer.id;
       }
-      if (oldest === undefined) continue;
-      if (count > hostCount || (count === hostCount && hostOldest !== undefined && compareMessageIds(oldest, hostOldest) < 0)) {
+      if (oldest !== undefined && givesUpFirst(count, oldest, hostCount, hostOldest)) {
         host = key;
         hostCount = count;
         hostOldest = oldest;
       }
     }
     // A host that delivered nothing we hold yet: the newcomer alone.
-    if (newcomer !== undefined && !newcomerHostSeen) {
-      if (hostCount === 0 || (hostCount === 1 && hostOldest !== undefined && compareMessageIds(newcomer.id, hostOldest) < 0)) {
-        host = newcomer.host;
-        hostCount = 1;
-        hostOldest = newcomer.id;
-      }
+    if (newcomer !== undefined && !this.byHost.has(newcomer.host) && givesUpFirst(1, newcomer.id, hostCount, hostOldest)) {
+      host = newcomer.host;
     }
     if (host === undefined) return undefined;
 
@@ -193,28 +186,23 @@ export class History extends EventEmitter<HistoryEvents> {
     let most = 0;
     const authors = this.byHost.get(host);
     const counted = newcomer !== undefined && newcomer.host === host ? newcomer : undefined;
-    let countedAuthorSeen = false;
     if (authors !== undefined) {
       for (const [who, ids] of authors) {
         let count = ids.length;
         let oldest = ids[0] as string;
         if (counted !== undefined && who === counted.author) {
-          countedAuthorSeen = true;
           count += 1;
           if (compareMessageIds(counted.id, oldest) < 0) oldest = counted.id;
         }
-        if (count > most || (count === most && victim !== undefined && compareMessageIds(oldest, victim) < 0)) {
+        if (givesUpFirst(count, oldest, most, victim)) {
           most = count;
           victim = oldest;
         }
       }
     }
     // An author that host brought us nothing of yet: the newcomer alone.
-    if (counted !== undefined && !countedAuthorSeen) {
-      if (most === 0 || (most === 1 && victim !== undefined && compareMessageIds(counted.id, victim) < 0)) {
-        most = 1;
-        victim = counted.id;
-      }
+    if (counted !== undefined && authors?.has(counted.author) !== true && givesUpFirst(1, counted.id, most, victim)) {
+      victim = counted.id;
     }
     return victim === newcomer?.id ? undefined : victim;
   }
@@ -233,6 +221,15 @@ export class History extends EventEmitter<HistoryEvents> {
       if (hostShare.size === 0) this.byHost.delete(host);
     }
   }
+}
+
+/**
+ * Whether a share of `count` messages whose oldest is `oldest` gives one up before the one chosen
+ * so far (`bestCount`, `bestOldest`; none yet: 0 and undefined): it holds more, or as many and
+ * older ones.
+ */
+function givesUpFirst(count: number, oldest: string, bestCount: number, bestOldest: string | undefined): boolean {
+  return count > bestCount || (count === bestCount && bestOldest !== undefined && compareMessageIds(oldest, bestOldest) < 0);
 }
 
 /** Adds `id` to the ascending list under `key`. */

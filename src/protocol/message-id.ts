@@ -44,13 +44,7 @@ export function canonicalMessageId(id: string): string {
 
 /** Numeric order of two valid ids (leading zeros ignored, so two spellings of one id compare 0). */
 export function compareMessageIds(a: string, b: string): number {
-  // Stored ids are canonical, and a canonical id of today's clock has no leading zero: then the
-  // longer is the larger, and equal lengths compare as text. This runs several times per message
-  // stored (the history's sorted lists), so the common case does not slice.
-  if (a.charCodeAt(0) !== ZERO && b.charCodeAt(0) !== ZERO) {
-    if (a.length !== b.length) return a.length - b.length;
-    return a < b ? -1 : a > b ? 1 : 0;
-  }
+  // Without leading zeros the longer is the larger, and equal lengths compare as text.
   const x = stripZeros(a);
   const y = stripZeros(b);
   if (x.length !== y.length) return x.length - y.length;
@@ -59,9 +53,14 @@ export function compareMessageIds(a: string, b: string): number {
 
 const ZERO = 0x30;
 
+/**
+ * `id` without its leading zeros. Stored ids are canonical, and one of today's clock has none:
+ * then it is `id` itself, with nothing sliced (this runs several times per message stored).
+ */
 function stripZeros(id: string): string {
   let first = 0;
   while (first < id.length && id.charCodeAt(first) === ZERO) first++;
+  if (first === 0) return id;
   return first === id.length ? "0" : id.slice(first);
 }
 
