@@ -75,9 +75,7 @@ export class ChatNode {
   private interfacesCache: { at: number; list: InterfaceBroadcast[] } | undefined;
   /** Each address's reach, for as long as the interfaces read with it: every message received
    *  asks for the reach of every peer (the relay rule), which is the same answer all second. */
-  private reaches = new Map<string, Reach>();
-  /** The same, as the relay rule's segment names. */
-  private readonly segments = new Map<string, string>();
+  private readonly reaches = new Map<string, { reach: Reach; segment: string }>();
 
   constructor(config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
     const running = (this.running = structuredClone(config));
@@ -227,10 +225,18 @@ export class ChatNode {
 
   /** How the peer at `host` is reached (discovery/reach.ts). */
   private reachOf(host: string): Reach {
-    const interfaces = this.interfaces();
-    let reach = this.reaches.get(host);
-    if (!reach) this.reaches.set(host, (reach = reachOf(host, interfaces, (address) => this.unicast.originOf(address))));
-    return reach;
+    this.interfaces(); // read again once a second, which forgets the reaches worked out before
+    return this.reachEntry(host).reach;
+  }
+
+  /** The reach of `host` and its segment, worked out once while the interfaces last. */
+  private reachEntry(host: string): { reach: Reach; segment: string } {
+    let entry = this.reaches.get(host);
+    if (!entry) {
+      const reach = reachOf(host, this.interfaces(), (address) => this.unicast.originOf(address));
+      this.reaches.set(host, (entry = { reach, segment: segmentOf(reach) }));
+    }
+    return entry;
   }
 
   /**
@@ -238,16 +244,12 @@ export class ChatNode {
    * caller reads the interfaces first: once a second that forgets what the old list gave).
    */
   private segmentOfAddress(address: string): string {
-    if (isBridgeVia(address)) return "bridge";
-    let segment = this.segments.get(address);
-    if (segment === undefined) this.segments.set(address, (segment = segmentOf(this.reachOf(address))));
-    return segment;
+    return isBridgeVia(address) ? "bridge" : this.reachEntry(address).segment;
   }
 
   /** Forgets every reach and segment worked out: the interfaces or the static and remembered peers changed. */
   private forgetReaches(): void {
     this.reaches.clear();
-    this.segments.clear();
   }
 
   private interfaces(): InterfaceBroadcast[] {
