@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import type { ChatNode } from "../../src/node.js";
+import type { SeenVia } from "../../src/peers/peer.js";
 import { MAX_IN_FLIGHT } from "../../src/protocol/frames.js";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { startBlackHole, startLoopbackNode } from "../support/loopback-node.js";
@@ -26,6 +27,20 @@ describe("outbound connections", () => {
     const server = await ScriptedServer.listen(host, port);
     cleanups.push(() => server.close());
     return server;
+  }
+
+  /**
+   * `peerId` is found at `peerHost` (`via`) and our hello to it is answered with `reply`: the
+   * connection, once the node has it as connected.
+   */
+  async function connectedTo(node: ChatNode, peer: ScriptedServer, peerId: string, peerHost: string, via: SeenVia,
+    reply: object = { status: "ok", messages: {} }) {
+    node.peers.seen(peerId, peerHost, via);
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    conn.send(reply);
+    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    return conn;
   }
 
   /** Waits until a connection to `peerId` has ended with `code`, as the counters tell it. */
@@ -63,11 +78,7 @@ describe("outbound connections", () => {
   it("sends new messages one at a time, each after the previous ack, with our peer_id", async () => {
     const { node, peerHost, port } = await setup({ ackTimeoutMs: 3_000 });
     const peer = await scripted(peerHost, port);
-    node.peers.seen("careful", peerHost, "udp-answer");
-    const conn = await peer.connection(0);
-    await conn.frame(0);
-    conn.send({ status: "ok", messages: {} });
-    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    const conn = await connectedTo(node, peer, "careful", peerHost, "udp-answer");
     const sent = ["one", "two", "three"].map((text) => node.send(text));
     const first = await conn.frame(1);
     assert.deepEqual(first, { command: "new_message", message_id: sent[0]?.id, message: "one", peer_id: "node" });
@@ -84,11 +95,7 @@ describe("outbound connections", () => {
   it("pipelines to a peer whose hello reply offers it: that many at once in one write, the next as acks come, in order", async () => {
     const { node, peerHost, port } = await setup({ ackTimeoutMs: 3_000 });
     const peer = await scripted(peerHost, port);
-    node.peers.seen("quick", peerHost, "udp-answer");
-    const conn = await peer.connection(0);
-    await conn.frame(0);
-    conn.send({ status: "ok", messages: {}, max_in_flight: 3 });
-    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    const conn = await connectedTo(node, peer, "quick", peerHost, "udp-answer", { status: "ok", messages: {}, max_in_flight: 3 });
     const sent = ["one", "two", "three", "four", "five"].map((text) => node.send(text));
     await conn.frame(3);
     await sleep(300);
@@ -110,11 +117,7 @@ describe("outbound connections", () => {
   it("takes at most MAX_IN_FLIGHT at once, however many a peer offers", async () => {
     const { node, peerHost, port } = await setup({ ackTimeoutMs: 3_000 });
     const peer = await scripted(peerHost, port);
-    node.peers.seen("greedy", peerHost, "udp-answer");
-    const conn = await peer.connection(0);
-    await conn.frame(0);
-    conn.send({ status: "ok", messages: {}, max_in_flight: 1_000_000 });
-    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    const conn = await connectedTo(node, peer, "greedy", peerHost, "udp-answer", { status: "ok", messages: {}, max_in_flight: 1_000_000 });
     for (let i = 0; i < MAX_IN_FLIGHT + 5; i++) node.send(`m${i}`);
     await conn.frame(MAX_IN_FLIGHT);
     await sleep(300);
@@ -174,11 +177,7 @@ describe("outbound connections", () => {
   it("drops a message the peer refuses instead of sending it forever", async () => {
     const { node, peerHost, port } = await setup({});
     const peer = await scripted(peerHost, port);
-    node.peers.seen("picky", peerHost, "udp-hello");
-    const conn = await peer.connection(0);
-    await conn.frame(0);
-    conn.send({ status: "ok", messages: {} });
-    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    const conn = await connectedTo(node, peer, "picky", peerHost, "udp-hello");
     node.send("nope");
     await conn.frame(1);
     conn.send({ status: "error", message: "I do not like it" });
@@ -218,11 +217,7 @@ describe("outbound connections", () => {
   it("answers an ack nested 5,000 levels deep with E_TOO_DEEP and goes on", async () => {
     const { node, peerHost, port } = await setup({ ackTimeoutMs: 2_000 });
     const peer = await scripted(peerHost, port);
-    node.peers.seen("deep-ack", peerHost, "udp-hello");
-    const conn = await peer.connection(0);
-    await conn.frame(0);
-    conn.send({ status: "ok", messages: {} });
-    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    const conn = await connectedTo(node, peer, "deep-ack", peerHost, "udp-hello");
     node.send("one");
     await conn.frame(1);
     conn.send(deepReply);
@@ -236,11 +231,7 @@ describe("outbound connections", () => {
     const { node, logs, peerHost, port } = await setup({}, { peerTimeoutMs: 1_000 });
     const [, , twinHost] = loopbackHosts(3) as [string, string, string];
     const peer = await scripted(peerHost, port);
-    node.peers.seen("twin", peerHost, "udp-hello");
-    const conn = await peer.connection(0);
-    await conn.frame(0);
-    conn.send({ status: "ok", messages: {} });
-    await waitFor(() => node.peers.list()[0]?.outbound === "connected", { timeoutMs: 2_000, what: "connected" });
+    const conn = await connectedTo(node, peer, "twin", peerHost, "udp-hello");
     node.peers.seen("twin", twinHost, "udp-hello");
     node.peers.seen("twin", twinHost, "udp-hello");
     assert.equal(node.peers.list()[0]?.address, peerHost);

@@ -30,9 +30,10 @@ describe("Peer", () => {
   let n = 0;
   const message = (text: string): StoredMessage => ({ id: String(1_707_243_010_000 + ++n), peer_id: "me", message: text });
 
-  /** The peer is heard from, and answers our hello. */
-  async function connected(s: ReturnType<typeof setup>) {
+  /** The peer is heard from, and answers our hello (offering `maxInFlight`: docs/protocol.md "Pipelining"). */
+  async function connected(s: ReturnType<typeof setup>, maxInFlight = 1) {
     s.peer.heard("udp-hello");
+    s.connector.last().maxInFlight = maxInFlight;
     s.connector.last().answerHello();
     await settle();
     return s.connector.last();
@@ -79,11 +80,7 @@ describe("Peer", () => {
     const s = setup();
     const sent = ["one", "two", "three", "four", "five"].map(message);
     for (const m of sent) s.peer.enqueue(m);
-    s.peer.heard("udp-hello");
-    const connection = s.connector.last();
-    connection.maxInFlight = 3;
-    connection.answerHello();
-    await settle();
+    const connection = await connected(s, 3);
     assert.deepEqual(connection.sent.map((r) => r.frame.message), ["one", "two", "three"]);
     assert.equal(connection.awaitingAcks, 3);
     assert.equal(s.peer.queued, 5, "sent and unacked still count as queued");
@@ -104,11 +101,7 @@ describe("Peer", () => {
 
   it("puts every message still unacked back in order when a pipelined connection ends, and sends them on the next", async () => {
     const s = setup();
-    s.peer.heard("udp-hello");
-    let connection = s.connector.last();
-    connection.maxInFlight = 4;
-    connection.answerHello();
-    await settle();
+    let connection = await connected(s, 4);
     const sent = ["a", "b", "c", "d", "e", "f"].map(message);
     for (const m of sent) s.peer.enqueue(m);
     await settle();
