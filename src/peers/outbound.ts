@@ -136,10 +136,11 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
       const timer = setTimeout(() => {
         this.close({ code: "E_ACK_TIMEOUT", message: `no ack within ${ackTimeoutMs} ms` });
       }, ackTimeoutMs);
+      // A peer that takes several frames at once reads them in one read as well: frames sent while
+      // others await their acks are held to leave in one write at the end of this turn. The first
+      // goes at once: at a chat's pace every message is a first, and holding it would only delay it.
+      if (this.inFlight.length > 0) this.framed.holdWritesForThisTurn();
       this.inFlight.push({ resolve, reject, timer });
-      // A peer that takes several frames at once reads them in one read as well: the frames sent
-      // in this turn leave in one write.
-      if (this.offeredInFlight > 1) this.framed.holdWritesForThisTurn();
       this.framed.send(frame);
     });
   }
