@@ -20,20 +20,31 @@ export const IMPL_LABEL: Record<Impl, string> = { p2pchat: "p2pchat", refpeer: "
  *  what a setting costs). */
 export const P2PCHAT_MAIN = process.env.BENCH_P2PCHAT_MAIN ?? path.join(repoRoot, "dist", "src", "cli", "main.js");
 
+/**
+ * The node flags a p2pchat build runs with: those of its command's shebang (src/cli/main.ts says
+ * why; `npm start` and deploy/chat.service repeat them), so that another build (BENCH_P2PCHAT_MAIN)
+ * runs with its own.
+ */
+export function nodeFlagsOf(main: string): string[] {
+  const first = fs.readFileSync(main, "utf8").split("\n", 1)[0] ?? "";
+  const match = /^#!\/usr\/bin\/env -S node (.*)$/.exec(first);
+  return match?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+}
+
 /** Set by `npm run bench -- --profile DIR`: every p2pchat (and bare Node.js peer) writes a V8 CPU profile there. */
 let profileDir: string | undefined;
 export function profileInto(dir: string | undefined): void {
   profileDir = dir;
 }
 
-/** Starts one peer. p2pchat runs as `npm start` runs it (node --no-memory-reducer dist/src/cli/main.js), in the LAN's
+/** Starts one peer. p2pchat runs as `npm start` runs it (node with its flags, dist/src/cli/main.js), in the LAN's
  *  artifacts directory so that no config/config.ini of the developer's is picked up. */
 export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, extraArgs: string[] = []): LanProcess {
   if (impl === "refpeer") return lan.spawnRefpeer(host, { peerId, name: `${host.name}-${peerId}` });
   const profile = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${peerId}-${process.pid}-${Date.now()}.cpuprofile`] : [];
   if (impl === "node-floor") {
-    // With the node flag p2pchat runs with, so that the two differ only in the code they run.
-    return lan.spawn(host, process.execPath, ["--no-memory-reducer", ...profile, path.join(repoRoot, "bench", "floor-chat-peer.mjs"),
+    // With the node flags p2pchat runs with, so that the two differ only in the code they run.
+    return lan.spawn(host, process.execPath, [...nodeFlagsOf(P2PCHAT_MAIN), ...profile, path.join(repoRoot, "bench", "floor-chat-peer.mjs"),
       "--peer-id", peerId, "--broadcast", lan.broadcast, "--http-bind", host.address], { name: `${host.name}-${peerId}`, cwd: lan.artifactsDir });
   }
   // The benchmark measures capacity: the per-peer rate limit ([HISTORY] peer_rate, peer_burst),
@@ -43,7 +54,7 @@ export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, e
   const config = path.join(lan.artifactsDir, "bench.ini");
   fs.writeFileSync(config, "[HISTORY]\npeer_rate = 1000000\npeer_burst = 1000000\n");
   return lan.spawn(host, process.execPath, [
-    "--no-memory-reducer",
+    ...nodeFlagsOf(P2PCHAT_MAIN),
     ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean),
     ...profile,
     P2PCHAT_MAIN,

@@ -9,7 +9,8 @@
 // Usage: node bench/per-message.mjs [--rounds N] [--count N] [--warmup N] [--interval MS]
 //          [--main PATH]   (another build's dist/src/cli/main.js as p2pchat, for an A/B)
 //          [--only floor|p2pchat] [--strace]   (--strace: the system calls of the measured messages)
-// BENCH_NODE_FLAGS="..." passes node flags to the servers (a --cpu-prof of the run, say).
+// Both servers run with the node flags of p2pchat's command (its shebang); BENCH_NODE_FLAGS="..."
+// adds more (a --cpu-prof of the run, say).
 // Loopback only: the servers listen on 127.0.0.1 ports of their own, p2pchat broadcasts its hellos
 // to 127.255.255.255 and its HTTP API listens on 127.0.0.1.
 import { spawn } from "node:child_process";
@@ -32,8 +33,10 @@ const intervalMs = Number(option("interval", 10));
 const main = option("main", join(here, "..", "dist", "src", "cli", "main.js"));
 const only = option("only", "");
 const straced = args.includes("--strace");
-/** Node flags for the servers, e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
-const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+/** Node flags for both servers: p2pchat's own (its command's shebang, as bench/impl.ts reads them),
+ *  then BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof", say. */
+const shebang = /^#!\/usr\/bin\/env -S node (.*)$/.exec(readFileSync(main, "utf8").split("\n", 1)[0]);
+const nodeFlags = [...(shebang?.[1] ?? "").split(" "), ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ")].filter(Boolean);
 
 const PORT = 19876;
 const HTTP_PORT = 18000;
