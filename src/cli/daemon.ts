@@ -4,6 +4,7 @@ import type { Config } from "../config/types.js";
 import { createLogger, underJournald, type Logger } from "../log/logger.js";
 import { ChatNode, shownBroadcast } from "../node.js";
 import { VERSION } from "../version.js";
+import { optimiseLaterFromNowOn } from "./jit.js";
 import { notifySystemd, underSystemdNotify } from "./systemd-notify.js";
 
 /** Graceful stop must not hang on a peer that does not let go; systemd's TimeoutStopSec is longer. */
@@ -62,6 +63,8 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const bridge = node.bridgeView;
   logger.info(`listening: UDP and TCP on ${config.port}, HTTP on ${config.http.bind}:${config.http.port}` +
     (bridge ? `, bridge ${bridge.id} in room ${JSON.stringify(bridge.room)} on ${bridge.listen.join(", ") || "no address (dialling only)"}` : ""));
+  // Started: from here on V8 optimises later, for the reasons in jit.ts.
+  optimiseLaterFromNowOn();
   // Only now, with every socket listening, may `systemctl start chat` return.
   void tellSystemd(["READY=1", `STATUS=${status(config)}`], logger);
 }

@@ -1,12 +1,9 @@
-#!/usr/bin/env -S node --no-memory-reducer --interrupt-budget=540672
-// Node flags, the same in `npm start` and deploy/chat.service (test/cli/node-flags.test.ts):
-// --no-memory-reducer: V8's memory reducer runs full collections in the idle seconds after a
-// start, most of an idle peer's CPU; it is read when the heap is set up, so v8.setFlagsFromString()
-// here would be too late. --interrupt-budget, 8x V8's: a function is optimised after 8x as much
-// work. At a chat's pace every peer of a room reached the thresholds for the same functions with
-// the same messages, and their optimising compiles, on shared cores, were the p99 of delivery
-// (bench/analysis.md "The p99"); at the rates of a flood the hot paths are optimised within
-// milliseconds all the same.
+#!/usr/bin/env -S node --no-memory-reducer
+// --no-memory-reducer (the same in `npm start` and deploy/chat.service: test/cli/node-flags.test.ts):
+// V8's memory reducer runs full collections in the idle seconds after a start, most of an idle
+// peer's CPU; it is read when the heap is set up, so v8.setFlagsFromString() here would be too
+// late (bench/analysis.md). V8's optimising threshold, on the contrary, is raised from inside,
+// once the daemon listens (src/cli/jit.ts).
 /**
  * `p2pchat`: runs the peer, or one of its subcommands. Everything past this file is imported only
  * when it is needed: --version reads package.json and nothing else, --help loads no command, and

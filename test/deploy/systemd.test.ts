@@ -194,7 +194,7 @@ describe("the chat service under a real systemd (systemd-nspawn)", { timeout: 10
     assert.match(status, /^CapBnd:\s+0+$/m, "an empty bounding set");
     assert.match(status, /^NoNewPrivs:\s+1$/m);
     const exe = (await container().exec("cat", [`/proc/${pid}/cmdline`])).stdout.split("\0");
-    assert.deepEqual(exe.slice(0, 6), [NODE, "--no-memory-reducer", "--interrupt-budget=540672", `${LAYOUT.appDir}/dist/src/cli/main.js`, "--config", LAYOUT.configFile]);
+    assert.deepEqual(exe.slice(0, 5), [NODE, "--no-memory-reducer", `${LAYOUT.appDir}/dist/src/cli/main.js`, "--config", LAYOUT.configFile]);
   });
 
   it("logs its startup lines to the journal with their priorities", async (t) => {
