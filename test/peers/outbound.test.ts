@@ -176,6 +176,25 @@ describe("outbound connections", () => {
     await waitFor(() => node.peers.list()[0]?.queued === 0, { timeoutMs: 2_000, what: "the message acked" });
   });
 
+  it("waits for each ack its full time from its own send, whatever came before it", async () => {
+    const { node, peerHost, port } = await setup({ ackTimeoutMs: 600 });
+    const peer = await scripted(peerHost, port);
+    const conn = await connectedTo(node, peer, "steady", peerHost, "udp-hello");
+    node.send("one");
+    await conn.frame(1);
+    conn.send({ status: "ok" });
+    // The second goes 400 ms after the first, and is never acked: its wait ends 600 ms after it
+    // was sent, not 600 ms after the first was.
+    await sleep(400);
+    node.send("two");
+    const sent = Date.now();
+    await conn.frame(2);
+    await closedWith(node, "steady", "E_ACK_TIMEOUT");
+    const waited = Date.now() - sent;
+    assert.ok(waited >= 550 && waited < 1_500, `the connection ended ${waited} ms after the unacked send`);
+    assert.equal(node.stats.forPeer("steady").messagesAcked, 1);
+  });
+
   it("queues messages for a peer that is down and delivers them when it is back", async () => {
     const { node, peerHost, port } = await setup({});
     node.peers.seen("later", peerHost, "udp-hello");
