@@ -4,7 +4,7 @@ import { setFlagsFromString } from "node:v8";
  * How much work (V8 counts bytecode run) a function does before V8 considers optimising it, once
  * the daemon runs: 8x the 66 KB of Node 20's V8 (later V8s use 132 KB, still well below it).
  */
-export const INTERRUPT_BUDGET_WHILE_RUNNING = 8 * 67_584;
+const INTERRUPT_BUDGET_WHILE_RUNNING = 8 * 67_584;
 
 /**
  * From now on, V8 optimises a function only after 8x the work it would by default. Every peer of

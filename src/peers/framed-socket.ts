@@ -74,9 +74,9 @@ export class FramedSocket extends EventEmitter<FramedSocketEvents> {
   }
 
   /**
-   * Writes one frame in one write: some peers parse every read as exactly one document. (Frames
-   * to a peer that sent several in one read, or offered pipelining, are held for one write:
-   * onData, holdWritesForThisTurn.)
+   * Writes one frame in one write: some peers parse every read as exactly one document. (The
+   * answers to a peer that sent several frames in one read, and the frames sent to a pipelining
+   * peer while acks are awaited, are held for one write: onData, holdWritesForThisTurn.)
    */
   send(frame: object): void {
     if (this.closed) return;
