@@ -57,7 +57,7 @@ const DEFAULTS: IntakeOptions = {
   now: Date.now,
 };
 
-/** Buckets of quiet senders are forgotten beyond this many (a full bucket holds no state worth keeping). */
+/** Buckets of quiet senders are forgotten beyond this many per table (a full bucket holds no state worth keeping). */
 const MAX_BUCKETS = 2_000;
 
 /**
@@ -73,8 +73,10 @@ const MAX_BUCKETS = 2_000;
  */
 export class MessageIntake {
   private options: IntakeOptions;
-  /** Per peer_id ("id:...") and per address ("address:..."): the fair share of the rate. */
-  private readonly buckets: TokenBuckets;
+  /** Per peer_id, and per address: the fair share of the rate. (Two tables, not one keyed by
+   *  "id:..." and "address:...": no key is built for every message.) */
+  private readonly byPeer: TokenBuckets;
+  private readonly byAddress: TokenBuckets;
   private readonly log: FloodSummary;
 
   constructor(
@@ -84,14 +86,17 @@ export class MessageIntake {
     options: Partial<IntakeOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
-    this.buckets = new TokenBuckets(
-      { capacity: this.options.peerBurst, refillPerSecond: this.options.peerRatePerSecond, now: this.options.now }, MAX_BUCKETS);
+    const rate = { capacity: this.options.peerBurst, refillPerSecond: this.options.peerRatePerSecond, now: this.options.now };
+    this.byPeer = new TokenBuckets(rate, MAX_BUCKETS);
+    this.byAddress = new TokenBuckets(rate, MAX_BUCKETS);
     this.log = new FloodSummary(logger, { linesPerInterval: 20, intervalMs: 60_000, now: this.options.now });
   }
 
   reconfigure(options: Partial<Omit<IntakeOptions, "now">>): void {
     this.options = { ...this.options, ...options };
-    this.buckets.reconfigure({ capacity: this.options.peerBurst, refillPerSecond: this.options.peerRatePerSecond });
+    const rate = { capacity: this.options.peerBurst, refillPerSecond: this.options.peerRatePerSecond };
+    this.byPeer.reconfigure(rate);
+    this.byAddress.reconfigure(rate);
   }
 
   /** Sums up what the flood summary held back; the node calls it now and then. */
@@ -105,7 +110,7 @@ export class MessageIntake {
     const early = judgeIdAgainstClock(id, this.options.now(), this.options.maxIdAheadMs);
     if (early) return this.refuse(sender, early.code, early.why);
     if (this.history.has(id)) return { ok: true, outcome: "duplicate" };
-    if (!this.buckets.take(`id:${sender}`) || (source.address !== undefined && !this.buckets.take(`address:${source.address}`))) {
+    if (!this.byPeer.take(sender) || (source.address !== undefined && !this.byAddress.take(source.address))) {
       const { peerRatePerSecond: rate, peerBurst: burst } = this.options;
       return this.refuse(sender, "E_RATE_LIMITED",
         `more than ${burst} messages at once or ${rate} per second from one peer: not stored, slow down`);
@@ -117,11 +122,9 @@ export class MessageIntake {
     }
     if (outcome === "added") {
       this.stats.count("messagesStored", sender);
-      // Keyed by the delivering host: a host may claim any number of authors.
-      const from = source.address ?? sender;
-      // At debug: see ChatNode.send, and a flood is summed up at debug too.
-      this.log.write("debug", `received:${from}`, `messages received from ${from}`,
-        () => `message ${id} received from ${sender}${source.address ? ` via ${source.address}` : ""} (${entry.message.length} chars)`);
+      // At debug: see ChatNode.send, and a flood is summed up at debug too. Asked first, so that
+      // nothing is built for the line per message while debug is off (as it is by default).
+      if (this.logger.enabled("debug")) this.logReceived(id, entry, source);
     }
     return { ok: true, outcome };
   }
@@ -159,6 +162,14 @@ export class MessageIntake {
     if (!this.history.has(message.id)) throw new Error(`E_NOT_KEPT: our own message ${message.id} was not kept`);
     this.stats.count("messagesStored");
     return message;
+  }
+
+  private logReceived(id: string, entry: ChatMessage, source: MessageSource): void {
+    const sender = entry.peer_id;
+    // Keyed by the delivering host: a host may claim any number of authors.
+    const from = source.address ?? sender;
+    this.log.write("debug", `received:${from}`, `messages received from ${from}`,
+      () => `message ${id} received from ${sender}${source.address ? ` via ${source.address}` : ""} (${entry.message.length} chars)`);
   }
 
   private refuse(sender: string, code: ErrorCode, why: string): Verdict {

@@ -30,6 +30,27 @@ describe("Stats", () => {
     assert.equal(stats.totals.closed.other, 36);
   });
 
+  it("counts a peer counted several times in a row once each, and still forgets the one counted longest ago", () => {
+    const stats = new Stats(2);
+    stats.count("framesIn", "a");
+    stats.count("messagesStored", "a");
+    stats.count("framesOut", "a");
+    stats.count("framesIn", "b");
+    stats.count("framesIn", "b");
+    stats.count("framesIn", "a");
+    stats.count("framesOut", "a");
+    stats.count("framesIn", "c"); // b, counted longest ago, goes
+    const { peers } = stats.snapshot();
+    assert.deepEqual(Object.keys(peers), ["a", "c"]);
+    assert.equal(peers.a?.framesIn, 2);
+    assert.equal(peers.a?.framesOut, 2);
+    assert.equal(peers.a?.messagesStored, 1);
+    stats.count("framesIn", "d"); // a, counted longest ago now, goes
+    stats.count("framesIn", "a"); // new counters for a: what it had was forgotten with it
+    assert.deepEqual(Object.keys(stats.snapshot().peers), ["a", "d"]); // sorted
+    assert.equal(stats.snapshot().peers.a?.framesIn, 1);
+  });
+
   it("snapshots are copies", () => {
     const stats = new Stats();
     const snapshot = stats.snapshot();
