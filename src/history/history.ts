@@ -34,16 +34,21 @@ interface HistoryEvents {
  * that would itself be the one to go (its author holds the most, and it is older than all of
  * theirs) is "too-old" and not stored.
  */
+/** A message as the history holds it: what peers are shown, and who delivered it (StoredMessage.via). */
+interface Held {
+  chat: ChatMessage;
+  via: string | undefined;
+}
+
 export class History extends EventEmitter<HistoryEvents> {
-  private readonly byId = new Map<string, ChatMessage>();
+  /** Each message with who delivered it, in one map: storing or dropping one is one set or delete. */
+  private readonly byId = new Map<string, Held>();
   /** Ids in ascending numeric order. */
   private readonly order: string[] = [];
   /** Each author's ids, ascending: who holds how many, and which is their oldest. */
   private readonly byAuthor = new Map<string, string[]>();
   /** The same, grouped first by the host that delivered them ("" for our own and unknown). */
   private readonly byHost = new Map<string, Map<string, string[]>>();
-  /** Who delivered each message we did not write (see StoredMessage.via). */
-  private readonly viaById = new Map<string, string>();
   private readonly clock: MessageIdClock;
 
   constructor(private cap: number, now: () => number = Date.now) {
@@ -77,7 +82,7 @@ export class History extends EventEmitter<HistoryEvents> {
   }
 
   get(id: string): ChatMessage | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id)?.chat;
   }
 
   /** Stores one message unless it is known already or would itself be the one to make room. */
@@ -89,13 +94,12 @@ export class History extends EventEmitter<HistoryEvents> {
       if (victim === undefined) return "too-old";
       this.remove(victim);
     }
-    this.byId.set(id, { peer_id: entry.peer_id, message: entry.message });
+    this.byId.set(id, { chat: { peer_id: entry.peer_id, message: entry.message }, via });
     this.order.splice(insertionIndex(this.order, id), 0, id);
     insertInto(this.byAuthor, entry.peer_id, id);
     let hostShare = this.byHost.get(via ?? "");
     if (!hostShare) this.byHost.set(via ?? "", (hostShare = new Map()));
     insertInto(hostShare, entry.peer_id, id);
-    if (via !== undefined) this.viaById.set(id, via);
     this.evictOverflow();
     const { peer_id: author, message } = entry;
     this.emit("message", via !== undefined ? { id, peer_id: author, message, via } : { id, peer_id: author, message });
@@ -117,16 +121,16 @@ export class History extends EventEmitter<HistoryEvents> {
   toJSON(): Record<string, ChatMessage> {
     const out: Record<string, ChatMessage> = {};
     for (const id of this.order) {
-      const entry = this.byId.get(id);
-      if (entry) out[id] = entry;
+      const held = this.byId.get(id);
+      if (held) out[id] = held.chat;
     }
     return out;
   }
 
   list(): StoredMessage[] {
     return this.order.map((id) => {
-      const via = this.viaById.get(id);
-      return { id, ...(this.byId.get(id) as ChatMessage), ...(via !== undefined ? { via } : {}) };
+      const { chat, via } = this.byId.get(id) as Held;
+      return via !== undefined ? { id, ...chat, via } : { id, ...chat };
     });
   }
 
@@ -209,11 +213,11 @@ export class History extends EventEmitter<HistoryEvents> {
   }
 
   private remove(id: string): void {
-    const entry = this.byId.get(id);
-    if (!entry) return;
-    const host = this.viaById.get(id) ?? "";
+    const held = this.byId.get(id);
+    if (!held) return;
+    const entry = held.chat;
+    const host = held.via ?? "";
     this.byId.delete(id);
-    this.viaById.delete(id);
     removeFromList(this.order, id);
     removeFrom(this.byAuthor, entry.peer_id, id);
     const hostShare = this.byHost.get(host);

@@ -66,24 +66,30 @@ export function createChatRoutes(options: ChatRoutesOptions): ChatRoutes {
   let shown: ChatSettings = { ...options.settings, http: { ...options.settings.http } };
   const now = options.now ?? Date.now;
   const startedAt = now();
-  // A peer's view is worked out for every change of it (every datagram it sends): only while a
-  // stream is open to show it.
+  // A peer's view is worked out for every change of it (every datagram it sends), and a message's
+  // event built for every message stored: only while a stream is open to show them.
   const events = new EventStream({
     logger, ...options.events,
-    onListening: (listening) => (listening ? peers.on("change", onPeer) : peers.off("change", onPeer)),
+    onListening: (listening) => {
+      if (listening) {
+        peers.on("change", onPeer);
+        history.on("message", onMessage);
+      } else {
+        peers.off("change", onPeer);
+        history.off("message", onMessage);
+      }
+    },
   });
 
-  const onMessage = (message: StoredMessage) => {
-    if (events.clientCount === 0) return;
+  function onMessage(message: StoredMessage): void {
     const event: MessageEvent = {
       id: message.id, peer_id: message.peer_id, message: message.message, ...(message.via !== undefined ? { via: message.via } : {}),
     };
     events.publish("message", event);
-  };
+  }
   function onPeer(peer: PeerInfo): void {
     events.publish("peer", peerView(peer, { port: shown.port, now: now() }));
   }
-  history.on("message", onMessage);
 
   const health = (): HealthAnswer => {
     const views = peerViews(peers.list(), { port: shown.port, now: now() });
