@@ -3,11 +3,13 @@
 // chat's pace. One client connection over loopback says hello, then sends one `new_message` every
 // INTERVAL ms and waits for its ack; after WARMUP messages it reads the server's CPU time
 // (/proc/<pid>/task/*/schedstat, nanoseconds, all threads), sends COUNT more and reads it again.
-// The servers, in turn, ROUNDS times: the bare Node.js ack server (bench/floor-peer.mjs: the
-// floor any Node.js peer pays) and p2pchat's daemon (dist/, `npm run build` first).
+// The servers, in turn, ROUNDS times: the bare Node.js ack server (bench/per-message-floor.mjs: the
+// floor any Node.js peer pays) and p2pchat's daemon (dist/, `npm run build` first); with --against,
+// another build of p2pchat ("before") instead of the bare server, for an A/B of a change.
 //
 // Usage: node bench/per-message.mjs [--rounds N] [--count N] [--warmup N] [--interval MS]
-//          [--main PATH]   (another build's dist/src/cli/main.js as p2pchat, for an A/B)
+//          [--main PATH]   (another build's dist/src/cli/main.js as p2pchat)
+//          [--against PATH]   (another build's main.js, measured as "before" in turn with p2pchat: an A/B)
 //          [--only floor|p2pchat] [--strace]   (--strace: the system calls of the measured messages)
 // Both servers run with the node flags of p2pchat's command (its shebang); BENCH_NODE_FLAGS="..."
 // adds more (a --cpu-prof of the run, say).
@@ -31,6 +33,7 @@ const count = Number(option("count", 500));
 const warmup = Number(option("warmup", 100));
 const intervalMs = Number(option("interval", 10));
 const main = option("main", join(here, "..", "dist", "src", "cli", "main.js"));
+const against = option("against", undefined);
 const only = option("only", "");
 const straced = args.includes("--strace");
 /** Node flags for both servers: p2pchat's own (its command's shebang, as bench/impl.ts reads them),
@@ -85,7 +88,7 @@ function start(kind, dir) {
   const prefix = [process.execPath, ...nodeFlags];
   const argv = kind === "floor"
     ? [...prefix, join(here, "per-message-floor.mjs"), String(PORT)]
-    : [...prefix, main, "--config", join(dir, "config.ini"), "--peer-id", "bench-receiver", "--port", String(PORT),
+    : [...prefix, kind === "before" ? against : main, "--config", join(dir, "config.ini"), "--peer-id", "bench-receiver", "--port", String(PORT),
       "--broadcast", "127.255.255.255", "--http-port", String(HTTP_PORT), "--http-bind", "127.0.0.1",
       "--log-level", "warn"];
   const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
@@ -137,7 +140,9 @@ const dir = mkdtempSync(join(tmpdir(), "p2pchat-per-message-"));
 try {
   // One sender at 100 messages/s: above the default rate rule, which is not what this measures.
   writeFileSync(join(dir, "config.ini"), "[HISTORY]\npeer_rate = 1000\npeer_burst = 1000\n");
-  const kinds = only ? [only] : ["floor", "p2pchat"];
+  // With --against, the other build ("before") and this one ("p2pchat") in turn, round by round,
+  // so that the machine's drift over the run falls on both alike.
+  const kinds = only ? [only] : against ? ["before", "p2pchat"] : ["floor", "p2pchat"];
   const figures = Object.fromEntries(kinds.map((k) => [k, []]));
   for (let round = 0; round < rounds; round++) {
     for (const kind of kinds) figures[kind].push(await measure(kind, dir));
