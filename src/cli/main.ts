@@ -3,7 +3,8 @@
 // V8's memory reducer runs full collections in the idle seconds after a start, most of an idle
 // peer's CPU; it is read when the heap is set up, so v8.setFlagsFromString() here would be too
 // late (bench/analysis.md). V8's optimising threshold, on the contrary, is raised from inside,
-// once the daemon listens (src/cli/jit.ts).
+// once the daemon listens (src/cli/jit.ts), and the daemon's chunk is compiled whole as it loads
+// (src/cli/compile-eagerly.ts).
 /**
  * `p2pchat`: runs the peer, or one of its subcommands. Everything past this file is imported only
  * when it is needed: --version reads package.json and nothing else, --help loads no command, and
@@ -12,6 +13,7 @@
 import { EX_USAGE } from "../config/errors.js";
 import { VERSION } from "../version.js";
 import { SUBCOMMANDS } from "./commands.js";
+import { compiledEagerly } from "./compile-eagerly.js";
 
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
@@ -34,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = EX_USAGE;
     return;
   }
-  const { runDaemon } = await import("./daemon.js");
+  const { runDaemon } = await compiledEagerly(() => import("./daemon.js"));
   await runDaemon(argv);
 }
 
