@@ -7,8 +7,8 @@
  * the first time a peer came: in a peer that had just started, that is at the moment the room is
  * waiting on it, on cores every other peer of the room shares. In the mesh benchmark the last
  * peer to start took 200 ms to be connected both ways with 19 others, its log showing it 54 ms
- * behind on the first answer to its hello; compiled as it loads, 43 ms (bench/analysis.md, "Mesh
- * formation"). Compiling it all costs the start a few ms more than compiling what the start
+ * behind on the first answer to its hello; compiled as it loads, 43 and 61 ms in two runs
+ * (bench/analysis.md, "What the last peer waited for"). Compiling it all costs the start a few ms more than compiling what the start
  * itself runs, and every function is parsed once instead of twice (a lazy function is
  * pre-parsed as the file loads, then parsed again when first called).
  *
