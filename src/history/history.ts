@@ -21,6 +21,12 @@ interface HistoryEvents {
   message: [StoredMessage];
 }
 
+/** A message as the history holds it: what peers are shown, and who delivered it (StoredMessage.via). */
+interface Held {
+  chat: ChatMessage;
+  via: string | undefined;
+}
+
 /**
  * The chat history: messages keyed by id, kept once each (first one wins), at most `limit` of
  * them (docs/protocol.md §3), in id order. Ids arrive mostly in order, so the sorted id list is
@@ -34,12 +40,6 @@ interface HistoryEvents {
  * that would itself be the one to go (its author holds the most, and it is older than all of
  * theirs) is "too-old" and not stored.
  */
-/** A message as the history holds it: what peers are shown, and who delivered it (StoredMessage.via). */
-interface Held {
-  chat: ChatMessage;
-  via: string | undefined;
-}
-
 export class History extends EventEmitter<HistoryEvents> {
   /** Each message with who delivered it, in one map: storing or dropping one is one set or delete. */
   private readonly byId = new Map<string, Held>();
