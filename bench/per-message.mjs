@@ -11,8 +11,8 @@
 //          [--main PATH]   (another build's dist/src/cli/main.js as p2pchat)
 //          [--against PATH]   (another build's main.js, measured as "before" in turn with p2pchat: an A/B)
 //          [--only floor|p2pchat] [--strace]   (--strace: the system calls of the measured messages)
-// Both servers run with the node flags of p2pchat's command (its shebang); BENCH_NODE_FLAGS="..."
-// adds more (a --cpu-prof of the run, say).
+// The servers run with the node flags of p2pchat's command (its shebang; a build --against, with
+// its own); BENCH_NODE_FLAGS="..." adds more (a --cpu-prof of the run, say).
 // Loopback only: the servers listen on 127.0.0.1 ports of their own, p2pchat broadcasts its hellos
 // to 127.255.255.255 and its HTTP API listens on 127.0.0.1.
 import { spawn } from "node:child_process";
@@ -36,10 +36,13 @@ const main = option("main", join(here, "..", "dist", "src", "cli", "main.js"));
 const against = option("against", undefined);
 const only = option("only", "");
 const straced = args.includes("--strace");
-/** Node flags for both servers: p2pchat's own (its command's shebang, as bench/impl.ts reads them),
- *  then BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof", say. */
-const shebang = /^#!\/usr\/bin\/env -S node (.*)$/.exec(readFileSync(main, "utf8").split("\n", 1)[0]);
-const nodeFlags = [...(shebang?.[1] ?? "").split(" "), ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ")].filter(Boolean);
+/** Node flags for a server: those of a p2pchat build's command (its shebang, as bench/impl.ts reads
+ *  them), then BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof", say. The bare server runs
+ *  with p2pchat's; the build --against, with its own. */
+function nodeFlagsOf(build) {
+  const shebang = /^#!\/usr\/bin\/env -S node (.*)$/.exec(readFileSync(build, "utf8").split("\n", 1)[0]);
+  return [...(shebang?.[1] ?? "").split(" "), ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ")].filter(Boolean);
+}
 
 const PORT = 19876;
 const HTTP_PORT = 18000;
@@ -85,10 +88,11 @@ function exchange(socket, frame) {
 }
 
 function start(kind, dir) {
-  const prefix = [process.execPath, ...nodeFlags];
+  const build = kind === "before" ? against : main;
+  const prefix = [process.execPath, ...nodeFlagsOf(build)];
   const argv = kind === "floor"
     ? [...prefix, join(here, "per-message-floor.mjs"), String(PORT)]
-    : [...prefix, kind === "before" ? against : main, "--config", join(dir, "config.ini"), "--peer-id", "bench-receiver", "--port", String(PORT),
+    : [...prefix, build, "--config", join(dir, "config.ini"), "--peer-id", "bench-receiver", "--port", String(PORT),
       "--broadcast", "127.255.255.255", "--http-port", String(HTTP_PORT), "--http-bind", "127.0.0.1",
       "--log-level", "warn"];
   const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
