@@ -10,7 +10,7 @@ import { join } from "node:path";
 /** What `npm start` runs from; and the stamp `npm run build` writes when all its steps succeeded
  *  (tsc leaves an output untouched when its content would not change, so outputs' own times say
  *  nothing about when the last build ran). */
-const INPUTS = ["src", "web", "tsconfig.json", "tsconfig.types.json", "package.json", "scripts/bundle.mjs"];
+const INPUTS = ["src", "web", "tsconfig.json", "tsconfig.types.json", "package.json", "scripts/bundle.mjs", "scripts/code-cache.mjs"];
 const STAMP = "dist/.built";
 
 function newestMtime(path) {

@@ -8,22 +8,26 @@
 // each module it imports lazily (the daemon, --help's text, each subcommand), and any `import()`
 // further in (the optional bridge), is bundled whole into dist/src/cli/chunks/<name>.js, with what
 // it shares with the others copied in rather than split into shared chunks: a daemon start loads
-// main.js and chunks/daemon.js, --version main.js alone. Each lazy import stays an `import()` of
+// main.js and chunks/daemon.cjs, --version main.js alone. Each lazy import stays an `import()` of
 // its chunk, so what is lazy stays lazy. The copies hold no state that two of them would have to
 // share (constants, pure functions, classes each bundle makes its own objects of).
+//
+// The daemon's chunk is a script, not an ES module: Node 20 keeps V8's code cache for scripts
+// only, and the daemon is loaded from one (src/cli/compiled-script.ts; the cache is written by
+// scripts/code-cache.mjs, the build's next step). It is CommonJS inside the function wrapper that
+// compiled-script.ts runs it in, which also hands it `import.meta.url` and `import()`.
 //
 // Of the packages, only `ini` is bundled (CommonJS: loaded from node_modules it went through
 // Node's CommonJS-to-ESM translation, which scans its source); every other package (libp2p, for
 // an optional bridge) loads from node_modules when it is imported. The library
 // (dist/src/index.js) and every other file under dist/ are tsc's output, as they were.
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { build } from "esbuild";
 
 const cli = "dist/src/cli";
 /** Each lazily imported module, by its source, and the chunk it becomes. */
 const CHUNKS = {
-  "src/cli/daemon.ts": "daemon",
   "src/cli/usage.ts": "usage",
   "src/cli/send.ts": "send",
   "src/cli/messages.ts": "messages",
@@ -35,16 +39,26 @@ const CHUNKS = {
   "src/bridge/index.ts": "bridge",
 };
 
+/** Each module loaded as a script (src/cli/compiled-script.ts), and the chunk it becomes. */
+const SCRIPTS = {
+  "src/cli/daemon.ts": "daemon",
+};
+
 rmSync(`${cli}/chunks`, { recursive: true, force: true }); // chunks of earlier builds
 await Promise.all([
   bundle("src/cli/main.ts", `${cli}/main.js`, "./chunks/"),
   ...Object.entries(CHUNKS).map(([source, name]) => bundle(source, `${cli}/chunks/${name}.js`, "./")),
+  ...Object.entries(SCRIPTS).map(([source, name]) => bundleScript(source, `${cli}/chunks/${name}.cjs`)),
 ]);
 
 /** One self-contained module; a lazily imported module of ours becomes an import of its chunk,
  *  `chunkPrefix` being the way there from `outfile`. */
 function bundle(entry, outfile, chunkPrefix) {
-  return build({
+  return build(options(entry, outfile, chunkPrefix));
+}
+
+function options(entry, outfile, chunkPrefix) {
+  return {
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -56,7 +70,41 @@ function bundle(entry, outfile, chunkPrefix) {
     // tsc keeps the shebang of main.ts; esbuild keeps it too. Nothing is minified: stack traces
     // and the source maps stay readable.
     logLevel: "warning",
+  };
+}
+
+/**
+ * One self-contained script, for compiled-script.ts's wrapper: CommonJS, with `import.meta.url`
+ * and every `import()` (of a chunk or of a built-in module loaded when used) turned into the
+ * wrapper's `__import_meta_url` and `__import()`. esbuild writes a dynamic import as `import(`
+ * and its specifier; the build fails unless it finds exactly as many as esbuild reports.
+ */
+async function bundleScript(entry, outfile) {
+  const result = await build({
+    ...options(entry, outfile, "./"),
+    format: "cjs",
+    define: { "import.meta.url": "__import_meta_url" },
+    write: false,
+    metafile: true,
   });
+  const dynamicImports = Object.values(result.metafile.inputs)
+    .flatMap((input) => input.imports)
+    .filter((imported) => imported.kind === "dynamic-import").length;
+  for (const file of result.outputFiles) {
+    let text = file.text;
+    if (file.path.endsWith(".cjs")) {
+      if (/\bimport\.meta\b/.test(text)) throw new Error(`${outfile}: import.meta left in a script`);
+      let found = 0;
+      text = text.replace(/\bimport\((?=["'`])/g, () => (found++, "__import("));
+      if (found !== dynamicImports) throw new Error(`${outfile}: ${found} import( in the output, esbuild reports ${dynamicImports} dynamic imports`);
+      // A package required by a script would load outside the ES module loader, where the tests
+      // that list what a daemon loads (test/lan/bridge-off.test.ts) look: built-in modules only.
+      const required = [...text.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]).filter((name) => !name.startsWith("node:"));
+      if (required.length > 0) throw new Error(`${outfile}: requires ${required.join(", ")}: a script may require only node: modules`);
+    }
+    mkdirSync(path.dirname(file.path), { recursive: true });
+    writeFileSync(file.path, text);
+  }
 }
 
 /** A dynamic `import()` of one of our modules stays one, of that module's chunk. */

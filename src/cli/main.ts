@@ -3,8 +3,8 @@
 // V8's memory reducer runs full collections in the idle seconds after a start, most of an idle
 // peer's CPU; it is read when the heap is set up, so v8.setFlagsFromString() here would be too
 // late (bench/analysis.md). V8's optimising threshold, on the contrary, is raised from inside,
-// once the daemon listens (src/cli/jit.ts), and the daemon's chunk is compiled whole as it loads
-// (src/cli/compile-eagerly.ts).
+// once the daemon listens (src/cli/jit.ts), and the daemon's chunk is loaded compiled whole, from
+// its code cache (src/cli/compiled-script.ts).
 /**
  * `p2pchat`: runs the peer, or one of its subcommands. Everything past this file is imported only
  * when it is needed: --version reads package.json and nothing else, --help loads no command, and
@@ -13,7 +13,10 @@
 import { EX_USAGE } from "../config/errors.js";
 import { VERSION } from "../version.js";
 import { SUBCOMMANDS } from "./commands.js";
-import { compiledEagerly } from "./compile-eagerly.js";
+import { loadCompiledScript } from "./compiled-script.js";
+
+/** The daemon, bundled as a script (scripts/bundle.mjs) so that V8's code cache can hold it. */
+const DAEMON_SCRIPT = new URL("./chunks/daemon.cjs", import.meta.url);
 
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
@@ -36,7 +39,8 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = EX_USAGE;
     return;
   }
-  const { runDaemon } = await compiledEagerly(() => import("./daemon.js"));
+  const daemon = await loadCompiledScript<typeof import("./daemon.js")>(DAEMON_SCRIPT);
+  const { runDaemon } = daemon.exports;
   await runDaemon(argv);
 }
 

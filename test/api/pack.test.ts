@@ -63,7 +63,7 @@ test("npm pack: the tarball installs, its types compile strict, and it chats wit
   const devOnly = files.filter((f) => /^(dist\/)?(test|bench)\/|^(src|scripts|examples)\//.test(f) || f.endsWith(".map") || f.endsWith(".tsbuildinfo"));
   assert.deepEqual(devOnly, [], "no tests, bench data, sources or build caches in the tarball");
   for (const needed of ["package.json", "README.md", "LICENSE", "docs/api.md", "dist/src/index.js", "dist/src/index.d.ts",
-    "dist/src/cli/main.js", "dist/web/app.js", "web/index.html", "config/config.example.ini"]) {
+    "dist/src/cli/main.js", "dist/src/cli/chunks/daemon.cjs", "dist/src/cli/chunks/daemon.cjs.cache", "dist/web/app.js", "web/index.html", "config/config.example.ini"]) {
     assert.ok(files.includes(needed), `${needed} is in the tarball`);
   }
 

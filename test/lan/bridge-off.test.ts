@@ -23,10 +23,13 @@ after(() => recorder.remove());
 /** The bridge's entry (the one module node.ts imports dynamically) and the module that runs libp2p.
  *  Its libp2p-free helpers (the room key's check, the identity file's default place) may load with
  *  the config. Should a bundle rename them, the check with the bridge on fails and says so. */
-// The command line is bundled (scripts/bundle.mjs): the bridge is its chunk "bridge.js", the daemon
-// its chunk "daemon.js"; tsc's own files are named for a build without the bundle.
+// The command line is bundled (scripts/bundle.mjs): the bridge is its chunk "bridge.js"; tsc's own
+// files are named for a build without the bundle. The daemon's chunk is a script, read from its
+// code cache rather than through the module loader (src/cli/compiled-script.ts), so the hook sees
+// the command's main.js for it; the bundle lets that script require nothing but Node's built-in
+// modules, and the half with the bridge on shows the hook seeing what the script import()s.
 const isBridgeModule = (file: string) => /\/dist\/src\/(bridge\/(index|bridge)|cli\/chunks\/bridge)\.js$/.test(file);
-const isDaemonModule = (file: string) => /\/dist\/src\/(node|cli\/chunks\/daemon)\.js$/.test(file);
+const isDaemonModule = (file: string) => /\/dist\/src\/(node\.js|cli\/main\.js)$/.test(file);
 
 /** Starts the daemon on `host` under the hook; resolves once HTTP answers, with how long that took. */
 async function daemon(lan: Lan, host: LanHost, name: string, args: string[]) {

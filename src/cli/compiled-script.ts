@@ -1,0 +1,102 @@
+/**
+ * Loads a script chunk (the daemon's: scripts/bundle.mjs) with every function compiled, from
+ * V8's code cache when the build left one that this node accepts.
+ *
+ * Why: compiled lazily, the code that takes a peer in was compiled the first time a peer came,
+ * in a peer that had just started, while the room waited on it (bench/analysis.md, "What the last
+ * peer waited for"); compiling the whole chunk as it loads fixed that but cost every start about
+ * 30 ms of CPU more. A code cache is V8's compiled bytecode, written once by `npm run build`
+ * (writeCodeCache), and reading it back costs less than compiling even lazily. Node 20 has no
+ * code cache for ES modules (module.enableCompileCache() arrives with Node 22), but it has one
+ * for scripts (vm.Script's cachedData), so the daemon's chunk is a script: CommonJS's wrapper,
+ * plus the two things an ES module has and a script has not, passed in (WRAPPER below).
+ *
+ * V8 accepts a cache only from the same V8 version and the same flags (it hashes them), so the
+ * build writes it under the flags the daemon runs with (main.js's shebang) and `--no-lazy`. A
+ * cache that is missing or refused (another node, a node flag added, a profiler) costs nothing
+ * but the cache's benefit: the chunk is then compiled whole, as before.
+ *
+ * node:vm, node:v8 and node:module are imported here, on the daemon's way only.
+ */
+
+/** What a script chunk sees: CommonJS's variables, the chunk's own URL (for `import.meta.url`)
+ *  and `import()` (a script's own `import()` would need node:vm's experimental loader). */
+const WRAPPER = "(function (exports, require, module, __filename, __dirname, __import_meta_url, __import) {";
+
+type ScriptFunction = (
+  exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string,
+  importMetaUrl: string, importer: (specifier: string) => Promise<unknown>,
+) => void;
+
+/** Whether the code cache was read: "used", "refused" by V8 (compiled instead), or "absent". */
+export type CodeCacheUse = "used" | "refused" | "absent";
+
+export interface LoadedScript<T> {
+  exports: T;
+  codeCache: CodeCacheUse;
+}
+
+/** Where a script's code cache lives: beside it. */
+export function codeCacheFile(file: string): string {
+  return `${file}.cache`;
+}
+
+/**
+ * Runs the script chunk at `location` and returns what it exports. Every function of it is compiled at
+ * once (V8's `--no-lazy` while it compiles, `--lazy` back after, so that what is loaded later
+ * stays lazy), from its code cache when V8 accepts it.
+ */
+export async function loadCompiledScript<T>(location: URL): Promise<LoadedScript<T>> {
+  const [{ readFileSync }, vm, { setFlagsFromString }, { createRequire }, { dirname }, { fileURLToPath }] = await Promise.all([
+    import("node:fs"), import("node:vm"), import("node:v8"), import("node:module"), import("node:path"), import("node:url"),
+  ]);
+  const file = fileURLToPath(location);
+  const source = readFileSync(file, "utf8");
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(codeCacheFile(file));
+  } catch {
+    cachedData = undefined; // not built with one: compiled below
+  }
+  let run: ScriptFunction;
+  let codeCache: CodeCacheUse = "absent";
+  setFlagsFromString("--no-lazy");
+  try {
+    const script = new vm.Script(wrap(source), { filename: file, cachedData });
+    if (cachedData) codeCache = script.cachedDataRejected === true ? "refused" : "used";
+    run = script.runInThisContext() as ScriptFunction;
+  } finally {
+    setFlagsFromString("--lazy");
+  }
+  const url = location.href;
+  const module = { exports: {} };
+  // import() from this module, with a specifier relative to the chunk made absolute first.
+  const importer = (specifier: string) => import(specifier.startsWith(".") ? new URL(specifier, url).href : specifier);
+  run(module.exports, createRequire(file), module, file, dirname(file), url, importer);
+  return { exports: module.exports as T, codeCache };
+}
+
+/**
+ * Compiles the script chunk `file` whole and writes V8's code cache for it beside it. Run by
+ * `npm run build` (scripts/code-cache.mjs) in a node started with the daemon's flags: V8 refuses
+ * a cache made under other flags. Returns the cache's size in bytes.
+ */
+export async function writeCodeCache(file: string): Promise<number> {
+  const [{ readFileSync, writeFileSync }, vm, { setFlagsFromString }] = await Promise.all([
+    import("node:fs"), import("node:vm"), import("node:v8"),
+  ]);
+  setFlagsFromString("--no-lazy");
+  try {
+    // The cache is taken while --no-lazy is set: V8 hashes the flags in force when it is made.
+    const data = new vm.Script(wrap(readFileSync(file, "utf8")), { filename: file }).createCachedData();
+    writeFileSync(codeCacheFile(file), data);
+    return data.length;
+  } finally {
+    setFlagsFromString("--lazy");
+  }
+}
+
+/** The chunk inside the wrapper; on its first line, so its line numbers stay those of the file. */
+function wrap(source: string): string {
+  return `${WRAPPER}${source}\n})`;
+}
