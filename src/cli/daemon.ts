@@ -4,8 +4,16 @@ import type { Config } from "../config/types.js";
 import { createLogger, underJournald, type Logger } from "../log/logger.js";
 import { ChatNode, shownBroadcast } from "../node.js";
 import { VERSION } from "../version.js";
+import type { CodeCacheUse } from "./compiled-script.js";
 import { optimiseLaterFromNowOn } from "./jit.js";
 import { notifySystemd, underSystemdNotify } from "./systemd-notify.js";
+
+/** How the daemon's code was compiled at this start (src/cli/compiled-script.ts), said at debug. */
+const CODE_CACHE_USE: Record<CodeCacheUse, string> = {
+  used: "daemon code read compiled from its code cache",
+  refused: "daemon code compiled at start: node refused its code cache (another node version or other node flags than the build's; npm run build writes a new one)",
+  absent: "daemon code compiled at start: no code cache beside it (npm run build writes one)",
+};
 
 /** Graceful stop must not hang on a peer that does not let go; systemd's TimeoutStopSec is longer. */
 const SHUTDOWN_DEADLINE_MS = 4_000;
@@ -13,8 +21,9 @@ const SHUTDOWN_DEADLINE_MS = 4_000;
 /**
  * Runs the peer until SIGTERM or SIGINT; exits the process on a config or start-up error. Under
  * systemd it reports readiness once UDP, TCP and HTTP all listen, and SIGHUP reloads the config.
+ * `code`: how main.ts loaded the daemon's code (from its code cache or not), said at debug.
  */
-export async function runDaemon(argv: string[]): Promise<void> {
+export async function runDaemon(argv: string[], code?: { codeCache: CodeCacheUse }): Promise<void> {
   let loaded;
   try {
     loaded = loadConfig(argv);
@@ -30,6 +39,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
       `broadcast ${shownBroadcast(config)}${staticPeers(config)}, HTTP ${config.http.bind}:${config.http.port}, ` +
       `config ${loaded.file ?? "none"}` + (loaded.chosen.length ? ` (defaults: ${loaded.chosen.join(", ")})` : ""),
   );
+  if (code) logger.debug(CODE_CACHE_USE[code.codeCache]);
 
   const node = new ChatNode(config, logger);
   const starting = node.start();

@@ -40,8 +40,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const daemon = await loadCompiledScript<typeof import("./daemon.js")>(DAEMON_SCRIPT);
-  const { runDaemon } = daemon.exports;
-  await runDaemon(argv);
+  await daemon.exports.runDaemon(argv, daemon);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -74,6 +74,20 @@ describe("the p2pchat command", () => {
       "Is another p2pchat running\\? Try: p2pchat status\\. Or choose another port with --http-port\\.\\n$"));
   });
 
+  it("says at debug that its code was read compiled from the code cache the build wrote", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "p2pchat-code-cache-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const [host] = loopbackHosts(1) as [string];
+    const child = spawn(process.execPath, [CLI, "--peer-id", "cached", "--port", String(await freePort()), "--broadcast", host,
+      "--http-port", String(await freePort()), "--http-bind", host, "--log-level", "debug"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    t.after(() => child.kill("SIGKILL"));
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(() => output.includes("listening"), { timeoutMs: 10_000, what: "the daemon to listen" });
+    assert.match(output, /debug +daemon code read compiled from its code cache\n/);
+  });
+
   it("loads the seed's config/config.ini as it is from the working directory", async (t) => {
     const dir = mkdtempSync(join(tmpdir(), "p2pchat-seed-"));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
