@@ -5,7 +5,7 @@
  * Why: compiled lazily, the code that takes a peer in was compiled the first time a peer came,
  * in a peer that had just started, while the room waited on it (bench/analysis.md, "What the last
  * peer waited for"); compiling the whole chunk as it loads fixed that but cost every start about
- * 30 ms of CPU more. A code cache is V8's compiled bytecode, written once by `npm run build`
+ * 27 ms of CPU more. A code cache is V8's compiled bytecode, written once by `npm run build`
  * (writeCodeCache), and reading it back costs less than compiling even lazily. Node 20 has no
  * code cache for ES modules (module.enableCompileCache() arrives with Node 22), but it has one
  * for scripts (vm.Script's cachedData), so the daemon's chunk is a script: CommonJS's wrapper,
@@ -42,9 +42,9 @@ export function codeCacheFile(file: string): string {
 }
 
 /**
- * Runs the script chunk at `location` and returns what it exports. Every function of it is compiled at
- * once (V8's `--no-lazy` while it compiles, `--lazy` back after, so that what is loaded later
- * stays lazy), from its code cache when V8 accepts it.
+ * Runs the script chunk at `location` and returns what it exports. Every function of it is
+ * compiled at once (V8's `--no-lazy` while it compiles, `--lazy` back after, so that what is
+ * loaded later stays lazy), from its code cache when V8 accepts it.
  */
 export async function loadCompiledScript<T>(location: URL): Promise<LoadedScript<T>> {
   const [{ readFileSync }, vm, { setFlagsFromString }, { createRequire }, { dirname }, { fileURLToPath }] = await Promise.all([
