@@ -8,6 +8,10 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const MAIN = "dist/src/cli/main.js";
+// Named from the app's root on purpose: Node 20's V8 keeps the name a script's cache was made
+// under, so stack traces from the cached daemon say "dist/src/cli/chunks/daemon.cjs:LINE" wherever
+// the app runs from (a checkout, /opt/p2pchat), never the path of the checkout that built it.
+// `npm run build` runs this from the app's root.
 const SCRIPTS = ["dist/src/cli/chunks/daemon.cjs"];
 
 if (process.argv[2] === "--write") {

@@ -79,7 +79,8 @@ export async function loadCompiledScript<T>(location: URL): Promise<LoadedScript
 /**
  * Compiles the script chunk `file` whole and writes V8's code cache for it beside it. Run by
  * `npm run build` (scripts/code-cache.mjs) in a node started with the daemon's flags: V8 refuses
- * a cache made under other flags. Returns the cache's size in bytes.
+ * a cache made under other flags. Stack traces of a script read from its cache name it as `file`
+ * was given here (V8 keeps the name the cache was made under). Returns the cache's size in bytes.
  */
 export async function writeCodeCache(file: string): Promise<number> {
   const [{ readFileSync, writeFileSync }, vm, { setFlagsFromString }] = await Promise.all([
