@@ -21,6 +21,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeFlagsOf } from "../dist/bench/impl.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -36,12 +37,11 @@ const main = option("main", join(here, "..", "dist", "src", "cli", "main.js"));
 const against = option("against", undefined);
 const only = option("only", "");
 const straced = args.includes("--strace");
-/** Node flags for a server: those of a p2pchat build's command (its shebang, as bench/impl.ts reads
- *  them), then BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof", say. The bare server runs
- *  with p2pchat's; the build --against, with its own. */
-function nodeFlagsOf(build) {
-  const shebang = /^#!\/usr\/bin\/env -S node (.*)$/.exec(readFileSync(build, "utf8").split("\n", 1)[0]);
-  return [...(shebang?.[1] ?? "").split(" "), ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ")].filter(Boolean);
+/** Node flags for a server: those of a p2pchat build's command (its shebang, read by bench/impl.ts),
+ *  then BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof", say. The bare server runs with
+ *  p2pchat's; the build --against, with its own. */
+function serverFlags(build) {
+  return [...nodeFlagsOf(build), ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean)];
 }
 
 const PORT = 19876;
@@ -89,7 +89,7 @@ function exchange(socket, frame) {
 
 function start(kind, dir) {
   const build = kind === "before" ? against : main;
-  const prefix = [process.execPath, ...nodeFlagsOf(build)];
+  const prefix = [process.execPath, ...serverFlags(build)];
   const argv = kind === "floor"
     ? [...prefix, join(here, "per-message-floor.mjs"), String(PORT)]
     : [...prefix, build, "--config", join(dir, "config.ini"), "--peer-id", "bench-receiver", "--port", String(PORT),

@@ -19,6 +19,8 @@
  * node:vm, node:v8 and node:module are imported here, on the daemon's way only.
  */
 
+import type { Script, ScriptOptions } from "node:vm";
+
 /** What a script chunk sees: CommonJS's variables, the chunk's own URL (for `import.meta.url`)
  *  and `import()` (a script's own `import()` would need node:vm's experimental loader). */
 const WRAPPER = "(function (exports, require, module, __filename, __dirname, __import_meta_url, __import) {";
@@ -47,8 +49,8 @@ export function codeCacheFile(file: string): string {
  * loaded later stays lazy), from its code cache when V8 accepts it.
  */
 export async function loadCompiledScript<T>(location: URL): Promise<LoadedScript<T>> {
-  const [{ readFileSync }, vm, { setFlagsFromString }, { createRequire }, { dirname }, { fileURLToPath }] = await Promise.all([
-    import("node:fs"), import("node:vm"), import("node:v8"), import("node:module"), import("node:path"), import("node:url"),
+  const [{ readFileSync }, { createRequire }, { dirname }, { fileURLToPath }] = await Promise.all([
+    import("node:fs"), import("node:module"), import("node:path"), import("node:url"),
   ]);
   const file = fileURLToPath(location);
   const source = readFileSync(file, "utf8");
@@ -58,16 +60,11 @@ export async function loadCompiledScript<T>(location: URL): Promise<LoadedScript
   } catch {
     cachedData = undefined; // not built with one: compiled below
   }
-  let run: ScriptFunction;
-  let codeCache: CodeCacheUse = "absent";
-  setFlagsFromString("--no-lazy");
-  try {
-    const script = new vm.Script(wrap(source), { filename: file, cachedData });
-    if (cachedData) codeCache = script.cachedDataRejected === true ? "refused" : "used";
-    run = script.runInThisContext() as ScriptFunction;
-  } finally {
-    setFlagsFromString("--lazy");
-  }
+  const { run, codeCache } = await compiledWhole(source, { filename: file, cachedData },
+    (script): { run: ScriptFunction; codeCache: CodeCacheUse } => ({
+      run: script.runInThisContext() as ScriptFunction,
+      codeCache: cachedData === undefined ? "absent" : script.cachedDataRejected === true ? "refused" : "used",
+    }));
   const url = location.href;
   const module = { exports: {} };
   // import() from this module, with a specifier relative to the chunk made absolute first.
@@ -83,15 +80,23 @@ export async function loadCompiledScript<T>(location: URL): Promise<LoadedScript
  * was given here (V8 keeps the name the cache was made under). Returns the cache's size in bytes.
  */
 export async function writeCodeCache(file: string): Promise<number> {
-  const [{ readFileSync, writeFileSync }, vm, { setFlagsFromString }] = await Promise.all([
-    import("node:fs"), import("node:vm"), import("node:v8"),
-  ]);
+  const { readFileSync, writeFileSync } = await import("node:fs");
+  const data = await compiledWhole(readFileSync(file, "utf8"), { filename: file }, (script) => script.createCachedData());
+  writeFileSync(codeCacheFile(file), data);
+  return data.length;
+}
+
+/**
+ * Compiles the script `source` in the wrapper, whole: V8's `--no-lazy` while it compiles, `--lazy`
+ * back after, so that what is loaded later stays lazy. Reading a script and writing its cache both
+ * compile here, and `use` runs while `--no-lazy` is still set, so a cache is made under the flags
+ * it is read under (V8 hashes the flags in force into a cache, and refuses it under others).
+ */
+async function compiledWhole<R>(source: string, options: ScriptOptions, use: (script: Script) => R): Promise<R> {
+  const [{ Script }, { setFlagsFromString }] = await Promise.all([import("node:vm"), import("node:v8")]);
   setFlagsFromString("--no-lazy");
   try {
-    // The cache is taken while --no-lazy is set: V8 hashes the flags in force when it is made.
-    const data = new vm.Script(wrap(readFileSync(file, "utf8")), { filename: file }).createCachedData();
-    writeFileSync(codeCacheFile(file), data);
-    return data.length;
+    return use(new Script(wrap(source), options));
   } finally {
     setFlagsFromString("--lazy");
   }
