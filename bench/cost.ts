@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { withLan, type LanHost, type LanProcess } from "../test/lan/netns.js";
 import { sleep } from "./clock.js";
 import { IMPL_LABEL, profileInto, startPeer, WITH_FLOOR, type Impl } from "./impl.js";
-import { cpuTimesMs } from "./proc.js";
+import { cpuTimesMs, threadDelta, threadTimes } from "./proc.js";
 import { sendMessage } from "./send.js";
 
 const { values } = parseArgs({
@@ -41,13 +41,19 @@ const impls = values.only.split(",") as Impl[];
 profileInto(values.profile);
 
 /** What `measure` cost `pid`, per message of `n`. */
-async function perMessage(pid: number, n: number, measure: () => Promise<void>): Promise<{ total: number; user: number; system: number }> {
+async function perMessage(pid: number, n: number, measure: () => Promise<void>): Promise<{ total: number; user: number; system: number; threads: string }> {
   const before = cpuTimesMs(pid);
+  const threadsBefore = threadTimes(pid);
   await measure();
   const after = cpuTimesMs(pid);
   const user = ((after.user - before.user) * 1000) / n;
   const system = ((after.system - before.system) * 1000) / n;
-  return { total: user + system, user, system };
+  // Per thread and message: CPU (µs), times it slept and was woken, times it was preempted.
+  const threads = threadDelta(threadsBefore, threadTimes(pid))
+    .filter((t) => t.cpuMs > 0 || t.wakeUps > 0)
+    .map((t) => `${t.name} ${((t.cpuMs * 1000) / n).toFixed(0)} µs ${(t.wakeUps / n).toFixed(2)} wake-ups ${(t.preempted / n).toFixed(2)} preempted`)
+    .join("; ");
+  return { total: user + system, user, system, threads };
 }
 
 /** Sends `n` messages one every gapMs from `senders` in turn; waits for every answer. */
@@ -86,6 +92,7 @@ await withLan({ hosts: 10 }, async (lan) => {
         figures.set(impl, entry);
         console.log(`${IMPL_LABEL[impl]}: ${send.total.toFixed(0)} µs per message sent to 9 (user ${send.user.toFixed(0)}, ` +
           `system ${send.system.toFixed(0)}), ${receive.total.toFixed(0)} µs per message received (user ${receive.user.toFixed(0)}, system ${receive.system.toFixed(0)})`);
+        console.log(`  per thread and message sent: ${send.threads}\n  per thread and message received: ${receive.threads}`);
       } finally {
         for (const p of processes) p.kill("SIGTERM");
         await Promise.all(processes.map((p) => p.exited));

@@ -1,6 +1,6 @@
 // Memory and CPU of a process, read from /proc (proc(5)): what `ps` shows, without forking it.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
@@ -99,5 +99,88 @@ export function machineMeter(): () => { machinePercent: number; harnessPercent: 
       machinePercent: ((after.busy - before.busy) / Math.max(1, after.total - before.total)) * 100,
       harnessPercent: ((used.user + used.system) / 1000 / ms) * 100,
     };
+  };
+}
+
+/** One thread's CPU (ms) and how often it went to sleep and was woken (voluntary context
+ *  switches: each is a wait in epoll, a futex or a read that blocked) or was preempted. */
+export interface ThreadTimes {
+  name: string;
+  cpuMs: number;
+  wakeUps: number;
+  preempted: number;
+}
+
+/** Every live thread of the process by thread id, from /proc/<pid>/task (threads that have
+ *  ended are missing: use cpuTimesMs for the process's total). */
+export function threadTimes(pid: number): Map<number, ThreadTimes> {
+  const result = new Map<number, ThreadTimes>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return result;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      // Time on a CPU in ns (sched(7)'s schedstat), where stat's utime and stime count 10 ms ticks.
+      const onCpuNs = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+      const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? NaN);
+      result.set(Number(tid), {
+        name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+        cpuMs: onCpuNs / 1e6,
+        wakeUps: field("voluntary_ctxt_switches"),
+        preempted: field("nonvoluntary_ctxt_switches"),
+      });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return result;
+}
+
+/** Per thread, what happened between two readings of threadTimes (threads started in between
+ *  count from zero), busiest first. */
+export function threadDelta(before: Map<number, ThreadTimes>, after: Map<number, ThreadTimes>): ThreadTimes[] {
+  return [...after].map(([tid, now]) => {
+    const then = before.get(tid);
+    return {
+      name: `${now.name}/${tid}`,
+      cpuMs: now.cpuMs - (then?.cpuMs ?? 0),
+      wakeUps: now.wakeUps - (then?.wakeUps ?? 0),
+      preempted: now.preempted - (then?.preempted ?? 0),
+    };
+  }).sort((a, b) => b.cpuMs - a.cpuMs || b.wakeUps - a.wakeUps);
+}
+
+/** One process's idle window: CPU in % of one core, and how often its threads were woken. */
+export interface IdleReading {
+  percent: number;
+  wakeUpsPerSecond: number;
+}
+
+/**
+ * Samples the CPU of several processes to the nanosecond (each live thread's schedstat), where
+ * cpuMeter counts 10 ms ticks: at idle a peer uses a few ms a second, and ticks made its figure
+ * a whole number of them. Call the result to get each process's reading since then. A process
+ * whose threads changed meanwhile (one ended, taking its time with it) falls back to the ticks.
+ */
+export function idleMeter(pids: readonly number[]): () => { readings: IdleReading[]; seconds: number } {
+  const start = performance.now();
+  const threadsBefore = pids.map(threadTimes);
+  const ticksBefore = pids.map(cpuMs);
+  return () => {
+    const seconds = (performance.now() - start) / 1000;
+    const readings = pids.map((pid, i) => {
+      const before = threadsBefore[i]!;
+      const after = threadTimes(pid);
+      const delta = threadDelta(before, after);
+      const sameThreads = [...before.keys()].every((tid) => after.has(tid));
+      const ms = sameThreads ? delta.reduce((sum, t) => sum + t.cpuMs, 0) : cpuMs(pid) - ticksBefore[i]!;
+      return { percent: ms / 10 / seconds, wakeUpsPerSecond: delta.reduce((sum, t) => sum + t.wakeUps, 0) / seconds };
+    });
+    return { readings, seconds };
   };
 }

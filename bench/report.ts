@@ -370,10 +370,14 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("");
     out.push("PSS splits the pages that processes share (the runtime's code, mapped by every peer) among them, and USS is what a peer holds alone: what 40 peers on one machine really cost each. RSS counts the shared pages again for every process.");
     out.push("");
-    out.push(table(["N", "implementation", "RSS median", "RSS max", "PSS median", "USS median", "threads", "idle CPU median / max", "idle CPU, all peers"],
+    out.push("Idle CPU is each peer's time on a CPU to the nanosecond (`/proc/<pid>/task/*/schedstat`), with how often its threads were woken (voluntary context switches) and what a peer pays per wake-up: the first tells a peer that wakes more often from one that does more each time.");
+    out.push("");
+    out.push(table(["N", "implementation", "RSS median", "RSS max", "PSS median", "USS median", "threads", "idle CPU median / max", "idle CPU, all peers", "wake-ups per peer and s", "CPU per wake-up"],
       results.mesh.map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.rssMb.median, "MB"), fmt(r.rssMb.max, "MB"), fmt(r.pssMb, "MB"), fmt(r.ussMb, "MB"), fmt(r.threads),
         r.idleCpu ? `${fmt(r.idleCpu.medianPercent)} / ${fmt(r.idleCpu.maxPercent, "%")} over ${r.idleCpu.seconds} s` : "—",
-        r.idleCpu ? fmt(r.idleCpu.totalPercent, "%") : "—"])));
+        r.idleCpu ? fmt(r.idleCpu.totalPercent, "%") : "—",
+        r.idleCpu?.wakeUpsPerSecond !== undefined ? fmt(r.idleCpu.wakeUpsPerSecond) : "—",
+        r.idleCpu?.usPerWakeUp !== undefined ? fmt(r.idleCpu.usPerWakeUp, "µs") : "—"])));
     const afterDelivery = results.delivery.map((r) => `${IMPL_LABEL[r.impl]} ${fmt(r.rssAfterMb, "MB")} (N = ${r.n})`);
     if (afterDelivery.length) out.push("", `RSS after the delivery runs (history full: 100 messages), median per peer: ${afterDelivery.join(", ")}.`);
     out.push("");

@@ -6,7 +6,7 @@ import { meshIsFull } from "../../test/lan/scenario.js";
 import { Capture } from "../capture.js";
 import { nowMs, sleep, until } from "../clock.js";
 import { startPeer, subnetOf, type Impl } from "../impl.js";
-import { cpuMeter, memoryMb, rssMb, threads } from "../proc.js";
+import { idleMeter, memoryMb, rssMb, threads } from "../proc.js";
 import { median, round, summarize, type Summary } from "../stats.js";
 
 export interface MeshResult {
@@ -29,7 +29,10 @@ export interface MeshResult {
   ussMb: number;
   threads: number;
   /** % of one core per peer over the idle window (median and max), if measured. */
-  idleCpu?: { seconds: number; medianPercent: number; maxPercent: number; totalPercent: number };
+  /** CPU per peer over the idle window, to the nanosecond (bench/proc.ts idleMeter), and how
+   *  often a peer's threads were woken: what a peer pays per wake-up tells apart doing more
+   *  work each time from waking more often. */
+  idleCpu?: { seconds: number; medianPercent: number; maxPercent: number; totalPercent: number; wakeUpsPerSecond: number; usPerWakeUp: number };
 }
 
 export interface MeshOptions {
@@ -129,14 +132,19 @@ export async function runMesh(impl: Impl, n: number, options: MeshOptions): Prom
       const memory = pids.map(memoryMb);
       let idleCpu: MeshResult["idleCpu"];
       if (options.idleCpuSeconds) {
-        const meter = cpuMeter(pids);
+        const meter = idleMeter(pids);
         await sleep(options.idleCpuSeconds * 1000);
-        const { percent, seconds } = meter();
+        const { readings, seconds } = meter();
+        const percent = readings.map((r) => r.percent);
+        const wakeUps = median(readings.map((r) => r.wakeUpsPerSecond));
         idleCpu = {
           seconds: round(seconds),
           medianPercent: round(median(percent)),
           maxPercent: round(Math.max(...percent)),
           totalPercent: round(percent.reduce((a, b) => a + b, 0)),
+          wakeUpsPerSecond: round(wakeUps),
+          // % of a core is 10 ms of CPU per second: µs per wake-up = % × 10,000 / wake-ups a second.
+          usPerWakeUp: round(wakeUps > 0 ? (median(percent) * 10_000) / wakeUps : NaN),
         };
       }
       assertAlive(processes, `the N=${n} mesh run`);

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Where an idle mesh's CPU goes, per peer: a mesh of N of each implementation in turn (no
+// messages; discovery announces every 5 s), then over SECONDS each peer's CPU time to the
+// nanosecond (/proc/<pid>/task/*/schedstat, where the footprint table's ticks are 10 ms) and how
+// often each of its threads slept and was woken (voluntary context switches). The wake-ups tell
+// whether a peer wakes more often than another or pays more per wake-up.
+//
+// Usage (root, after `npm run build`): node dist/bench/idle.js [--n 40] [--seconds 20]
+//   [--settle 5] [--only p2pchat,refpeer,node-floor] [--rounds N]
+import { parseArgs } from "node:util";
+import { withLan, type LanProcess } from "../test/lan/netns.js";
+import { sleep } from "./clock.js";
+import { Capture } from "./capture.js";
+import { IMPL_LABEL, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
+import { formMesh } from "./scenarios/mesh.js";
+import { threadDelta, threadTimes, type ThreadTimes } from "./proc.js";
+import { raiseNeighbourLimits } from "./sysctl.js";
+import { median } from "./stats.js";
+
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "40" },
+    seconds: { type: "string", default: "20" },
+    settle: { type: "string", default: "5" },
+    only: { type: "string", default: WITH_FLOOR.join(",") },
+    rounds: { type: "string", default: "1" },
+  },
+});
+const n = Number(values.n);
+const seconds = Number(values.seconds);
+const impls = values.only.split(",") as Impl[];
+
+interface PeerIdle {
+  /** % of one core, all threads. */
+  cpuPercent: number;
+  /** Wake-ups per second of the main thread (the event loop) and of all other threads. */
+  mainWakeUps: number;
+  otherWakeUps: number;
+  /** % of one core of threads other than the main one (the GC's helpers, libuv's pool). */
+  otherCpuPercent: number;
+}
+
+function idleOf(delta: ThreadTimes[], pid: number, elapsedS: number): PeerIdle {
+  const main = delta.find((t) => t.name.endsWith(`/${pid}`));
+  const others = delta.filter((t) => t !== main);
+  const sum = (ts: ThreadTimes[], f: (t: ThreadTimes) => number) => ts.reduce((a, t) => a + f(t), 0);
+  return {
+    cpuPercent: (sum(delta, (t) => t.cpuMs) / 10) / elapsedS,
+    mainWakeUps: (main?.wakeUps ?? 0) / elapsedS,
+    otherWakeUps: sum(others, (t) => t.wakeUps) / elapsedS,
+    otherCpuPercent: (sum(others, (t) => t.cpuMs) / 10) / elapsedS,
+  };
+}
+
+const limits = raiseNeighbourLimits();
+try {
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const impl of impls) {
+      await withLan({ hosts: n }, async (lan) => {
+        const capture = await Capture.start({ subnet: subnetOf(lan), udp: true });
+        let processes: LanProcess[] = [];
+        try {
+          const mesh = await formMesh(lan, impl, capture, 60_000);
+          processes = mesh.processes;
+          if (!mesh.formed) throw new Error(`${impl}: no mesh of ${n} (${mesh.connected.size}/${mesh.needed} pairs)`);
+          capture.kill();
+          await sleep(Number(values.settle) * 1000);
+          const pids = processes.map((p) => p.pid);
+          const before = pids.map((pid) => threadTimes(pid));
+          const start = performance.now();
+          await sleep(seconds * 1000);
+          const elapsedS = (performance.now() - start) / 1000;
+          const peers = pids.map((pid, i) => idleOf(threadDelta(before[i]!, threadTimes(pid)), pid, elapsedS));
+          const f = (x: number, digits = 2) => x.toFixed(digits);
+          const cpu = peers.map((p) => p.cpuPercent);
+          console.log(`${IMPL_LABEL[impl]}, mesh of ${n}, ${f(elapsedS, 1)} s idle: CPU per peer median ${f(median(cpu), 3)} % max ${f(Math.max(...cpu), 3)} %, ` +
+            `all peers ${f(cpu.reduce((a, b) => a + b, 0))} % of a core; per peer and second: main thread ${f(median(peers.map((p) => p.mainWakeUps)), 1)} wake-ups, ` +
+            `other threads ${f(median(peers.map((p) => p.otherWakeUps)), 1)} wake-ups and ${f(median(peers.map((p) => p.otherCpuPercent)), 3)} % CPU; ` +
+            `µs per main-thread wake-up ${f((median(cpu) * 10_000) / Math.max(1e-9, median(peers.map((p) => p.mainWakeUps))), 0)}`);
+        } finally {
+          capture.kill();
+          for (const p of processes) p.kill("SIGTERM");
+          await Promise.all(processes.map((p) => p.exited));
+        }
+      });
+    }
+  }
+} finally {
+  limits.restore();
+}

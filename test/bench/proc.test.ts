@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { describe, it } from "node:test";
+import { idleMeter, threadDelta, threadTimes } from "../../bench/proc.js";
+
+/** A node process that runs `script`; resolves once it has said "ready". */
+async function child(script: string): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ["-e", `${script}; console.log("ready")`], { stdio: ["ignore", "pipe", "inherit"] });
+  await once(proc.stdout!, "data");
+  return proc;
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  proc.kill("SIGKILL");
+  if (proc.exitCode === null && proc.signalCode === null) await once(proc, "exit");
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("bench/proc: what a process's threads cost, read from /proc", () => {
+  it("counts a timer's wake-ups on the main thread and its CPU below the 10 ms of a clock tick", async () => {
+    // Wakes every 20 ms and does next to nothing: 25 wake-ups a second, far less than a tick each.
+    const proc = await child("setInterval(() => {}, 20)");
+    try {
+      const pid = proc.pid!;
+      const before = threadTimes(pid);
+      assert.ok(before.has(pid), "the main thread's id is the process's");
+      await sleep(1_000);
+      const delta = threadDelta(before, threadTimes(pid));
+      const main = delta.find((t) => t.name.endsWith(`/${pid}`))!;
+      assert.ok(main.wakeUps >= 30 && main.wakeUps <= 80, `main thread woke ${main.wakeUps} times in 1 s of a 20 ms timer`);
+      assert.ok(main.cpuMs > 0 && main.cpuMs < 100, `main thread used ${main.cpuMs} ms`);
+      assert.notEqual(main.cpuMs % 10, 0, "a nanosecond figure, not whole ticks");
+    } finally {
+      await stop(proc);
+    }
+  });
+
+  it("idleMeter tells a busy process from an idle one, per second", async () => {
+    const idle = await child("setInterval(() => {}, 1000)");
+    // Spins 50 ms of every 100: about half a core.
+    const busy = await child("setInterval(() => { const end = Date.now() + 50; while (Date.now() < end); }, 100)");
+    try {
+      const meter = idleMeter([idle.pid!, busy.pid!]);
+      await sleep(1_000);
+      const { readings, seconds } = meter();
+      assert.ok(seconds >= 0.9 && seconds < 3);
+      const [quiet, spinning] = readings as [{ percent: number; wakeUpsPerSecond: number }, { percent: number; wakeUpsPerSecond: number }];
+      assert.ok(quiet.percent < 5, `idle process at ${quiet.percent} %`);
+      assert.ok(spinning.percent > 25 && spinning.percent < 80, `busy process at ${spinning.percent} %`);
+      assert.ok(spinning.wakeUpsPerSecond >= 5, `busy process woke ${spinning.wakeUpsPerSecond} times a second`);
+    } finally {
+      await Promise.all([stop(idle), stop(busy)]);
+    }
+  });
+});
