@@ -4,6 +4,7 @@ import type { StoredMessage } from "../history/history.js";
 import type { FloodSummary } from "../log/flood-summary.js";
 import type { Logger } from "../log/logger.js";
 import { LogThrottle } from "../log/throttle.js";
+import { encodedOnce } from "../protocol/encoder.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import type { CloseReason } from "./framed-socket.js";
 import type { AckResult, Connect, OutboundLike } from "./outbound.js";
@@ -399,15 +400,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       this.awaiting.push(entry);
       const { message } = entry;
       const sentAt = this.now();
-      connection.request({
-        command: "new_message",
-        message_id: message.id,
-        message: message.message,
-        // docs/protocol.md "What real peers do": one peer refuses new_message without it. Ours carry
-        // our own id; a relayed message keeps its author's (peers/relay.ts), for the peers
-        // that read the field (p2pchat does; those that attribute by connection do not).
-        peer_id: message.peer_id,
-      }, this.ackTimeoutMs).then(
+      connection.request(newMessageFrame(message), this.ackTimeoutMs).then(
         (result) => this.acked(connection, entry, result, sentAt),
         // The connection ended first; disconnected() has put the message back in the queue.
         () => undefined,
@@ -463,4 +456,24 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.awaiting = [];
     this.queue = kept.concat(this.queue);
   }
+}
+
+/** The new_message frame of each message queued, made and encoded once for all the peers it goes to. */
+const FRAMES = new WeakMap<StoredMessage, object>();
+
+function newMessageFrame(message: StoredMessage): object {
+  let frame = FRAMES.get(message);
+  if (frame === undefined) {
+    frame = encodedOnce({
+      command: "new_message",
+      message_id: message.id,
+      message: message.message,
+      // docs/protocol.md "What real peers do": one peer refuses new_message without it. Ours carry
+      // our own id; a relayed message keeps its author's (peers/relay.ts), for the peers
+      // that read the field (p2pchat does; those that attribute by connection do not).
+      peer_id: message.peer_id,
+    });
+    FRAMES.set(message, frame);
+  }
+  return frame;
 }

@@ -7,9 +7,25 @@ export const ACK_OK: Readonly<{ status: "ok" }> = Object.freeze({ status: "ok" }
 // Never written to: every write of an ack sends these same bytes.
 const ACK_OK_BYTES = Buffer.from('{"status":"ok"}\n', "utf8");
 
+/** Frames made by encodedOnce(), with their bytes. */
+const ENCODED = new WeakMap<object, Buffer>();
+
+/**
+ * Encodes `frame` now and returns it frozen: every encodeFrame() of it afterwards gives those same
+ * bytes. For a frame sent to many peers (a new message goes to every one): one JSON.stringify
+ * for all of them. Frozen, so the bytes cannot drift from what the object says.
+ */
+export function encodedOnce<T extends object>(frame: T): Readonly<T> {
+  const frozen = Object.freeze(frame);
+  ENCODED.set(frozen, encodeFrame(frozen));
+  return frozen;
+}
+
 /** Encode one frame. Throws a TypeError for a value that does not serialise to a JSON object. */
 export function encodeFrame(value: object): Buffer {
   if (value === ACK_OK) return ACK_OK_BYTES;
+  const encoded = ENCODED.get(value);
+  if (encoded !== undefined) return encoded;
   const json: unknown = JSON.stringify(value);
   // docs/protocol.md: every frame is one JSON object; an array (or a toJSON() returning something
   // else) is a bug on our side, better caught here than by the peer.

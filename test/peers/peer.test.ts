@@ -53,6 +53,18 @@ describe("Peer", () => {
     assert.equal(peer.info().lastSeenVia, "udp-answer");
   });
 
+  it("one message queued for several peers is one frame, encoded once, for all of them", async () => {
+    const [first, second] = [setup(), setup()];
+    const [a, b] = [await connected(first), await connected(second)];
+    const shared = message("to everyone");
+    first.peer.enqueue(shared);
+    second.peer.enqueue(shared);
+    const frame = a.sent[0]?.frame;
+    assert.deepEqual(frame, { command: "new_message", message_id: shared.id, message: "to everyone", peer_id: "me" });
+    assert.equal(b.sent[0]?.frame, frame, "the same frame object");
+    assert.ok(Object.isFrozen(frame), "frozen: encoded once (protocol/encoder.ts encodedOnce)");
+  });
+
   it("sends its queue in order, one message at a time, each only after the previous ack, with our peer_id", async () => {
     const s = setup();
     const sent = ["one", "two", "three"].map(message);
