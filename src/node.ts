@@ -71,7 +71,8 @@ export class ChatNode {
   /** The bridge to a libp2p room ([BRIDGE]), once started; undefined when none is configured. */
   private bridge: RunningBridge | undefined;
   private bridgeStarting: Promise<RunningBridge> | undefined;
-  /** Our interfaces, read at most once a second: every relayed message asks for every peer's reach. */
+  /** Our interfaces as read at each hello (every interval), or at most INTERFACES_MAX_AGE_MS ago
+   *  when a message asks first: every relayed message asks for every peer's reach. */
   private interfacesCache: { at: number; list: InterfaceBroadcast[] } | undefined;
   /** Each address's reach, for as long as the interfaces read with it: every message received
    *  asks for the reach of every peer (the relay rule), which is the same answer all second. */
@@ -114,7 +115,8 @@ export class ChatNode {
       port: running.port,
       logger,
       bindAddress,
-      interfaces: () => this.interfaces(),
+      // Read afresh for every hello: an interface that came up is broadcast on at once.
+      interfaces: () => this.interfaces(0),
       unicastTargets: () => this.unicast.resolve(),
       ...discoverySettings(running),
     });
@@ -225,7 +227,7 @@ export class ChatNode {
 
   /** How the peer at `host` is reached (discovery/reach.ts). */
   private reachOf(host: string): Reach {
-    this.interfaces(); // read again once a second, which forgets the reaches worked out before
+    this.interfaces(); // read again if the hellos have not for a while, which forgets the reaches worked out before
     return this.reachEntry(host).reach;
   }
 
@@ -241,7 +243,7 @@ export class ChatNode {
 
   /**
    * The segment of the host at `address` (peers/relay.ts), kept as long as its reach is (the
-   * caller reads the interfaces first: once a second that forgets what the old list gave).
+   * caller reads the interfaces first: a new reading forgets what the old list gave).
    */
   private segmentOfAddress(address: string): string {
     return isBridgeVia(address) ? "bridge" : this.reachEntry(address).segment;
@@ -252,9 +254,9 @@ export class ChatNode {
     this.reaches.clear();
   }
 
-  private interfaces(): InterfaceBroadcast[] {
+  private interfaces(maxAgeMs = INTERFACES_MAX_AGE_MS): InterfaceBroadcast[] {
     const now = Date.now();
-    if (!this.interfacesCache || now - this.interfacesCache.at > 1_000) {
+    if (!this.interfacesCache || now - this.interfacesCache.at >= maxAgeMs) {
       this.interfacesCache = { at: now, list: currentInterfaces() };
       this.forgetReaches();
     }
@@ -264,7 +266,7 @@ export class ChatNode {
   /** Forwards a message new to us to the peers of the other segments (peers/relay.ts). */
   private relay(message: StoredMessage): void {
     if (this.stopped) return;
-    this.interfaces(); // read again once a second: the segments follow them
+    this.interfaces(); // the segments follow the interfaces (read at each hello)
     // The bridge's room is a segment of its own: what comes from there goes to every LAN peer.
     const targets = relayTargets(message, this.peers.relayCandidates(), (address) => this.segmentOfAddress(address));
     if (targets.length === 0) return;
@@ -417,6 +419,13 @@ export class ChatNode {
 
 /** The longest wait between two dials of a configured bridge (bridge.ts). */
 const BRIDGE_RETRY_MAX_MS = 5_000;
+/**
+ * How old a reading of the interfaces may be when a message asks for a peer's reach. The hellos
+ * read them every interval (5 s by default) anyway; reading them for messages too, once a second
+ * as before, was 1 % of a received message's CPU in a profile at a chat's pace (os.networkInterfaces()
+ * asks the kernel through a netlink socket each time).
+ */
+const INTERFACES_MAX_AGE_MS = 5_000;
 
 /** A bridge is on when it listens or has bridges to dial ([BRIDGE] listen, peers). */
 export function bridgeConfigured(config: Pick<Config, "bridge">): boolean {
