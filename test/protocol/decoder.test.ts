@@ -550,6 +550,19 @@ describe("decodeDatagram (docs/protocol.md §1: one datagram, one JSON object)",
     assert.equal(codeOf(decodeDatagram(bytes('{"x":"' + "a".repeat(100) + '"}'), 50)), "E_FRAME_TOO_LARGE");
   });
 
+  it("judges depth and fields by the frame's structure, not by brackets and colons inside its strings", () => {
+    // Counted on the safe side first (protocol/decoder.ts surelyWithinShape); a count over the
+    // limits must not refuse a frame whose structure is within them.
+    const inString = `{"command":"hello","peer_id":"x","note":"${"{[".repeat(40)}:::::"}`;
+    assert.deepEqual(codeOf(decodeDatagram(bytes(inString), 65_536, 3)), {
+      command: "hello", peer_id: "x", note: `${"{[".repeat(40)}:::::`,
+    });
+    assert.equal(codeOf(decodeDatagram(bytes(`${"[".repeat(MAX_FRAME_DEPTH + 1)}${"]".repeat(MAX_FRAME_DEPTH + 1)}`))), "E_TOO_DEEP");
+    assert.equal(codeOf(decodeDatagram(bytes(`${"[".repeat(MAX_FRAME_DEPTH)}${"]".repeat(MAX_FRAME_DEPTH)}`))), "E_NOT_OBJECT");
+    assert.equal(codeOf(decodeDatagram(bytes('{"a":1,"b":2,"c":3,"d":4}'), 65_536, 3)), "E_TOO_MANY_FIELDS");
+    assert.deepEqual(codeOf(decodeDatagram(bytes('{"a":1,"b":2,"c":3}'), 65_536, 3)), { a: 1, b: 2, c: 3 });
+  });
+
   it("never throws on random bytes", () => {
     // A tiny deterministic PRNG (no fast-check here): the same bytes on every run.
     let seed = 0x2545f491;
