@@ -1,11 +1,11 @@
-import { networkInterfaces } from "node:os";
 import { interfaceBroadcasts, type InterfaceBroadcast } from "../config/defaults.js";
+import { hostInterfaces } from "./host-interfaces.js";
 
 export type { InterfaceBroadcast } from "../config/defaults.js";
 
 /** This host's LAN interfaces as they are now: read at every hello, so a new one is used at once. */
 export function currentInterfaces(): InterfaceBroadcast[] {
-  return interfaceBroadcasts(networkInterfaces());
+  return interfaceBroadcasts(hostInterfaces(0));
 }
 
 /**

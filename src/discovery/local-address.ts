@@ -1,18 +1,20 @@
-import { networkInterfaces } from "node:os";
+import { hostInterfaces } from "./host-interfaces.js";
 
 /** Interfaces change rarely; a hello arrives every few seconds per peer. */
 const REFRESH_MS = 10_000;
-let cached: { at: number; addresses: Set<string> } | undefined;
+/** The addresses of the reading they were taken from, so that a new reading is looked at once. */
+let cached: { reading: object; addresses: Set<string> } | undefined;
 
 /** Whether `address` is one of this host's own IPv4 addresses (any of 127.0.0.0/8 counts). */
 export function isLocalAddress(address: string, now = Date.now()): boolean {
   if (address.startsWith("127.")) return true;
-  if (!cached || now - cached.at > REFRESH_MS) {
+  const reading = hostInterfaces(REFRESH_MS, now);
+  if (cached?.reading !== reading) {
     const addresses = new Set<string>();
-    for (const list of Object.values(networkInterfaces())) {
+    for (const list of Object.values(reading)) {
       for (const info of list ?? []) addresses.add(info.address);
     }
-    cached = { at: now, addresses };
+    cached = { reading, addresses };
   }
   return cached.addresses.has(address);
 }
