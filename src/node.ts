@@ -227,7 +227,7 @@ export class ChatNode {
 
   /** How the peer at `host` is reached (discovery/reach.ts). */
   private reachOf(host: string): Reach {
-    this.interfaces(); // read again if the hellos have not for a while, which forgets the reaches worked out before
+    this.interfaces(); // read again if no hello has for 5 s, which forgets the reaches worked out before
     return this.reachEntry(host).reach;
   }
 

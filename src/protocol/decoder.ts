@@ -134,7 +134,8 @@ function shapeOf(bytes: Uint8Array): { depth: number; fields: number } {
  * Whether `bytes` cannot be deeper than MAX_FRAME_DEPTH or have more than `maxFields` fields,
  * judged by counting every bracket and colon, inside strings too: a count that stays within the
  * limits proves shapeOf() would. A hello has one brace and two colons, so a few native searches
- * replace a scan of every byte in JavaScript; a frame with more than that is scanned.
+ * replace a scan of every byte in JavaScript; only a frame whose counts could pass the limits is
+ * scanned.
  */
 function surelyWithinShape(bytes: Uint8Array, maxFields: number): boolean {
   return countUpTo(bytes, LBRACE, MAX_FRAME_DEPTH + 1) + countUpTo(bytes, LBRACKET, MAX_FRAME_DEPTH + 1) <= MAX_FRAME_DEPTH &&
