@@ -5,9 +5,10 @@ import { identityFileFor } from "./bridge/identity-file.js";
 import { bridgeVia, isBridgeVia } from "./bridge/payload.js";
 import { readRoomKeyFile } from "./bridge/room-key.js";
 import type { BridgeHost, BridgeSettings, RunningBridge } from "./bridge/types.js";
+import { interfaceBroadcasts, type InterfaceBroadcast } from "./config/defaults.js";
 import { applyReload, type ReloadPlan } from "./config/reload.js";
 import type { Config } from "./config/types.js";
-import { currentInterfaces, type InterfaceBroadcast } from "./discovery/broadcast-targets.js";
+import { hostInterfaces } from "./discovery/host-interfaces.js";
 import { Discovery, type DiscoverySettings } from "./discovery/discovery.js";
 import { reachesOwnServer } from "./discovery/local-address.js";
 import { reachOf, segmentOf, type Reach } from "./discovery/reach.js";
@@ -71,9 +72,10 @@ export class ChatNode {
   /** The bridge to a libp2p room ([BRIDGE]), once started; undefined when none is configured. */
   private bridge: RunningBridge | undefined;
   private bridgeStarting: Promise<RunningBridge> | undefined;
-  /** Our interfaces as read at each hello (every interval), or at most INTERFACES_MAX_AGE_MS ago
-   *  when a message asks first: every relayed message asks for every peer's reach. */
-  private interfacesCache: { at: number; list: InterfaceBroadcast[] } | undefined;
+  /** Our LAN interfaces, worked out from the host's newest reading of them (host-interfaces.ts:
+   *  the hello's, every interval, or one at most INTERFACES_MAX_AGE_MS old when a message asks
+   *  first): every relayed message asks for every peer's reach. */
+  private interfacesRead: { reading: object; list: InterfaceBroadcast[] } | undefined;
   /** Each address's reach, for as long as the interfaces read with it: every message received
    *  asks for the reach of every peer (the relay rule), which is the same answer all second. */
   private readonly reaches = new Map<string, { reach: Reach; segment: string }>();
@@ -255,12 +257,12 @@ export class ChatNode {
   }
 
   private interfaces(maxAgeMs = INTERFACES_MAX_AGE_MS): InterfaceBroadcast[] {
-    const now = Date.now();
-    if (!this.interfacesCache || now - this.interfacesCache.at >= maxAgeMs) {
-      this.interfacesCache = { at: now, list: currentInterfaces() };
+    const reading = hostInterfaces(maxAgeMs);
+    if (this.interfacesRead?.reading !== reading) {
+      this.interfacesRead = { reading, list: interfaceBroadcasts(reading) };
       this.forgetReaches();
     }
-    return this.interfacesCache.list;
+    return this.interfacesRead.list;
   }
 
   /** Forwards a message new to us to the peers of the other segments (peers/relay.ts). */
