@@ -79,6 +79,10 @@ export class ChatNode {
   /** Each address's reach, for as long as the interfaces read with it: every message received
    *  asks for the reach of every peer (the relay rule), which is the same answer all second. */
   private readonly reaches = new Map<string, { reach: Reach; segment: string }>();
+  /** The one segment every peer in the table is on (undefined if they are on several, or none),
+   *  as of the table's revision, forgotten with the reaches: in a room on one LAN no message is
+   *  relayed, and every message received asked so of every peer. */
+  private peersSegment: { revision: number; segment: string | undefined } | undefined;
 
   constructor(config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
     const running = (this.running = structuredClone(config));
@@ -130,9 +134,12 @@ export class ChatNode {
     this.history.on("message", (message) => {
       const { via } = message;
       if (via === undefined) return;
+      const relayed = this.mayRelayFrom(via);
+      const published = this.bridge !== undefined && !isBridgeVia(via);
+      if (!relayed && !published) return;
       afterThisTurn(() => {
-        this.relay(message);
-        if (!isBridgeVia(via)) this.bridge?.publish(message);
+        if (relayed) this.relay(message);
+        if (published) this.bridge?.publish(message);
       });
     });
 
@@ -254,6 +261,31 @@ export class ChatNode {
   /** Forgets every reach and segment worked out: the interfaces or the static and remembered peers changed. */
   private forgetReaches(): void {
     this.reaches.clear();
+    this.peersSegment = undefined;
+  }
+
+  /**
+   * Whether a message delivered from `via` may have anyone to be relayed to: not when every peer
+   * we know is on the segment it came from (one LAN, the common room), which is known without
+   * asking every peer again until a peer comes, goes or moves, or the reaches are worked out anew.
+   */
+  private mayRelayFrom(via: string): boolean {
+    this.interfaces(); // the segments follow the interfaces (read at each hello)
+    const { revision } = this.peers;
+    if (this.peersSegment?.revision !== revision) {
+      let segment: string | undefined;
+      for (const peer of this.peers.relayCandidates()) {
+        const own = this.segmentOfAddress(peer.host);
+        if (segment === undefined) segment = own;
+        else if (own !== segment) {
+          segment = undefined;
+          break;
+        }
+      }
+      this.peersSegment = { revision, segment };
+    }
+    const { segment } = this.peersSegment;
+    return segment === undefined || segment !== this.segmentOfAddress(via);
   }
 
   private interfaces(maxAgeMs = INTERFACES_MAX_AGE_MS): InterfaceBroadcast[] {

@@ -63,6 +63,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   /** Replacements each address may make (makeRoom). */
   private readonly replacements: TokenBuckets;
   private readonly evictions: TokenBucket;
+  private peersRevision = 0;
 
   constructor(
     private readonly collaborators: PeerTableCollaborators,
@@ -120,6 +121,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
         return;
       }
       peer.movedTo(host, via);
+      this.peersRevision++;
     }
     peer.heard(via, host);
   }
@@ -153,6 +155,14 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   /** Every peer, as the relay rule sees it (no copy: the rule runs for every message stored). */
   relayCandidates(): Iterable<RelayCandidate> {
     return this.peers.values();
+  }
+
+  /**
+   * Changes whenever a peer is admitted or forgotten or its host changes: what is worked out from
+   * the peers' hosts (the node's "is everyone on one segment") holds while it stays the same.
+   */
+  get revision(): number {
+    return this.peersRevision;
   }
 
   /**
@@ -202,6 +212,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     });
     peer.on("history", (messages) => this.emit("history", peerId, messages, peer.host));
     this.peers.set(peerId, peer);
+    this.peersRevision++;
     return peer;
   }
 
@@ -246,6 +257,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
       .sort((a, b) => Number(a.established) - Number(b.established) || a.lastSeen - b.lastSeen)[0];
     if (!idle) return false;
     this.peers.delete(idle.id);
+    this.peersRevision++;
     idle.close({ code: "E_EVICTED", message: "evicted from the peer table" });
     idle.removeAllListeners();
     this.stats.countReason("dropped", "E_EVICTED");

@@ -50,6 +50,31 @@ describe("PeerTable", () => {
     assert.deepEqual(s.table.list()[0]?.reach, { kind: "routed", name: "198.19.0.2" });
   });
 
+  it("has a new revision whenever a peer comes, goes or moves, and only then", async () => {
+    const s = setup({ maxPeers: 2 });
+    const revisions = [s.table.revision];
+    const step = () => {
+      revisions.push(s.table.revision);
+      return revisions.at(-1) !== revisions.at(-2);
+    };
+    s.table.seen("a", "198.19.6.1", "udp-hello");
+    assert.ok(step(), "a admitted");
+    s.table.seen("a", "198.19.6.1", "udp-answer");
+    s.table.seen("a", "198.19.6.9", "tcp-hello");
+    s.connectionTo("a").fail("ECONNREFUSED");
+    await settle();
+    assert.ok(!step(), "signs of life and a failed connection leave the hosts as they were");
+    await settle();
+    s.table.seen("a", "198.19.6.2", "udp-hello");
+    assert.ok(step(), "a moved");
+    s.table.seen("b", "198.19.6.3", "udp-hello");
+    s.clock.advance(1_000);
+    assert.ok(step(), "b admitted");
+    s.table.seen("c", "198.19.6.4", "udp-hello");
+    assert.deepEqual(s.ids(), ["b", "c"]);
+    assert.ok(step(), "a evicted for c");
+  });
+
   it("holds each peer once by peer_id, never itself, and never a peer at an address of this host", async () => {
     const s = setup({}, ["198.19.0.1"]);
     s.table.seen("me", "198.19.0.9", "udp-hello");
