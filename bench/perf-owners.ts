@@ -8,7 +8,8 @@
 //   perf record -F 4999 -g -p PID -o perf.data -- sleep 6     (node run with --perf-basic-prof)
 //   perf script -i perf.data -F tid,ip,sym | node dist/bench/perf-owners.js [--ours TEXT] [--top N]
 // --ours: what p2pchat's frames contain (default "chunks/daemon.cjs", the daemon's bundle). The
-// main thread is the one with the most samples.
+// main thread is the one with the most samples. Functions are named by the source map beside the
+// bundle as it is now: read a profile before rebuilding, or its source lines are another build's.
 import { readFileSync } from "node:fs";
 import { SourceMap, type SourceMapPayload } from "node:module";
 import { parseArgs } from "node:util";
