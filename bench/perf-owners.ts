@@ -52,8 +52,12 @@ export function parsePerfScript(text: string): PerfSample[] {
   return samples;
 }
 
-const WRITE_FRAMES = ["Writable.write ", "Socket._write ", "writeGeneric "];
-const KERNEL_ENTRY = ["entry_SYSCALL", "do_syscall_64"];
+// Node's write path, by the frames of it that stay visible: optimised code inlines some of them
+// (the bare server's `*writeOrBuffer` holds `Writable.write` and `Socket._write`), so the native
+// frames under them count too.
+const WRITE_FRAMES = ["Writable.write ", "Socket._write ", "writeOrBuffer ", "writeGeneric ", "writevGeneric ", "handleWriteReq ", "StreamBase::Write"];
+/** The kernel's side of a write: the system calls a socket write makes. */
+const KERNEL_WRITE = ["ksys_write", "do_writev", "__x64_sys_write", "__x64_sys_writev"];
 const has = (frames: readonly string[], needles: readonly string[]) => frames.some((f) => needles.some((n) => f.includes(n)));
 
 /** Whose code one sample of the main thread was in; `ours` is what p2pchat's frames contain. */
@@ -63,8 +67,9 @@ export function ownerOf(frames: readonly string[], ours: string): Owner {
   for (let i = 0; i < frames.length; i++) if (frames[i]!.includes(ours)) outermost = i;
   if (outermost >= 0) {
     const below = frames.slice(0, outermost);
-    if (!has(below, WRITE_FRAMES)) return "p2pchat's code";
-    return has(below, KERNEL_ENTRY) ? "writing a frame: the kernel" : "writing a frame: Node's stream code and libuv";
+    if (has(below, KERNEL_WRITE)) return "writing a frame: the kernel";
+    if (has(below, WRITE_FRAMES)) return "writing a frame: Node's stream code and libuv";
+    return "p2pchat's code";
   }
   // The queues run when a callback (a read's, too) returns: asked first, they are told apart.
   if (has(frames, ["processTicksAndRejections", "InternalCallbackScope::Close", "RunMicrotasks"])) return "Node's tick and microtask queues";

@@ -17,7 +17,7 @@ const capture =
   sample(10, `JS:^add ${OURS}:2000:6`, `JS:^receive ${OURS}:2573:10`, ...ack.slice(1)) +
   sample(10, "Builtins_LoadIC", `JS:*push ${OURS}:1508:7`, `JS:^onData ${OURS}:3768:9`, ...readCallback) +
   // Our ack's write: in the kernel, then in Node's stream code.
-  sample(10, "tcp_sendmsg", "do_syscall_64", "entry_SYSCALL_64_after_hwframe", "__GI___libc_write", "JS:^Writable.write node:internal/streams/writable:504:36", ...ack) +
+  sample(10, "tcp_sendmsg", "ksys_write", "do_syscall_64", "entry_SYSCALL_64_after_hwframe", "__GI___libc_write", "JS:^Writable.write node:internal/streams/writable:504:36", ...ack) +
   sample(10, "Builtins_LoadIC", "JS:^writeOrBuffer node:internal/streams/writable:548:23", "JS:^Writable.write node:internal/streams/writable:504:36", ...ack) +
   // Node's own: its read path, its tick queue after a read, the loop.
   sample(10, "JS:^Readable.push node:internal/streams/readable:387:35", ...readCallback) +
@@ -47,6 +47,15 @@ describe("perf owners", () => {
       "the event loop",
       "other native code",
     ]);
+  });
+
+  it("tells a write whose JavaScript frames the optimising compiler inlined", () => {
+    const inlined = (...inner: string[]) => [...inner, "JS:*writeOrBuffer node:internal/streams/writable:548:23", `JS:^ ${OURS}:12:3`, ...readCallback];
+    assert.equal(ownerOf(inlined("tcp_sendmsg", "ksys_write", "do_syscall_64", "__GI___libc_write", "node::StreamBase::Write"), "chunks/daemon.cjs"),
+      "writing a frame: the kernel");
+    assert.equal(ownerOf(inlined("node::StreamBase::Write"), "chunks/daemon.cjs"), "writing a frame: Node's stream code and libuv");
+    // Our own code calling something else that enters the kernel (a timer, say) stays ours.
+    assert.equal(ownerOf(["do_syscall_64", "__x64_sys_timerfd_settime", `JS:^arm ${OURS}:40:1`, ...readCallback], "chunks/daemon.cjs"), "p2pchat's code");
   });
 
   it("sums the owners over the main thread, the busiest, and names our functions by their deepest frame", () => {
