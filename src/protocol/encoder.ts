@@ -2,12 +2,7 @@
 // JSON.stringify without indentation is compact and escapes every control character (so the frame
 // stays on one line) and every lone surrogate (so the bytes are valid UTF-8).
 
-/** The ack of every stored message (docs/protocol.md §2): one object, encoded once. */
-export const ACK_OK: Readonly<{ status: "ok" }> = Object.freeze({ status: "ok" });
-// Never written to: every write of an ack sends these same bytes.
-const ACK_OK_BYTES = Buffer.from('{"status":"ok"}\n', "utf8");
-
-/** Frames made by encodedOnce(), with their bytes. */
+/** Frames made by encodedOnce(), with their bytes (never written to: every write sends them). */
 const ENCODED = new WeakMap<object, Buffer>();
 
 /**
@@ -21,9 +16,11 @@ export function encodedOnce<T extends object>(frame: T): Readonly<T> {
   return frozen;
 }
 
+/** The ack of every stored message (docs/protocol.md §2): one object, encoded once. */
+export const ACK_OK: Readonly<{ status: "ok" }> = encodedOnce({ status: "ok" });
+
 /** Encode one frame. Throws a TypeError for a value that does not serialise to a JSON object. */
 export function encodeFrame(value: object): Buffer {
-  if (value === ACK_OK) return ACK_OK_BYTES;
   const encoded = ENCODED.get(value);
   if (encoded !== undefined) return encoded;
   const json: unknown = JSON.stringify(value);
