@@ -73,8 +73,9 @@ export class ChatNode {
   private bridge: RunningBridge | undefined;
   private bridgeStarting: Promise<RunningBridge> | undefined;
   /** Our LAN interfaces, worked out from the host's newest reading of them (host-interfaces.ts:
-   *  the hello's, every interval, or one at most INTERFACES_MAX_AGE_MS old when a message asks
-   *  first): every relayed message asks for every peer's reach. */
+   *  the hello's, every interval when it broadcasts on every interface, or one at most
+   *  INTERFACES_MAX_AGE_MS old when a message asks first): every relayed message asks for every
+   *  peer's reach. */
   private interfacesRead: { reading: object; list: InterfaceBroadcast[] } | undefined;
   /** Each address's reach, for as long as the interfaces read with it: every message received
    *  asks for the reach of every peer (the relay rule), which is the same answer all second. */
@@ -121,7 +122,7 @@ export class ChatNode {
       port: running.port,
       logger,
       bindAddress,
-      // Read afresh for every hello: an interface that came up is broadcast on at once.
+      // Read afresh for every hello that broadcasts on them: an interface that came up is used at once.
       interfaces: () => this.interfaces(0),
       unicastTargets: () => this.unicast.resolve(),
       ...discoverySettings(running),
@@ -236,7 +237,7 @@ export class ChatNode {
 
   /** How the peer at `host` is reached (discovery/reach.ts). */
   private reachOf(host: string): Reach {
-    this.interfaces(); // read again if no hello has for 5 s, which forgets the reaches worked out before
+    this.interfaces(); // read again if the reading is 5 s old, which forgets the reaches worked out before
     return this.reachEntry(host).reach;
   }
 
@@ -270,7 +271,7 @@ export class ChatNode {
    * asking every peer again until a peer comes, goes or moves, or the reaches are worked out anew.
    */
   private mayRelayFrom(via: string): boolean {
-    this.interfaces(); // the segments follow the interfaces (read at each hello)
+    this.interfaces(); // the segments follow the interfaces (a reading at most 5 s old)
     const { revision } = this.peers;
     if (this.peersSegment?.revision !== revision) {
       let segment: string | undefined;
@@ -300,7 +301,7 @@ export class ChatNode {
   /** Forwards a message new to us to the peers of the other segments (peers/relay.ts). */
   private relay(message: StoredMessage): void {
     if (this.stopped) return;
-    this.interfaces(); // the segments follow the interfaces (read at each hello)
+    this.interfaces(); // the segments follow the interfaces (a reading at most 5 s old)
     // The bridge's room is a segment of its own: what comes from there goes to every LAN peer.
     const targets = relayTargets(message, this.peers.relayCandidates(), (address) => this.segmentOfAddress(address));
     if (targets.length === 0) return;

@@ -168,7 +168,7 @@ export const SETTINGS: readonly Setting[] = [
     notes: "The default sends each hello to the directed broadcast address of every non-internal IPv4 "
       + "interface, computed from its address and netmask (10.0.0.7/24 gives 10.0.0.255), skipping /32 "
       + "links; the interfaces are read again at every hello, so one that comes up later is used too. "
-      + "A value here replaces that list: one address as the seed's file has it, or several.",
+      + "A value here replaces that list (and spares that reading): one address as the seed's file has it, or several.",
   }),
   define({
     section: "NETWORK_INFO", key: "peer_id", field: top("peerId"), kind: peerName(),

@@ -15,7 +15,8 @@ export interface DiscoveryOptions {
   /** Comma-separated addresses; "" broadcasts on every LAN interface (broadcast-targets.ts). */
   broadcastAddress: string;
   intervalMs: number;
-  /** This host's interfaces now; read at every hello, so an interface that comes up is used. */
+  /** This host's interfaces now; read at every hello when no broadcast address is configured, so
+   *  an interface that comes up is broadcast on at once. */
   interfaces: () => InterfaceBroadcast[];
   /** Where our hello also goes by unicast (static and remembered peers, unicast-targets.ts). */
   unicastTargets: () => Promise<Array<{ address: string; port: number }>>;
@@ -124,7 +125,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
    * unicast to every static and remembered peer (docs/getting-started.md "Across networks").
    */
   announce(): void {
-    const broadcasts = broadcastTargets(this.options.broadcastAddress, this.options.interfaces());
+    const { broadcastAddress } = this.options;
+    // Configured addresses need no reading of the interfaces (a netlink request, most of what an
+    // idle peer's hello cost it); the checks that need one read it when they are asked.
+    const broadcasts = broadcastTargets(broadcastAddress, broadcastAddress === "" ? this.options.interfaces() : []);
     const listed = broadcasts.join(", ");
     if (listed !== this.lastBroadcasts) {
       this.lastBroadcasts = listed;
@@ -197,7 +201,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     }
     if (peerId === ownId) {
       // Our own broadcast comes back to us; the same id from elsewhere is a clash worth telling.
-      if (!isLocalAddress(remote.address) && !this.impostorsLogged.has(remote.address)) {
+      if (!this.impostorsLogged.has(remote.address) && !isLocalAddress(remote.address)) {
         this.impostorsLogged.add(remote.address);
         logger.warn(`a peer at ${remote.address} uses our peer_id ${JSON.stringify(ownId)}: not connecting to it`);
       }

@@ -1,14 +1,24 @@
 import { hostInterfaces } from "./host-interfaces.js";
 
-/** Interfaces change rarely; a hello arrives every few seconds per peer. */
-const REFRESH_MS = 10_000;
+/**
+ * An address found in a reading up to a minute old is still ours: a hello comes back to us from
+ * our own address every interval, and asking the kernel again each time was most of an idle
+ * peer's work. One not found is looked for again in a reading at most 10 s old, so that an
+ * address we were just given is known as ours within one hello.
+ */
+const OURS_MAX_AGE_MS = 60_000;
+const NOT_OURS_MAX_AGE_MS = 10_000;
 /** The addresses of the reading they were taken from, so that a new reading is looked at once. */
 let cached: { reading: object; addresses: Set<string> } | undefined;
 
 /** Whether `address` is one of this host's own IPv4 addresses (any of 127.0.0.0/8 counts). */
 export function isLocalAddress(address: string, now = Date.now()): boolean {
   if (address.startsWith("127.")) return true;
-  const reading = hostInterfaces(REFRESH_MS, now);
+  return addressesOf(hostInterfaces(OURS_MAX_AGE_MS, now)).has(address)
+    || addressesOf(hostInterfaces(NOT_OURS_MAX_AGE_MS, now)).has(address);
+}
+
+function addressesOf(reading: ReturnType<typeof hostInterfaces>): Set<string> {
   if (cached?.reading !== reading) {
     const addresses = new Set<string>();
     for (const list of Object.values(reading)) {
@@ -16,7 +26,7 @@ export function isLocalAddress(address: string, now = Date.now()): boolean {
     }
     cached = { reading, addresses };
   }
-  return cached.addresses.has(address);
+  return cached.addresses;
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { networkInterfaces } from "node:os";
 import { describe, it } from "node:test";
+import { hostInterfaces } from "../../src/discovery/host-interfaces.js";
 import { isLocalAddress, reachesOwnServer } from "../../src/discovery/local-address.js";
 
 describe("local addresses", () => {
@@ -10,6 +11,18 @@ describe("local addresses", () => {
     const own = Object.values(networkInterfaces()).flat().find((i) => i?.family === "IPv4" && !i.internal);
     if (own) assert.equal(isLocalAddress(own.address), true);
     assert.equal(isLocalAddress("198.19.254.77"), false);
+  });
+
+  it("takes an address as ours from a reading up to a minute old, and reads again before saying one is not", () => {
+    const now = Date.now();
+    const reading = hostInterfaces(0, now);
+    const own = Object.values(reading).flat().find((i) => i?.family === "IPv4" && !i.internal);
+    if (own) {
+      assert.equal(isLocalAddress(own.address, now + 59_000), true);
+      assert.equal(hostInterfaces(Infinity), reading, "no new reading for an address of ours");
+    }
+    assert.equal(isLocalAddress("198.19.254.77", now + 11_000), false);
+    assert.notEqual(hostInterfaces(Infinity), reading, "read again before answering no");
   });
 
   it("a server on 0.0.0.0 is reached at any local address, one on an address only there", () => {
