@@ -91,11 +91,13 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   seen(peerId: string, host: string, via: SeenVia): void {
     if (this.stopped || peerId === this.settings.ownPeerId) return;
     const { logger } = this.collaborators;
-    if (this.collaborators.isOwnAddress?.(host)) {
+    let peer = this.peers.get(peerId);
+    // Asked only of a host new to this peer: a peer heard again where it was (every hello, from
+    // every peer) was asked when it came, and the question can take a reading of the interfaces.
+    if (peer?.host !== host && this.collaborators.isOwnAddress?.(host)) {
       logger.debug(`not connecting to ${peerId}: ${host} is this host, where our own server listens`);
       return;
     }
-    let peer = this.peers.get(peerId);
     if (!peer) {
       const refusal = this.makeRoom(host);
       if (refusal) {

@@ -13,6 +13,7 @@ describe("PeerTable", () => {
     const connector = fakeConnector();
     const stats = new Stats();
     const logs = new LogCapture();
+    const ownAsked: string[] = [];
     const table = new PeerTable({
       connect: connector.connect,
       logger: logs.logger("me"),
@@ -20,7 +21,10 @@ describe("PeerTable", () => {
       timers: clock,
       random: () => 0.5,
       stats,
-      isOwnAddress: (address) => ownAddresses.includes(address),
+      isOwnAddress: (address) => {
+        ownAsked.push(address);
+        return ownAddresses.includes(address);
+      },
     }, { ownPeerId: "me", retryMinMs: 100, retryMaxMs: 1_000, peerTimeoutMs: 60_000, ...settings });
     const changes: PeerInfo[] = [];
     table.on("change", (info) => changes.push(info));
@@ -30,7 +34,7 @@ describe("PeerTable", () => {
       return connection;
     };
     const ids = () => table.list().map((p) => p.peerId).sort();
-    return { table, clock, connector, stats, logs, changes, connectionTo, ids };
+    return { table, clock, connector, stats, logs, changes, connectionTo, ids, ownAsked };
   }
 
   it("believes a relayed message's author only when it is not us and not a peer held at another address", () => {
@@ -84,6 +88,8 @@ describe("PeerTable", () => {
     assert.deepEqual(s.ids(), ["bob"]);
     assert.equal(s.connector.made.length, 1, "one connection per peer");
     assert.ok(s.logs.has(/not connecting to local-tool: 198\.19\.0\.1 is this host/));
+    // Whether a host is ours is asked of a host new to the peer only, not of every hello again.
+    assert.deepEqual(s.ownAsked, ["198.19.0.1", "198.19.0.2"]);
     // Changes are told once per peer per turn, after the code that made them.
     assert.equal(s.changes.length, 0);
     await Promise.resolve();
