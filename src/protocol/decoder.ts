@@ -142,6 +142,15 @@ function surelyWithinShape(bytes: Uint8Array, maxFields: number): boolean {
     countUpTo(bytes, COLON, maxFields + 1) <= maxFields;
 }
 
+/**
+ * The fewest bytes of JSON deeper than MAX_FRAME_DEPTH (a bracket to open and one to close each
+ * level) or with more than `maxFields` fields (`{"":0,"":0}`: five bytes a field and a brace).
+ * Anything shorter that shapeOf() would refuse is not JSON either, and JSON.parse refuses it.
+ */
+function shortestOverLimits(maxFields: number): number {
+  return Math.min(2 * (MAX_FRAME_DEPTH + 1), 5 * (maxFields + 1) + 1);
+}
+
 /** How often `byte` occurs in `bytes`, counted up to `cap`. */
 function countUpTo(bytes: Uint8Array, byte: number, cap: number): number {
   let count = 0;
@@ -394,8 +403,10 @@ export function decodeDatagram(data: Uint8Array, maxBytes: number = DEFAULT_MAX_
   while (from < to && isWhitespace(data[from]!)) from++;
   while (to > from && isWhitespace(data[to - 1]!)) to--;
   if (from === to) return error("E_INVALID_JSON", "invalid JSON: empty datagram");
-  const frame = data.subarray(from, to);
-  if (!surelyWithinShape(frame, maxFields)) {
+  const frame = from === 0 && to === data.byteLength ? data : data.subarray(from, to);
+  // A hello or an answer is shorter than any JSON that breaks a limit: the shape is counted only
+  // for a datagram that could (at idle a peer decodes one every few hundred ms, mostly this).
+  if (frame.byteLength >= shortestOverLimits(maxFields) && !surelyWithinShape(frame, maxFields)) {
     const shape = shapeOf(frame);
     if (shape.depth > MAX_FRAME_DEPTH) return tooDeep();
     if (shape.fields > maxFields) return tooManyFields(maxFields);

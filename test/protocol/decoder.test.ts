@@ -558,6 +558,11 @@ describe("decodeDatagram (docs/protocol.md §1: one datagram, one JSON object)",
       command: "hello", peer_id: "x", note: `${"{[".repeat(40)}:::::`,
     });
     assert.equal(codeOf(decodeDatagram(bytes(`${"[".repeat(MAX_FRAME_DEPTH + 1)}${"]".repeat(MAX_FRAME_DEPTH + 1)}`))), "E_TOO_DEEP");
+    // The shortest JSON over each limit is still counted (a datagram shorter is parsed at once).
+    assert.equal(codeOf(decodeDatagram(bytes('{"":0,"":0,"":0}'), 65_536, 2)), "E_TOO_MANY_FIELDS");
+    assert.deepEqual(codeOf(decodeDatagram(bytes('{"":0,"":{}}'), 65_536, 2)), { "": {} });
+    // and what is shorter and breaks a limit is no JSON at all.
+    assert.equal(codeOf(decodeDatagram(bytes("[".repeat(MAX_FRAME_DEPTH + 10)))), "E_INVALID_JSON");
     assert.equal(codeOf(decodeDatagram(bytes(`${"[".repeat(MAX_FRAME_DEPTH)}${"]".repeat(MAX_FRAME_DEPTH)}`))), "E_NOT_OBJECT");
     assert.equal(codeOf(decodeDatagram(bytes('{"a":1,"b":2,"c":3,"d":4}'), 65_536, 3)), "E_TOO_MANY_FIELDS");
     assert.deepEqual(codeOf(decodeDatagram(bytes('{"a":1,"b":2,"c":3}'), 65_536, 3)), { a: 1, b: 2, c: 3 });
