@@ -95,6 +95,15 @@ describe("MessageIntake", () => {
     assert.equal(stats.forPeer("bob").messagesStored, 1);
     assert.deepEqual(stats.forPeer("bob").dropped, { E_BAD_HISTORY_ENTRY: 2 });
     assert.ok(logs.has(/history from bob: skipped 2 entries/));
+    assert.ok(logs.has(/info .*history from bob: 4 messages, 1 new/), logs.lines.join("\n"));
+  });
+
+  it("says a history that brought nothing new at debug only", () => {
+    const { intake, logs } = setup();
+    intake.receiveHistory("bob", { "1707243010001": { peer_id: "a", message: "one" } });
+    intake.receiveHistory("carol", { "1707243010001": { peer_id: "a", message: "one" } });
+    assert.ok(logs.has(/info .*history from bob: 1 messages, 1 new/), logs.lines.join("\n"));
+    assert.ok(logs.has(/debug .*history from carol: 1 messages, 0 new/), logs.lines.join("\n"));
   });
 
   it("gives our own messages fresh ids, and counts them only in total", () => {
