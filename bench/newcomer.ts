@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// How long a settled room takes to take one newcomer in, and what it costs: N-1 peers of one kind
+// form a mesh and settle, then an Nth starts. Measured from its first hello on the wire until
+// every pair with it is connected (the server answered the client's hello, seen on the wire),
+// with the CPU the room and the newcomer spent, to the nanosecond. The mesh benchmark's "after
+// the last start" also counts whatever of the room's own meshing is still going on when the last
+// peer starts (its peers start one right after the other); this is the newcomer alone.
+//
+// Usage (root, after `npm run build`): node dist/bench/newcomer.js [--n 20] [--rounds 5]
+//   [--settle 3] [--only p2pchat,refpeer,node-floor]   (BENCH_P2PCHAT_MAIN for another build)
+import { parseArgs } from "node:util";
+import { withLan, type LanProcess } from "../test/lan/netns.js";
+import { sleep } from "./clock.js";
+import { Capture } from "./capture.js";
+import { IMPL_LABEL, startPeer, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
+import { threadTimes } from "./proc.js";
+import { raiseNeighbourLimits } from "./sysctl.js";
+import { median } from "./stats.js";
+
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "20" },
+    rounds: { type: "string", default: "5" },
+    settle: { type: "string", default: "3" },
+    only: { type: "string", default: WITH_FLOOR.join(",") },
+  },
+});
+const n = Number(values.n);
+const impls = values.only.split(",") as Impl[];
+
+/** CPU of all of a process's threads alive now, in ms (threads that ended are not counted). */
+function cpuMs(pid: number): number {
+  let sum = 0;
+  for (const thread of threadTimes(pid).values()) sum += thread.cpuMs;
+  return sum;
+}
+
+interface Intake {
+  /** The newcomer's first hello on the wire -> its last pair connected, ms. */
+  meshMs: number;
+  /** CPU of the N-1 peers of the room over that time (from just before the newcomer started). */
+  roomCpuMs: number;
+  /** The newcomer's CPU from its start until then. */
+  newcomerCpuMs: number;
+}
+
+async function takeIn(impl: Impl): Promise<Intake> {
+  return withLan({ hosts: n }, async (lan) => {
+    const capture = await Capture.start({ subnet: subnetOf(lan), udp: true });
+    const addresses = new Set(lan.hosts.map((h) => h.address));
+    const firstHello = new Map<string, number>();
+    const pairs = new Map<string, number>();
+    capture.onEvent((event) => {
+      if (event.kind === "udp-hello" && !firstHello.has(event.from)) firstHello.set(event.from, event.time);
+      if (event.kind === "hello-reply" && addresses.has(event.client) && addresses.has(event.server)) {
+        const pair = `${event.client}>${event.server}`;
+        if (!pairs.has(pair)) pairs.set(pair, event.time);
+      }
+    });
+    const processes: LanProcess[] = [];
+    const until = async (done: () => boolean, what: string) => {
+      for (const deadline = Date.now() + 60_000; !done(); await sleep(5)) {
+        if (Date.now() > deadline) throw new Error(`${impl}: ${what} not within 60 s (${pairs.size} pairs)`);
+      }
+    };
+    try {
+      const room = lan.hosts.slice(0, -1);
+      for (const [i, host] of room.entries()) processes.push(startPeer(lan, host, impl, `${impl}-${i + 1}`));
+      await until(() => pairs.size >= room.length * (room.length - 1), `a mesh of ${room.length}`);
+      await sleep(Number(values.settle) * 1000);
+      const roomPids = processes.map((p) => p.pid);
+      const before = roomPids.map(cpuMs);
+      const host = lan.hosts.at(-1)!;
+      const newcomer = startPeer(lan, host, impl, `${impl}-${n}`);
+      processes.push(newcomer);
+      await until(() => pairs.size >= n * (n - 1), `the newcomer's ${2 * (n - 1)} pairs`);
+      const roomCpuMs = roomPids.reduce((sum, pid, i) => sum + cpuMs(pid) - before[i]!, 0);
+      const newcomerCpuMs = cpuMs(newcomer.pid);
+      const hello = firstHello.get(host.address);
+      if (hello === undefined) throw new Error(`${impl}: the newcomer's hello was not seen`);
+      return { meshMs: Math.max(...pairs.values()) - hello, roomCpuMs, newcomerCpuMs };
+    } finally {
+      capture.kill();
+      for (const p of processes) p.kill("SIGTERM");
+      await Promise.all(processes.map((p) => p.exited));
+    }
+  });
+}
+
+const limits = raiseNeighbourLimits();
+try {
+  const results = new Map<Impl, Intake[]>(impls.map((impl) => [impl, []]));
+  // In turn, round by round, so that the machine's drift falls on every implementation alike.
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const impl of impls) {
+      const intake = await takeIn(impl);
+      results.get(impl)!.push(intake);
+      console.log(`${IMPL_LABEL[impl]}, a room of ${n - 1} takes in one more: hello → mesh ${intake.meshMs.toFixed(1)} ms; ` +
+        `CPU of the room ${intake.roomCpuMs.toFixed(1)} ms (${(intake.roomCpuMs / (n - 1)).toFixed(2)} per peer), ` +
+        `of the newcomer ${intake.newcomerCpuMs.toFixed(1)} ms from its start`);
+    }
+  }
+  for (const [impl, intakes] of results) {
+    const m = (f: (i: Intake) => number) => median(intakes.map(f)).toFixed(1);
+    console.log(`${IMPL_LABEL[impl]}, medians of ${intakes.length}: hello → mesh ${m((i) => i.meshMs)} ms, ` +
+      `room ${m((i) => i.roomCpuMs)} ms, newcomer ${m((i) => i.newcomerCpuMs)} ms`);
+  }
+} finally {
+  limits.restore();
+}
