@@ -12,8 +12,10 @@ export function currentInterfaces(): InterfaceBroadcast[] {
  * Where one round of hellos is broadcast (docs/protocol.md §1): the configured addresses
  * ([NETWORK_INFO] broadcast_address, comma-separated, as config/values.ts ipv4List() keeps them),
  * or, when none is configured, the directed broadcast address of every LAN interface, each once.
+ * The interfaces are read only in that case: a reading is a netlink request, and at idle it was
+ * most of what a hello cost.
  */
-export function broadcastTargets(configured: string, interfaces: readonly InterfaceBroadcast[]): string[] {
-  const listed = configured === "" ? interfaces.map((i) => i.broadcast) : configured.split(",");
+export function broadcastTargets(configured: string, interfaces: () => readonly InterfaceBroadcast[]): string[] {
+  const listed = configured === "" ? interfaces().map((i) => i.broadcast) : configured.split(",");
   return [...new Set(listed)];
 }

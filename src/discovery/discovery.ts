@@ -125,10 +125,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
    * unicast to every static and remembered peer (docs/getting-started.md "Across networks").
    */
   announce(): void {
-    const { broadcastAddress } = this.options;
-    // Configured addresses need no reading of the interfaces (a netlink request, most of what an
-    // idle peer's hello cost it); the checks that need one read it when they are asked.
-    const broadcasts = broadcastTargets(broadcastAddress, broadcastAddress === "" ? this.options.interfaces() : []);
+    const broadcasts = broadcastTargets(this.options.broadcastAddress, this.options.interfaces);
     const listed = broadcasts.join(", ");
     if (listed !== this.lastBroadcasts) {
       this.lastBroadcasts = listed;

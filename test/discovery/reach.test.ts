@@ -18,14 +18,14 @@ const INTERFACES = interfaceBroadcasts({
 
 describe("the broadcast list", () => {
   it("is every LAN interface's broadcast address when none is configured, each once", () => {
-    assert.deepEqual(broadcastTargets("", INTERFACES), ["198.18.1.255", "198.18.2.255"]);
-    assert.deepEqual(broadcastTargets("", [...INTERFACES, ...INTERFACES]), ["198.18.1.255", "198.18.2.255"]);
-    assert.deepEqual(broadcastTargets("", []), []);
+    assert.deepEqual(broadcastTargets("", () => INTERFACES), ["198.18.1.255", "198.18.2.255"]);
+    assert.deepEqual(broadcastTargets("", () => [...INTERFACES, ...INTERFACES]), ["198.18.1.255", "198.18.2.255"]);
+    assert.deepEqual(broadcastTargets("", () => []), []);
   });
 
   it("is the configured list when there is one, the seed's single address included", () => {
-    assert.deepEqual(broadcastTargets("198.19.255.255", INTERFACES), ["198.19.255.255"]);
-    assert.deepEqual(broadcastTargets("198.18.1.255,198.18.5.255", INTERFACES), ["198.18.1.255", "198.18.5.255"]);
+    assert.deepEqual(broadcastTargets("198.19.255.255", () => INTERFACES), ["198.19.255.255"]);
+    assert.deepEqual(broadcastTargets("198.18.1.255,198.18.5.255", () => INTERFACES), ["198.18.1.255", "198.18.5.255"]);
   });
 });
 
