@@ -10,10 +10,11 @@
 //   [--settle 3] [--only p2pchat,refpeer,node-floor]   (BENCH_P2PCHAT_MAIN for another build)
 import { parseArgs } from "node:util";
 import { withLan, type LanProcess } from "../test/lan/netns.js";
-import { sleep } from "./clock.js";
+import { sleep, until } from "./clock.js";
 import { Capture } from "./capture.js";
 import { IMPL_LABEL, startPeer, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
-import { threadTimes } from "./proc.js";
+import { idleMeter } from "./proc.js";
+import { formMesh, watchPairs } from "./scenarios/mesh.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 import { median } from "./stats.js";
 
@@ -28,13 +29,6 @@ const { values } = parseArgs({
 const n = Number(values.n);
 const impls = values.only.split(",") as Impl[];
 
-/** CPU of all of a process's threads alive now, in ms (threads that ended are not counted). */
-function cpuMs(pid: number): number {
-  let sum = 0;
-  for (const thread of threadTimes(pid).values()) sum += thread.cpuMs;
-  return sum;
-}
-
 interface Intake {
   /** The newcomer's first hello on the wire -> its last pair connected, ms. */
   meshMs: number;
@@ -44,41 +38,37 @@ interface Intake {
   newcomerCpuMs: number;
 }
 
+/** CPU in ms of the processes an idleMeter() samples, since it was made. */
+function cpuMsSince(meter: ReturnType<typeof idleMeter>): number {
+  const { readings, seconds } = meter();
+  return readings.reduce((sum, r) => sum + r.percent, 0) * 10 * seconds;
+}
+
 async function takeIn(impl: Impl): Promise<Intake> {
   return withLan({ hosts: n }, async (lan) => {
     const capture = await Capture.start({ subnet: subnetOf(lan), udp: true });
-    const addresses = new Set(lan.hosts.map((h) => h.address));
-    const firstHello = new Map<string, number>();
-    const pairs = new Map<string, number>();
-    capture.onEvent((event) => {
-      if (event.kind === "udp-hello" && !firstHello.has(event.from)) firstHello.set(event.from, event.time);
-      if (event.kind === "hello-reply" && addresses.has(event.client) && addresses.has(event.server)) {
-        const pair = `${event.client}>${event.server}`;
-        if (!pairs.has(pair)) pairs.set(pair, event.time);
-      }
-    });
+    const room = lan.hosts.slice(0, -1);
+    const host = lan.hosts.at(-1)!;
     const processes: LanProcess[] = [];
-    const until = async (done: () => boolean, what: string) => {
-      for (const deadline = Date.now() + 60_000; !done(); await sleep(5)) {
-        if (Date.now() > deadline) throw new Error(`${impl}: ${what} not within 60 s (${pairs.size} pairs)`);
-      }
-    };
     try {
-      const room = lan.hosts.slice(0, -1);
-      for (const [i, host] of room.entries()) processes.push(startPeer(lan, host, impl, `${impl}-${i + 1}`));
-      await until(() => pairs.size >= room.length * (room.length - 1), `a mesh of ${room.length}`);
+      const mesh = await formMesh(lan, impl, capture, 60_000, room);
+      processes.push(...mesh.processes);
+      if (!mesh.formed) throw new Error(`${impl}: no mesh of ${room.length} (${mesh.connected.size}/${mesh.needed} pairs)`);
       await sleep(Number(values.settle) * 1000);
-      const roomPids = processes.map((p) => p.pid);
-      const before = roomPids.map(cpuMs);
-      const host = lan.hosts.at(-1)!;
+      const watch = watchPairs(capture, new Set(lan.hosts.map((h) => h.address)));
+      const roomMeter = idleMeter(mesh.processes.map((p) => p.pid));
       const newcomer = startPeer(lan, host, impl, `${impl}-${n}`);
       processes.push(newcomer);
-      await until(() => pairs.size >= n * (n - 1), `the newcomer's ${2 * (n - 1)} pairs`);
-      const roomCpuMs = roomPids.reduce((sum, pid, i) => sum + cpuMs(pid) - before[i]!, 0);
-      const newcomerCpuMs = cpuMs(newcomer.pid);
-      const hello = firstHello.get(host.address);
+      const newcomerMeter = idleMeter([newcomer.pid]);
+      const itsPairs = room.flatMap((h) => [`${h.address}>${host.address}`, `${host.address}>${h.address}`]);
+      const taken = await until(() => itsPairs.every((pair) => watch.connected.has(pair)), 60_000, 5);
+      const roomCpuMs = cpuMsSince(roomMeter);
+      const newcomerCpuMs = cpuMsSince(newcomerMeter);
+      watch.stop();
+      if (!taken) throw new Error(`${impl}: the newcomer's ${itsPairs.length} pairs not within 60 s`);
+      const hello = watch.firstHello.get(host.address);
       if (hello === undefined) throw new Error(`${impl}: the newcomer's hello was not seen`);
-      return { meshMs: Math.max(...pairs.values()) - hello, roomCpuMs, newcomerCpuMs };
+      return { meshMs: Math.max(...itsPairs.map((pair) => watch.connected.get(pair)!)) - hello, roomCpuMs, newcomerCpuMs };
     } finally {
       capture.kill();
       for (const p of processes) p.kill("SIGTERM");

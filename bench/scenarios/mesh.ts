@@ -1,7 +1,7 @@
 // Scenario 1 (mesh formation) and 5 (footprint): N peers started at once on N hosts; the time
 // until every ordered pair has a working connection (the server answered the client's hello, seen
 // on the wire), then RSS of every peer once idle and, optionally, CPU over an idle window.
-import { withLan, type Lan, type LanProcess } from "../../test/lan/netns.js";
+import { withLan, type Lan, type LanHost, type LanProcess } from "../../test/lan/netns.js";
 import { meshIsFull } from "../../test/lan/scenario.js";
 import { Capture } from "../capture.js";
 import { nowMs, sleep, until } from "../clock.js";
@@ -52,36 +52,55 @@ export interface MeshFormation {
   started: number[];
   /** Wire time of each host's first UDP hello (by address). */
   firstHello: Map<string, number>;
-  /** Ordered pairs "client>server" whose hello was answered. */
-  connected: Set<string>;
+  /** Ordered pairs "client>server" whose hello was answered, with the wire time it was. */
+  connected: Map<string, number>;
   lastPairAt: number;
   formed: boolean;
   needed: number;
 }
 
-/** Starts one peer per host and waits (up to timeoutMs) until every ordered pair is connected. */
-export async function formMesh(lan: Lan, impl: Impl, capture: Capture, timeoutMs: number): Promise<MeshFormation> {
-  const hosts = lan.hosts;
-  const addresses = new Set(hosts.map((h) => h.address));
+/** What the wire shows of peers meeting, from when watchPairs() was called until stop(). */
+export interface PairWatch {
+  /** Wire time of each host's first UDP hello (by address). */
+  firstHello: Map<string, number>;
+  /** Ordered pairs "client>server" of the watched addresses whose hello was answered, with the wire time it was. */
+  connected: Map<string, number>;
+  /** Wire time of the newest pair. */
+  lastPairAt: number;
+  stop(): void;
+}
+
+export function watchPairs(capture: Capture, addresses: ReadonlySet<string>): PairWatch {
+  const watch: PairWatch = { firstHello: new Map(), connected: new Map(), lastPairAt: 0, stop: () => {} };
+  watch.stop = capture.onEvent((event) => {
+    if (event.kind === "udp-hello" && !watch.firstHello.has(event.from)) watch.firstHello.set(event.from, event.time);
+    if (event.kind === "hello-reply" && addresses.has(event.client) && addresses.has(event.server)) {
+      const pair = `${event.client}>${event.server}`;
+      if (!watch.connected.has(pair)) {
+        watch.connected.set(pair, event.time);
+        watch.lastPairAt = event.time;
+      }
+    }
+  });
+  return watch;
+}
+
+/**
+ * Starts one peer per host (every host of the LAN, or those given) and waits (up to timeoutMs)
+ * until every ordered pair of them is connected.
+ */
+export async function formMesh(lan: Lan, impl: Impl, capture: Capture, timeoutMs: number,
+  hosts: readonly LanHost[] = lan.hosts): Promise<MeshFormation> {
+  const watch = watchPairs(capture, new Set(hosts.map((h) => h.address)));
   const formation: MeshFormation = {
     processes: [],
     started: [],
-    firstHello: new Map(),
-    connected: new Set(),
+    firstHello: watch.firstHello,
+    connected: watch.connected,
     lastPairAt: 0,
     formed: false,
     needed: hosts.length * (hosts.length - 1),
   };
-  const stop = capture.onEvent((event) => {
-    if (event.kind === "udp-hello" && !formation.firstHello.has(event.from)) formation.firstHello.set(event.from, event.time);
-    if (event.kind === "hello-reply" && addresses.has(event.client) && addresses.has(event.server)) {
-      const pair = `${event.client}>${event.server}`;
-      if (!formation.connected.has(pair)) {
-        formation.connected.add(pair);
-        formation.lastPairAt = event.time;
-      }
-    }
-  });
   try {
     for (const [i, host] of hosts.entries()) {
       formation.started.push(nowMs());
@@ -93,7 +112,8 @@ export async function formMesh(lan: Lan, impl: Impl, capture: Capture, timeoutMs
       5,
     );
   } finally {
-    stop();
+    watch.stop();
+    formation.lastPairAt = watch.lastPairAt;
   }
   return formation;
 }
