@@ -139,22 +139,33 @@ function shapeOf(bytes: Uint8Array): { depth: number; fields: number } {
  */
 function surelyWithinShape(bytes: Uint8Array, maxFields: number): boolean {
   return countUpTo(bytes, LBRACE, MAX_FRAME_DEPTH + 1) + countUpTo(bytes, LBRACKET, MAX_FRAME_DEPTH + 1) <= MAX_FRAME_DEPTH &&
-    countUpTo(bytes, COLON, maxFields + 1) <= maxFields;
+    // Colons need no counting in what is too short to hold too many fields as JSON (a chat
+    // message's frame, whose text may have colons of its own).
+    (bytes.byteLength < shortestWithTooManyFields(maxFields) || countUpTo(bytes, COLON, maxFields + 1) <= maxFields);
 }
 
 /**
  * The fewest bytes of JSON deeper than MAX_FRAME_DEPTH (a bracket to open and one to close each
- * level) or with more than `maxFields` fields (`{"":0,"":0}`: five bytes a field and a brace).
- * Anything shorter that shapeOf() would refuse is not JSON either, and JSON.parse refuses it.
+ * level) or with more than `maxFields` fields. Anything shorter that shapeOf() would refuse is not
+ * JSON either, and JSON.parse refuses it.
  */
 function shortestOverLimits(maxFields: number): number {
-  return Math.min(2 * (MAX_FRAME_DEPTH + 1), 5 * (maxFields + 1) + 1);
+  return Math.min(2 * (MAX_FRAME_DEPTH + 1), shortestWithTooManyFields(maxFields));
 }
+
+/** The fewest bytes of JSON with more than `maxFields` fields (`{"":0,"":0}`: five bytes a field and a brace). */
+function shortestWithTooManyFields(maxFields: number): number {
+  return 5 * (maxFields + 1) + 1;
+}
+
+/** V8's own search of a typed array: Buffer's indexOf is JavaScript around a native call, and
+ *  several times slower for the one byte searched here. */
+const indexOfByte = Uint8Array.prototype.indexOf;
 
 /** How often `byte` occurs in `bytes`, counted up to `cap`. */
 function countUpTo(bytes: Uint8Array, byte: number, cap: number): number {
   let count = 0;
-  for (let at = bytes.indexOf(byte); at >= 0 && count < cap; at = bytes.indexOf(byte, at + 1)) count++;
+  for (let at = indexOfByte.call(bytes, byte); at >= 0 && count < cap; at = indexOfByte.call(bytes, byte, at + 1)) count++;
   return count;
 }
 
@@ -224,6 +235,11 @@ export class FrameDecoder {
     const out: DecodedFrame[] = [];
     if (this.#failed) return out;
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const whole = this.#wholeFrame(buf);
+    if (whole !== undefined) {
+      out.push(whole);
+      return out;
+    }
     const n = buf.length;
     let i = 0;
     // Where the frame in progress starts in this chunk (0 when it began in an earlier chunk).
@@ -363,6 +379,26 @@ export class FrameDecoder {
       this.#held += tail.length;
     }
     return out;
+  }
+
+  /**
+   * The frame, when `buf` is exactly one well-formed object frame and nothing is held from earlier
+   * reads: what nearly every read of a chat brings (one frame, one line). Decided with native
+   * searches and JSON.parse instead of the byte-by-byte scan in JavaScript, which cost a received
+   * message more than parsing it (bench/analysis.md). Undefined for anything else (several
+   * frames, a frame split across reads, a pretty-printed one, any error), which the scan then
+   * reads from the start, so that every error is reported exactly as it always was.
+   */
+  #wholeFrame(buf: Buffer): DecodedFrame | undefined {
+    const n = buf.length;
+    if (this.#mode !== Mode.Idle || this.#held > 0 || n > this.maxFrameBytes || buf[0] !== LBRACE) return undefined;
+    // One line at most: an LF only as the last byte (a CR before it is whitespace to JSON.parse).
+    const lineEnd = indexOfByte.call(buf, LF);
+    if (lineEnd >= 0 && lineEnd !== n - 1) return undefined;
+    if (!surelyWithinShape(buf, this.maxFields)) return undefined;
+    const decoded = parseFrame(buf);
+    // Two objects glued together, trailing junk, bad UTF-8 or JSON: the scan says which.
+    return decoded.ok ? decoded : undefined;
   }
 
   /** The bytes of the frame ending at `end` in `buf`, joined with what earlier chunks held. */

@@ -201,6 +201,48 @@ describe("FrameDecoder: the same frames however the bytes are split (docs/protoc
   });
 });
 
+describe("FrameDecoder: a read that is one whole frame (decoded without the byte scan)", () => {
+  // Whole, such a read takes the short path; split, every piece goes through the scan: the two
+  // must agree, on frames and on errors, also for reads that only look like one frame.
+  const cases: Array<[string, string, Outcome[]]> = [
+    ["one frame and its LF", '{"command":"hello","peer_id":"p"}\n', [{ command: "hello", peer_id: "p" }]],
+    ["one frame, CR LF", '{"status":"ok"}\r\n', [ack]],
+    ["one frame, no terminator", '{"status":"ok"}', [ack]],
+    ["a frame, then junk on its line", '{"status":"ok"}x\n', [ack, "E_INVALID_JSON"]],
+    ["two frames glued", '{"status":"ok"}{"status":"ok"}', [ack, ack]],
+    ["a frame and an empty line", '{"status":"ok"}\n\n', [ack]],
+    ["a raw LF inside a string", '{"a":"x\ny"}\n', ["E_INVALID_JSON", "E_INVALID_JSON"]],
+    ["colons in a message's text", `{"command":"new_message","message":"${"a:".repeat(40)}"}\n`, [{ command: "new_message", message: "a:".repeat(40) }]],
+    ["braces in a string", `{"note":"${"{".repeat(MAX_FRAME_DEPTH + 1)}"}\n`, [{ note: "{".repeat(MAX_FRAME_DEPTH + 1) }]],
+    ["too deep", `${"{\"a\":".repeat(MAX_FRAME_DEPTH)}{}${"}".repeat(MAX_FRAME_DEPTH)}\n`, ["E_TOO_DEEP"]],
+    ["an array", "[1,2]\n", ["E_NOT_OBJECT"]],
+    ["a broken object", '{"a":}\n', ["E_INVALID_JSON"]],
+  ];
+  for (const [name, text, expected] of cases) {
+    it(name, () => assert.deepEqual(outcomes(assertSplitInvariant(bytes(text)).frames), expected));
+  }
+
+  it("bad UTF-8 in a one-frame read", () => {
+    const input = Buffer.concat([bytes('{"a":"'), Buffer.from([0xff]), bytes('"}\n')]);
+    assert.deepEqual(outcomes(assertSplitInvariant(input).frames), ["E_INVALID_UTF8"]);
+  });
+
+  it("a one-frame read over maxFrameBytes fails as the scan does, and one at the limit passes", () => {
+    const frame = '{"status":"ok","pad":"xxxxxxxx"}';
+    const at = (limit: number) => feed([bytes(frame + "\n")], { maxFrameBytes: limit });
+    assert.deepEqual(outcomes(at(frame.length).frames), [{ status: "ok", pad: "xxxxxxxx" }]);
+    const over = at(frame.length - 1);
+    assert.equal(over.failed, true);
+    assert.deepEqual(outcomes(over.frames), ["E_FRAME_TOO_LARGE"]);
+  });
+
+  it("a frame that completes one held from an earlier read is not taken for a whole one", () => {
+    const decoder = new FrameDecoder();
+    assert.deepEqual(decoder.push(bytes('{"status":')), []);
+    assert.deepEqual(outcomes(decoder.push(bytes('{"a":1}}\n'))), [{ status: { a: 1 } }]);
+  });
+});
+
 describe("FrameDecoder: when frames are yielded", () => {
   it("yields a frame as soon as its closing brace arrives, without a terminator", () => {
     // docs/protocol.md: a hello without any terminator must be answered as soon as the object is complete.
