@@ -28,6 +28,44 @@ interface Held {
 }
 
 /**
+ * What one host delivered: each author's ids, ascending, with their total and their oldest kept
+ * beside them, so that choosing whose share gives a message up (victimFor, at every message once
+ * the history is full) looks at one figure per host, not at every author of every host.
+ */
+class HostShare {
+  readonly authors = new Map<string, string[]>();
+  count = 0;
+  /** The oldest id of all its authors; undefined once a removal may have changed it. */
+  private knownOldest: string | undefined;
+
+  constructor(readonly host: string) {}
+
+  add(author: string, id: string): void {
+    insertInto(this.authors, author, id);
+    this.count++;
+    if (this.count === 1 || (this.knownOldest !== undefined && compareMessageIds(id, this.knownOldest) < 0)) this.knownOldest = id;
+  }
+
+  remove(author: string, id: string): void {
+    const before = this.authors.get(author)?.length ?? 0;
+    removeFrom(this.authors, author, id);
+    if ((this.authors.get(author)?.length ?? 0) === before) return;
+    this.count--;
+    if (id === this.knownOldest) this.knownOldest = undefined;
+  }
+
+  get oldest(): string | undefined {
+    if (this.knownOldest === undefined) {
+      for (const ids of this.authors.values()) {
+        const first = ids[0] as string;
+        if (this.knownOldest === undefined || compareMessageIds(first, this.knownOldest) < 0) this.knownOldest = first;
+      }
+    }
+    return this.knownOldest;
+  }
+}
+
+/**
  * The chat history: messages keyed by id, kept once each (first one wins), at most `limit` of
  * them (docs/protocol.md §3), in id order. Ids arrive mostly in order, so the sorted id list is
  * appended to far more often than searched.
@@ -48,7 +86,9 @@ export class History extends EventEmitter<HistoryEvents> {
   /** Each author's ids, ascending: who holds how many, and which is their oldest. */
   private readonly byAuthor = new Map<string, string[]>();
   /** The same, grouped first by the host that delivered them ("" for our own and unknown). */
-  private readonly byHost = new Map<string, Map<string, string[]>>();
+  private readonly byHost = new Map<string, HostShare>();
+  /** byHost's shares in an array, walked without an iterator or an entry array per host. */
+  private readonly hostShares: HostShare[] = [];
   private readonly clock: MessageIdClock;
 
   constructor(private cap: number, now: () => number = Date.now) {
@@ -95,11 +135,15 @@ export class History extends EventEmitter<HistoryEvents> {
       this.remove(victim);
     }
     this.byId.set(id, { chat: { peer_id: entry.peer_id, message: entry.message }, via });
-    this.order.splice(insertionIndex(this.order, id), 0, id);
+    insertSorted(this.order, id);
     insertInto(this.byAuthor, entry.peer_id, id);
-    let hostShare = this.byHost.get(via ?? "");
-    if (!hostShare) this.byHost.set(via ?? "", (hostShare = new Map()));
-    insertInto(hostShare, entry.peer_id, id);
+    const host = via ?? "";
+    let hostShare = this.byHost.get(host);
+    if (!hostShare) {
+      this.byHost.set(host, (hostShare = new HostShare(host)));
+      this.hostShares.push(hostShare);
+    }
+    hostShare.add(entry.peer_id, id);
     this.evictOverflow();
     const { peer_id: author, message } = entry;
     this.emit("message", via !== undefined ? { id, peer_id: author, message, via } : { id, peer_id: author, message });
@@ -162,14 +206,12 @@ export class History extends EventEmitter<HistoryEvents> {
     let host: string | undefined;
     let hostCount = 0;
     let hostOldest: string | undefined;
-    for (const [key, authors] of this.byHost) {
-      let count = 0;
-      let oldest: string | undefined;
-      for (const ids of authors.values()) {
-        count += ids.length;
-        const first = ids[0] as string;
-        if (oldest === undefined || compareMessageIds(first, oldest) < 0) oldest = first;
-      }
+    const shares = this.hostShares;
+    for (let i = 0; i < shares.length; i++) {
+      const share = shares[i] as HostShare;
+      const key = share.host;
+      let count = share.count;
+      let oldest = share.oldest;
       if (newcomer !== undefined && newcomer.host === key) {
         count += 1;
         if (oldest === undefined || compareMessageIds(newcomer.id, oldest) < 0) oldest = newcomer.id;
@@ -189,7 +231,7 @@ export class History extends EventEmitter<HistoryEvents> {
     // 2. Within that host's share: the author with the most gives up their oldest.
     let victim: string | undefined;
     let most = 0;
-    const authors = this.byHost.get(host);
+    const authors = this.byHost.get(host)?.authors;
     const counted = newcomer !== undefined && newcomer.host === host ? newcomer : undefined;
     if (authors !== undefined) {
       for (const [who, ids] of authors) {
@@ -222,8 +264,11 @@ export class History extends EventEmitter<HistoryEvents> {
     removeFrom(this.byAuthor, entry.peer_id, id);
     const hostShare = this.byHost.get(host);
     if (hostShare) {
-      removeFrom(hostShare, entry.peer_id, id);
-      if (hostShare.size === 0) this.byHost.delete(host);
+      hostShare.remove(entry.peer_id, id);
+      if (hostShare.count === 0) {
+        this.byHost.delete(host);
+        this.hostShares.splice(this.hostShares.indexOf(hostShare), 1);
+      }
     }
   }
 }
@@ -240,8 +285,15 @@ function givesUpFirst(count: number, oldest: string, bestCount: number, bestOlde
 /** Adds `id` to the ascending list under `key`. */
 function insertInto(lists: Map<string, string[]>, key: string, id: string): void {
   const ids = lists.get(key);
-  if (ids) ids.splice(insertionIndex(ids, id), 0, id);
+  if (ids) insertSorted(ids, id);
   else lists.set(key, [id]);
+}
+
+/** Adds `id` to ascending `ids`: nearly always at the end (ids come mostly in order), a push. */
+function insertSorted(ids: string[], id: string): void {
+  const at = insertionIndex(ids, id);
+  if (at === ids.length) ids.push(id);
+  else ids.splice(at, 0, id);
 }
 
 /** Removes `id` from the list under `key`, and the list once empty. */

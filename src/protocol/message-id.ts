@@ -44,7 +44,12 @@ export function canonicalMessageId(id: string): string {
 
 /** Numeric order of two valid ids (leading zeros ignored, so two spellings of one id compare 0). */
 export function compareMessageIds(a: string, b: string): number {
-  // Without leading zeros the longer is the larger, and equal lengths compare as text.
+  // Without leading zeros the longer is the larger, and equal lengths compare as text. Ids of
+  // today's clock have none to strip (this runs several times per message stored).
+  if (a.charCodeAt(0) !== ZERO && b.charCodeAt(0) !== ZERO) {
+    if (a.length !== b.length) return a.length - b.length;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
   const x = stripZeros(a);
   const y = stripZeros(b);
   if (x.length !== y.length) return x.length - y.length;

@@ -65,6 +65,24 @@ describe("History", () => {
     assert.equal(history.list().at(-1)?.peer_id, "claimed-1099", "the flooding host keeps its newest");
   });
 
+  it("between hosts that hold as many, the one whose oldest is older gives up, as it is after earlier evictions", () => {
+    // Each host's oldest is kept beside its share; an eviction that took it must not leave it there.
+    const history = new History(4);
+    const from = (n: number, host: string) => history.add(id(n), { peer_id: host, message: `m${n}` }, host);
+    from(10, "198.18.0.2");
+    from(25, "198.18.0.3");
+    from(30, "198.18.0.3");
+    from(40, "198.18.0.2");
+    from(45, "198.18.0.2"); // .2 holds the most with it: its oldest, 10, goes; its oldest is now 40
+    assert.equal(history.has(id(10)), false);
+    from(50, "198.18.0.4"); // .2 and .3 hold two each: .3's oldest (25) is older than .2's (40)
+    assert.deepEqual(history.list().map((m) => m.id), [30, 40, 45, 50].map(id));
+    from(5, "198.18.0.3"); // older than everything .3 holds, and .3 would give it up first: too old
+    assert.equal(history.has(id(5)), false);
+    from(42, "198.18.0.3"); // .3 holds two with it, as .2 does: .3's oldest is now 30, older than 40
+    assert.deepEqual(history.list().map((m) => m.id), [40, 42, 45, 50].map(id));
+  });
+
   it("takes a message from a clock behind while its author holds less than others, and refuses it as too old after", () => {
     const history = new History(4);
     for (const n of [10, 11, 12, 13]) history.add(id(n), { peer_id: "busy", message: "now" });
