@@ -348,7 +348,9 @@ export class ChatNode {
     this.bridge?.publish(message);
     // At debug, as a received message's line: a line per message costs a chat's every message a
     // log write (and a wake-up of journald), for what the history shows anyway (bench/analysis.md).
-    this.logger.debug(`message ${message.id} sent to ${count} peer${count === 1 ? "" : "s"} (${text.length} chars)`);
+    if (this.logger.enabled("debug")) {
+      this.logger.debug(`message ${message.id} sent to ${count} peer${count === 1 ? "" : "s"} (${text.length} chars)`);
+    }
     return message;
   }
 

@@ -421,7 +421,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     const { logger } = this.collaborators;
     if (result.ok) {
       this.stats.count("messagesAcked", this.id);
-      logger.debug(`message ${entry.message.id} acked by ${this.id}`);
+      // Asked first: the line would be built for every ack of every peer, and debug is off by default.
+      if (logger.enabled("debug")) logger.debug(`message ${entry.message.id} acked by ${this.id}`);
     } else {
       // Sending it again would be refused again: it is dropped, not retried.
       this.stats.countReason("dropped", "E_REFUSED_BY_PEER", this.id);
