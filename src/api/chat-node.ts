@@ -12,6 +12,7 @@ import type { PeerInfo } from "../peers/peer-table.js";
 import { adaptLogger } from "./logger.js";
 import type { ResolvedOptions } from "./options.js";
 import type { ChatMessage, ChatNode, ChatNodeEvents, ChatPeer } from "./types.js";
+import { isOverBytes } from "../protocol/message-size.js";
 
 type State = "new" | "starting" | "running" | "stopped";
 
@@ -90,7 +91,7 @@ export class LibraryChatNode extends EventEmitter<ChatNodeEvents> implements Cha
     if (text === "") throw new RangeError("send(): expected a non-empty text");
     const max = this.config.history.maxMessageBytes;
     // Peers refuse longer messages (and so does our own store from them): better to say so here.
-    if (Buffer.byteLength(text) > max) throw new RangeError(`send(): the text is over ${max} bytes (UTF-8)`);
+    if (isOverBytes(text, max)) throw new RangeError(`send(): the text is over ${max} bytes (UTF-8)`);
     return toMessage(this.core.send(text));
   }
 

@@ -5,6 +5,7 @@
  */
 import { isPeerId, PEER_ID_RULE } from "../protocol/peer-id.js";
 import { normalizeMessageId } from "../protocol/message-id.js";
+import { isOverBytes } from "../protocol/message-size.js";
 
 export interface BridgeMessage {
   /** Canonical message id (protocol/message-id.ts). */
@@ -41,7 +42,7 @@ export function decodePayload(data: Uint8Array, maxMessageBytes: number): { ok: 
   if (id === undefined) return { ok: false, why: "id is not a string of at least 13 digits" };
   if (!isPeerId(peerId)) return { ok: false, why: `peer_id is not ${PEER_ID_RULE}` };
   if (typeof message !== "string") return { ok: false, why: "message is not a string" };
-  if (Buffer.byteLength(message) > maxMessageBytes) return { ok: false, why: `message over ${maxMessageBytes} bytes` };
+  if (isOverBytes(message, maxMessageBytes)) return { ok: false, why: `message over ${maxMessageBytes} bytes` };
   return { ok: true, message: { id, peer_id: peerId, message } };
 }
 

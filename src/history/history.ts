@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { compareMessageIds, isMessageId, MessageIdClock, normalizeMessageId } from "../protocol/message-id.js";
+import { isOverBytes } from "../protocol/message-size.js";
 
 /** One chat message as the protocol stores it (docs/protocol.md §3). */
 export interface ChatMessage {
@@ -380,7 +381,7 @@ export function checkHistoryPayload(raw: unknown, maxMessageBytes = Infinity, ma
         reject(`${shownId}: peer_id is not a non-empty string`);
       } else if (typeof message !== "string") {
         reject(`${shownId}: message is not a string`);
-      } else if (Buffer.byteLength(message) > maxMessageBytes) {
+      } else if (isOverBytes(message, maxMessageBytes)) {
         reject(`${shownId}: message over ${maxMessageBytes} bytes`);
       } else {
         result.valid.push([canonical, { peer_id: peerId, message }]);

@@ -5,6 +5,7 @@ import { errorText } from "../log/error-text.js";
 import { HttpAdmission, type HttpAdmissionOptions } from "./admission.js";
 import { crossSiteRefusal } from "./guard.js";
 import { readBody, json, queryParam } from "./io.js";
+import { isOverBytes } from "../protocol/message-size.js";
 
 export interface HttpApiOptions {
   history: History;
@@ -49,7 +50,7 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
       json(response, 400, { status: "error", message: "missing message: use /send?message=<URL-encoded text>" });
     } else if (text === null) {
       json(response, 400, { status: "error", message: "message is not valid URL-encoded UTF-8" });
-    } else if (Buffer.byteLength(text) > options.maxMessageBytes()) {
+    } else if (isOverBytes(text, options.maxMessageBytes())) {
       json(response, 413, { status: "error", message: `E_MESSAGE_TOO_LARGE: message over ${options.maxMessageBytes()} bytes` });
     } else {
       json(response, 200, reply(options.send(text)));

@@ -13,6 +13,7 @@ import {
 } from "../protocol/frames.js";
 import { ACK_OK } from "../protocol/encoder.js";
 import { isPeerId } from "../protocol/peer-id.js";
+import { isOverBytes } from "../protocol/message-size.js";
 
 /**
  * What a command handler may see and do on the connection the command arrived on. Handlers touch
@@ -70,7 +71,7 @@ function newMessage(parsed: Parsed<NewMessageCommand>, ctx: CommandContext): Rep
   // The id is canonical (src/protocol/message-id.ts): 0N and N are one message.
   const { message_id: id, message } = parsed.command;
   // Our own limit ([HISTORY] max_message_bytes), not a protocol rule: checked here, not in parseCommand.
-  if (Buffer.byteLength(message) > ctx.maxMessageBytes) {
+  if (isOverBytes(message, ctx.maxMessageBytes)) {
     return refuse({ code: "E_MESSAGE_TOO_LARGE", why: `message over ${ctx.maxMessageBytes} bytes, not stored` });
   }
   // docs/protocol.md §2 stores under the hello's peer_id; a relay's new_message names its author in the
