@@ -138,9 +138,16 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     }, (err: unknown) => this.options.logger.warn(`unicast hellos not sent: ${errorText(err)}`));
   }
 
-  private send(data: Buffer, port: number, address: string): void {
+  /**
+   * Sends one datagram. `reported`: whether its outcome is logged (a link that fails, and works
+   * again), which takes a callback; without one dgram sends at once, where a callback costs a
+   * request, its completion in the next turn of the loop and a second call into JavaScript: for
+   * answers, one per hello of every peer (in a mesh of 40, eight a second).
+   */
+  private send(data: Buffer, port: number, address: string, reported = true): void {
     try {
-      this.trySend(data, port, address);
+      if (reported) this.trySend(data, port, address);
+      else this.socket.send(data, port, address);
     } catch (err) {
       // dgram throws synchronously for what it cannot even try (a bad port, an address it cannot
       // parse); the source of a datagram is whatever its sender forged, so this is input, not a bug.
@@ -206,7 +213,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     }
     // A raw socket can send from port 0, which cannot be answered (dgram would throw); the hello
     // still tells us where the peer's TCP server is, since that is always the protocol port.
-    if (isHello && isUsablePort(remote.port)) this.send(this.answer, remote.port, remote.address);
+    // Sent unreported (see send): an answer that fails is no news, the peer that said hello
+    // connects to us anyway once it hears our own hello, whose sends are reported.
+    if (isHello && isUsablePort(remote.port)) this.send(this.answer, remote.port, remote.address, false);
     this.emit("peer", peerId, remote.address, isHello ? "udp-hello" : "udp-answer");
   }
 }
