@@ -32,6 +32,9 @@ export interface OutboundOptions extends OutboundSettings, ConnectTarget {
 
 export type AckResult = { ok: true } | { ok: false; message: string };
 
+/** Told the peer's ack of one request; never told if the connection ends first (its "close" is). */
+export type AckListener = (result: AckResult) => void;
+
 export interface OutboundEvents {
   /** The hello was answered; the argument is the `messages` field of the answer. */
   ready: [unknown];
@@ -54,7 +57,8 @@ export interface OutboundLike {
   readonly established: boolean;
   /** Requests that may await their acks at once: 1, unless the hello reply offered more (docs/protocol.md "Pipelining"). */
   readonly maxInFlight: number;
-  request(frame: object, ackTimeoutMs: number): Promise<AckResult>;
+  /** Sends one frame, and tells `onAck` its ack; returns why it was not sent, if it was not. */
+  request(frame: object, ackTimeoutMs: number, onAck: AckListener): CloseReason | undefined;
   close(reason: CloseReason): void;
   on(event: "ready", listener: (messages: unknown) => void): unknown;
   on(event: "close", listener: (reason: CloseReason) => void): unknown;
@@ -65,9 +69,11 @@ export type Connect = (target: ConnectTarget) => OutboundLike;
 
 type Phase = "connecting" | "hello" | "ready" | "closed";
 
+/** Every ok ack's result: one object, read and never changed. */
+const ACKED: AckResult = Object.freeze({ ok: true });
+
 interface InFlight {
-  resolve(result: AckResult): void;
-  reject(reason: CloseReason): void;
+  onAck: AckListener;
   timer: NodeJS.Timeout;
 }
 
@@ -121,28 +127,33 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
   }
 
   /**
-   * Sends one frame and resolves with the peer's ack; rejects with the reason if the connection
-   * ends first. No ack within ackTimeoutMs ends the connection (E_ACK_TIMEOUT). At most
-   * maxInFlight requests may wait at once.
+   * Sends one frame; `onAck` is told the peer's ack, and never told if the connection ends first
+   * (the connection's "close" says so). No ack within ackTimeoutMs ends the connection
+   * (E_ACK_TIMEOUT). At most maxInFlight requests may wait at once: beyond that, or before the
+   * hello is answered, nothing is sent and the reason is returned.
+   *
+   * A callback, not a promise: a new message is one request per peer, and a promise (with its
+   * reactions and a microtask to settle it) per peer and message was work that a callback, called
+   * where the ack is read, does not need. The frame is written before the timer is made, so that
+   * the next peer's write follows this one sooner.
    */
-  request(frame: object, ackTimeoutMs: number): Promise<AckResult> {
-    if (this.phase !== "ready") {
-      return Promise.reject<AckResult>({ code: "E_NOT_READY", message: "connection not ready" });
-    }
+  request(frame: object, ackTimeoutMs: number, onAck: AckListener): CloseReason | undefined {
+    if (this.phase !== "ready") return { code: "E_NOT_READY", message: "connection not ready" };
     if (this.inFlight.length >= this.offeredInFlight) {
-      return Promise.reject<AckResult>({ code: "E_BUSY", message: `${this.inFlight.length} acks are still awaited` });
+      return { code: "E_BUSY", message: `${this.inFlight.length} acks are still awaited` };
     }
-    return new Promise<AckResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.close({ code: "E_ACK_TIMEOUT", message: `no ack within ${ackTimeoutMs} ms` });
-      }, ackTimeoutMs);
-      // A peer that takes several frames at once reads them in one read as well: frames sent while
-      // others await their acks are held to leave in one write at the end of this turn. The first
-      // goes at once: at a chat's pace every message is a first, and holding it would only delay it.
-      if (this.inFlight.length > 0) this.framed.holdWritesForThisTurn();
-      this.inFlight.push({ resolve, reject, timer });
-      this.framed.send(frame);
-    });
+    // A peer that takes several frames at once reads them in one read as well: frames sent while
+    // others await their acks are held to leave in one write at the end of this turn. The first
+    // goes at once: at a chat's pace every message is a first, and holding it would only delay it.
+    if (this.inFlight.length > 0) this.framed.holdWritesForThisTurn();
+    this.framed.send(frame);
+    // A write the peer's buffer could not take has closed the connection: nothing to wait for.
+    if (this.phase !== "ready") return undefined;
+    const timer = setTimeout(() => {
+      this.close({ code: "E_ACK_TIMEOUT", message: `no ack within ${ackTimeoutMs} ms` });
+    }, ackTimeoutMs);
+    this.inFlight.push({ onAck, timer });
+    return undefined;
   }
 
   close(reason: CloseReason): void {
@@ -174,7 +185,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
       const oldest = this.inFlight.shift();
       if (oldest) {
         clearTimeout(oldest.timer);
-        oldest.resolve(reply.kind === "ok" ? { ok: true } : { ok: false, message: reply.why });
+        oldest.onAck(reply.kind === "ok" ? ACKED : { ok: false, message: reply.why });
       }
     }
     // Any other status frame is unsolicited: ignored, never answered.
@@ -199,10 +210,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
   private onClose(reason: CloseReason): void {
     this.phase = "closed";
     if (this.phaseTimer) clearTimeout(this.phaseTimer);
-    for (const waiting of this.inFlight.splice(0)) {
-      clearTimeout(waiting.timer);
-      waiting.reject(reason);
-    }
+    for (const waiting of this.inFlight.splice(0)) clearTimeout(waiting.timer);
     this.emit("close", reason);
   }
 }

@@ -284,8 +284,10 @@ export class Peer extends EventEmitter<PeerEvents> {
           `dropped message ${dropped?.message.id} for it, and so on, said once a minute`);
       }
     }
-    this.changed();
+    // Sent first, then told: the frame to this peer goes before the next peer's, and the change
+    // event is only marked here (the table reports it at the end of the turn).
     this.pump();
+    this.changed();
   }
 
   /** Ends our connection and every retry: the node stops, or the table forgets this peer. */
@@ -400,11 +402,8 @@ export class Peer extends EventEmitter<PeerEvents> {
       this.awaiting.push(entry);
       const { message } = entry;
       const sentAt = this.now();
-      connection.request(newMessageFrame(message), this.ackTimeoutMs).then(
-        (result) => this.acked(connection, entry, result, sentAt),
-        // The connection ended first; disconnected() has put the message back in the queue.
-        () => undefined,
-      );
+      // If the connection ends first, onAck is never told: disconnected() puts the message back.
+      connection.request(newMessageFrame(message), this.ackTimeoutMs, (result) => this.acked(connection, entry, result, sentAt));
     }
   }
 

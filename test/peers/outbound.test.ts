@@ -4,7 +4,7 @@ import { afterEach, describe, it } from "node:test";
 import type { ChatNode } from "../../src/node.js";
 import type { SeenVia } from "../../src/peers/peer.js";
 import type { FramedSocket } from "../../src/peers/framed-socket.js";
-import { OutboundConnection } from "../../src/peers/outbound.js";
+import { OutboundConnection, type AckResult } from "../../src/peers/outbound.js";
 import { MAX_IN_FLIGHT } from "../../src/protocol/frames.js";
 import { freePort, LogCapture, loopbackHosts } from "../support/loopback.js";
 import { startBlackHole, startLoopbackNode } from "../support/loopback-node.js";
@@ -134,17 +134,23 @@ describe("outbound connections", () => {
     const { socket } = (outbound as unknown as { framed: FramedSocket }).framed;
     const frame = (n: number) => ({ command: "new_message", message_id: `${1_700_000_000_000 + n}`, message: `m${n}` });
 
+    const acks: Array<[number, AckResult]> = [];
+    const request = (n: number) => assert.equal(outbound.request(frame(n), 3_000, (result) => acks.push([n, result])), undefined);
     // A chat's pace: nothing awaits an ack, so the message is not held back for the others.
-    const requests = [outbound.request(frame(1), 3_000)];
+    request(1);
     assert.equal(socket.writableCorked, 0, "the first is not held");
     // Sent while the first awaits its ack (a burst): held, to leave together.
-    requests.push(outbound.request(frame(2), 3_000), outbound.request(frame(3), 3_000));
+    request(2);
+    request(3);
+    // A fourth while the three offered await their acks is not sent, and says why.
+    assert.equal(outbound.request(frame(4), 3_000, () => assert.fail("never sent, never acked"))?.code, "E_BUSY");
     assert.equal(socket.writableCorked, 1, "those sent while an ack is awaited are held");
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(socket.writableCorked, 0, "released at the end of the turn");
     for (let n = 1; n <= 3; n++) assert.equal((await conn.frame(n)).message, `m${n}`);
     conn.send('{"status":"ok"}\n{"status":"ok"}\n{"status":"ok"}\n');
-    assert.deepEqual(await Promise.all(requests), [{ ok: true }, { ok: true }, { ok: true }]);
+    await waitFor(() => acks.length === 3, { timeoutMs: 3_000, what: "the three acks told" });
+    assert.deepEqual(acks, [[1, { ok: true }], [2, { ok: true }], [3, { ok: true }]]);
   });
 
   it("takes at most MAX_IN_FLIGHT at once, however many a peer offers", async () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { CloseReason } from "../../src/peers/framed-socket.js";
-import type { AckResult, ConnectTarget, OutboundLike } from "../../src/peers/outbound.js";
+import type { AckListener, AckResult, ConnectTarget, OutboundLike } from "../../src/peers/outbound.js";
 
 interface FakeEvents {
   ready: [unknown];
@@ -11,7 +11,7 @@ interface FakeEvents {
  * An outbound connection without a socket, played by the test: it answers our hello, acks,
  * refuses, times out or fails exactly when told. It keeps OutboundConnection's promises: at most
  * maxInFlight requests waiting (1 unless the test offers more), acks in the order sent, and a close
- * that rejects the waiting requests before it is reported.
+ * that forgets the waiting requests (their acks are never told) before it is reported.
  */
 export class FakeConnection extends EventEmitter<FakeEvents> implements OutboundLike {
   ready = false;
@@ -21,17 +21,18 @@ export class FakeConnection extends EventEmitter<FakeEvents> implements Outbound
   readonly sent: Array<{ frame: Record<string, unknown>; ackTimeoutMs: number }> = [];
   /** What the peer's hello reply offered (docs/protocol.md "Pipelining"). */
   maxInFlight = 1;
-  private readonly inFlight: Array<{ resolve(result: AckResult): void; reject(reason: CloseReason): void }> = [];
+  private readonly inFlight: AckListener[] = [];
 
   constructor(readonly target: ConnectTarget) {
     super();
   }
 
-  request(frame: object, ackTimeoutMs: number): Promise<AckResult> {
-    if (!this.ready) return Promise.reject<AckResult>({ code: "E_NOT_READY", message: "connection not ready" });
-    if (this.inFlight.length >= this.maxInFlight) return Promise.reject<AckResult>({ code: "E_BUSY", message: "acks are still awaited" });
+  request(frame: object, ackTimeoutMs: number, onAck: AckListener): CloseReason | undefined {
+    if (!this.ready) return { code: "E_NOT_READY", message: "connection not ready" };
+    if (this.inFlight.length >= this.maxInFlight) return { code: "E_BUSY", message: "acks are still awaited" };
     this.sent.push({ frame: frame as Record<string, unknown>, ackTimeoutMs });
-    return new Promise((resolve, reject) => this.inFlight.push({ resolve, reject }));
+    this.inFlight.push(onAck);
+    return undefined;
   }
 
   /** The peer answers our hello with `{"status":"ok","messages":...}`. */
@@ -72,14 +73,14 @@ export class FakeConnection extends EventEmitter<FakeEvents> implements Outbound
     if (this.closedWith) return;
     this.closedWith = reason;
     this.ready = false;
-    for (const waiting of this.inFlight.splice(0)) waiting.reject(reason);
+    this.inFlight.splice(0);
     this.emit("close", reason);
   }
 
   private settle(result: AckResult): void {
     const oldest = this.inFlight.shift();
     if (!oldest) throw new Error("no request is waiting for an ack");
-    oldest.resolve(result);
+    oldest(result);
   }
 }
 
