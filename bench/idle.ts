@@ -76,7 +76,9 @@ try {
           console.log(`${IMPL_LABEL[impl]}, mesh of ${n}, ${f(elapsedS, 1)} s idle: CPU per peer median ${f(median(cpu), 3)} % max ${f(Math.max(...cpu), 3)} %, ` +
             `all peers ${f(cpu.reduce((a, b) => a + b, 0))} % of a core; per peer and second: main thread ${f(median(peers.map((p) => p.mainWakeUps)), 1)} wake-ups, ` +
             `other threads ${f(median(peers.map((p) => p.otherWakeUps)), 1)} wake-ups and ${f(median(peers.map((p) => p.otherCpuPercent)), 3)} % CPU; ` +
-            `µs per main-thread wake-up ${f((median(cpu) * 10_000) / Math.max(1e-9, median(peers.map((p) => p.mainWakeUps))), 0)}`);
+            // Per wake-up of any thread: the reference peer's work is all in threads other than its
+            // main one, which sleeps, so a figure per main-thread wake-up would divide by nothing.
+            `µs per wake-up ${f((median(cpu) * 10_000) / Math.max(1e-9, median(peers.map((p) => p.mainWakeUps + p.otherWakeUps))), 0)}`);
         } finally {
           capture.kill();
           for (const p of processes) p.kill("SIGTERM");
