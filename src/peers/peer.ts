@@ -403,7 +403,19 @@ export class Peer extends EventEmitter<PeerEvents> {
       const { message } = entry;
       const sentAt = this.now();
       // If the connection ends first, onAck is never told: disconnected() puts the message back.
-      connection.request(newMessageFrame(message), this.ackTimeoutMs, (result) => this.acked(connection, entry, result, sentAt));
+      const refused = connection.request(newMessageFrame(message), this.ackTimeoutMs, (result) => this.acked(connection, entry, result, sentAt));
+      // The write itself can end the connection (a peer that does not read has filled its
+      // buffer), and then disconnected() has already put this message back with the rest: going
+      // on would take the next ones from the queue for a connection that is gone, and leave
+      // them awaiting acks that never come, so the next connection would be sent nothing.
+      if (this.outbound !== connection) return;
+      if (refused) {
+        // Not sent (the guards above make this not happen; if it does, nothing is lost).
+        this.awaiting.pop();
+        entry.attempts -= 1;
+        this.queue.unshift(entry);
+        return;
+      }
     }
   }
 

@@ -138,6 +138,31 @@ describe("Peer", () => {
     assert.equal(s.peer.queued, 0);
   });
 
+  it("when a write ends the connection (a peer that does not read), keeps the rest of the queue for the next one", async () => {
+    const s = setup();
+    const first = await connected(s);
+    first.closeOnNextWrite = "E_WRITE_BUFFER_FULL";
+    const sent = ["one", "two", "three"].map(message);
+    for (const m of sent) s.peer.enqueue(m);
+    await settle();
+    assert.deepEqual(first.sent.map((r) => r.frame.message), ["one"], "nothing more on a closed connection");
+    assert.equal(s.peer.info().lastError?.code, "E_WRITE_BUFFER_FULL");
+    assert.equal(s.peer.queued, 3);
+    s.clock.advance(100);
+    const second = s.connector.last();
+    assert.notEqual(second, first);
+    second.answerHello();
+    await settle();
+    const order: unknown[] = [];
+    while (second.awaitingAck) {
+      order.push(second.sent.at(-1)?.frame.message);
+      second.ack();
+      await settle();
+    }
+    assert.deepEqual(order, ["one", "two", "three"]);
+    assert.equal(s.peer.queued, 0);
+  });
+
   it("drops a message the peer refuses instead of sending it again, and goes on with the next", async () => {
     const s = setup();
     const connection = await connected(s);

@@ -27,10 +27,20 @@ export class FakeConnection extends EventEmitter<FakeEvents> implements Outbound
     super();
   }
 
+  /**
+   * When set, the next request's write ends the connection with this code before `request`
+   * returns, as OutboundConnection's does when a peer that does not read has filled its buffer.
+   */
+  closeOnNextWrite: string | undefined;
+
   request(frame: object, ackTimeoutMs: number, onAck: AckListener): CloseReason | undefined {
     if (!this.ready) return { code: "E_NOT_READY", message: "connection not ready" };
     if (this.inFlight.length >= this.maxInFlight) return { code: "E_BUSY", message: "acks are still awaited" };
     this.sent.push({ frame: frame as Record<string, unknown>, ackTimeoutMs });
+    if (this.closeOnNextWrite !== undefined) {
+      this.fail(this.closeOnNextWrite);
+      return undefined;
+    }
     this.inFlight.push(onAck);
     return undefined;
   }
