@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { createLan, repoRoot, requireLan, requireRefpeer, type Lan, type LanHost, type LanProcess } from "./netns.js";
-import { httpUp, send, waitForEverywhere, waitForMesh } from "./scenario.js";
+import { historyOf, httpUp, send, waitForEverywhere, waitForMesh } from "./scenario.js";
 import { waitFor } from "../support/wait.js";
 
 export const RSS_LIMIT_MB = 200;
@@ -63,6 +63,21 @@ async function storedFrom(lan: Lan, host: LanHost, peerId: string): Promise<numb
   return (body as { peers: Record<string, { messagesStored: number }> }).peers[peerId]?.messagesStored ?? 0;
 }
 
+/**
+ * For a message that did not arrive in time: its id on the sender, and what each receiver holds
+ * under that id, if anything (it arrived late; another message took the id; or nothing).
+ */
+async function whereIsIt(lan: Lan, sender: LanHost, receivers: LanHost[], text: string): Promise<string> {
+  try {
+    const id = Object.entries(await historyOf(lan, sender)).find(([, m]) => m.message === text)?.[0];
+    if (id === undefined) return `not in ${sender.name}'s own history`;
+    const held = await Promise.all(receivers.map(async (h) => `${h.name} holds ${JSON.stringify((await historyOf(lan, h))[id] ?? null)}`));
+    return `id ${id} on ${sender.name}; ${held.join("; ")}`;
+  } catch (err) {
+    return `not found out: ${(err as Error).message}`;
+  }
+}
+
 /** The room keeps chatting: every participant's new message reaches every p2pchat within 1 s. */
 export async function assertRoomChats(t: { diagnostic(message: string): void }, room: Room, label: string): Promise<void> {
   const { lan, attacked, second, reference, p2pchats } = room;
@@ -78,10 +93,15 @@ export async function assertRoomChats(t: { diagnostic(message: string): void }, 
     const before = await Promise.all(receivers.map((h) => storedFrom(lan, h, peerId)));
     const sent = performance.now();
     await send(lan, host, text);
-    await waitFor(async () => {
-      const now = await Promise.all(receivers.map((h) => storedFrom(lan, h, peerId)));
-      return now.every((count, i) => count > (before[i] as number));
-    }, { timeoutMs: DELIVERY_MS, intervalMs: 20, what: `${peerId}'s message stored on ${receivers.map((h) => h.name).join(", ")}` });
+    try {
+      await waitFor(async () => {
+        const now = await Promise.all(receivers.map((h) => storedFrom(lan, h, peerId)));
+        return now.every((count, i) => count > (before[i] as number));
+      }, { timeoutMs: DELIVERY_MS, intervalMs: 20, what: `${peerId}'s message stored on ${receivers.map((h) => h.name).join(", ")}` });
+    } catch (err) {
+      t.diagnostic(`${label}: ${peerId}'s message late: ${await whereIsIt(lan, host, receivers, text)}`);
+      throw err;
+    }
     t.diagnostic(`${label}: ${peerId}'s message on every p2pchat ${(performance.now() - sent).toFixed(0)} ms after /send`);
     // And it is that message, under that author, and shown (GET /messages), however long that read takes.
     await waitForEverywhere(lan, p2pchats.map((p) => p.host), text, peerId, 10_000);
