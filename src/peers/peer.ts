@@ -395,7 +395,12 @@ export class Peer extends EventEmitter<PeerEvents> {
   private pump(): void {
     const connection = this.outbound;
     if (!connection?.ready || this.closed) return;
-    while (this.awaiting.length < connection.maxInFlight) {
+    // Asked again after every send: the write itself can end the connection (a peer that does not
+    // read has filled its buffer), and then disconnected() has already put the unacked messages
+    // back in the queue; going on would take the next ones for a connection that is gone, to
+    // await acks that never come, and the next connection would be sent nothing. (The same
+    // rules, ready and room in flight, are why request() never refuses what is sent from here.)
+    while (this.outbound === connection && this.awaiting.length < connection.maxInFlight) {
       const entry = this.queue.shift();
       if (!entry) return;
       entry.attempts += 1;
@@ -403,19 +408,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       const { message } = entry;
       const sentAt = this.now();
       // If the connection ends first, onAck is never told: disconnected() puts the message back.
-      const refused = connection.request(newMessageFrame(message), this.ackTimeoutMs, (result) => this.acked(connection, entry, result, sentAt));
-      // The write itself can end the connection (a peer that does not read has filled its
-      // buffer), and then disconnected() has already put this message back with the rest: going
-      // on would take the next ones from the queue for a connection that is gone, and leave
-      // them awaiting acks that never come, so the next connection would be sent nothing.
-      if (this.outbound !== connection) return;
-      if (refused) {
-        // Not sent (the guards above make this not happen; if it does, nothing is lost).
-        this.awaiting.pop();
-        entry.attempts -= 1;
-        this.queue.unshift(entry);
-        return;
-      }
+      connection.request(newMessageFrame(message), this.ackTimeoutMs, (result) => this.acked(connection, entry, result, sentAt));
     }
   }
 
