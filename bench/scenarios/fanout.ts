@@ -2,13 +2,14 @@
 // each rate for a few seconds. A rate is sustained when the sends keep pace (the API answers them
 // as fast as they are offered), every message reaches every other peer (each of its N-1 acks is
 // seen on the wire), and p99 delivery to all others stays under a second (no backlog growing).
-import * as http from "node:http";
+import { Worker } from "node:worker_threads";
 import { withLan, type LanHost } from "../../test/lan/netns.js";
 import { Capture } from "../capture.js";
-import { nowMs, sleep, until } from "../clock.js";
+import { sleep, until } from "../clock.js";
 import { subnetOf, type Impl } from "../impl.js";
 import { cpuMeter, machineMeter } from "../proc.js";
-import { sendMessage, type SendRecord } from "../send.js";
+import type { SendRecord } from "../send.js";
+import type { SenderJob, SenderResult } from "./fanout-sender.js";
 import { round, summarize, type Summary } from "../stats.js";
 import { assertAlive, formMesh, roundSummary } from "./mesh.js";
 
@@ -77,20 +78,14 @@ export async function runFanout(impl: Impl, options: FanoutOptions): Promise<Fan
       await sleep(1_000);
       const steps: FanoutStep[] = [];
       let sustainedRate = 0;
-      // Keep-alive, like a page or script that sends a lot; servers that close anyway get new ones.
-      const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT });
-      try {
-        for (const rate of options.rates) {
-          const step = await runStep(impl, rate, options, capture, sender, hosts.length - 1, agent, mesh.processes[0]!.pid);
-          steps.push(step);
-          options.log(`${impl} fan-out N=${options.n} at ${rate}/s: sent ${step.sendRate}/s, delivered ${step.delivered}/${step.messages}, new_message frames per message ${step.framesPerMessage} (N-1 = ${options.n - 1}), to all p99 ${step.toAll.p99} ms, drain ${step.drainMs} ms, CPU: sender ${step.senderCpuPercent} %, machine ${step.machineCpuPercent} % of all cores: ${step.sustained ? "sustained" : `not sustained (${step.why})`}`);
-          if (!step.sustained) break;
-          sustainedRate = rate;
-          assertAlive(mesh.processes, "the fan-out run");
-          await sleep(1_000);
-        }
-      } finally {
-        agent.destroy();
+      for (const rate of options.rates) {
+        const step = await runStep(impl, rate, options, capture, sender, hosts.length - 1, mesh.processes[0]!.pid);
+        steps.push(step);
+        options.log(`${impl} fan-out N=${options.n} at ${rate}/s: sent ${step.sendRate}/s, delivered ${step.delivered}/${step.messages}, new_message frames per message ${step.framesPerMessage} (N-1 = ${options.n - 1}), to all p99 ${step.toAll.p99} ms, drain ${step.drainMs} ms, CPU: sender ${step.senderCpuPercent} %, machine ${step.machineCpuPercent} % of all cores: ${step.sustained ? "sustained" : `not sustained (${step.why})`}`);
+        if (!step.sustained) break;
+        sustainedRate = rate;
+        assertAlive(mesh.processes, "the fan-out run");
+        await sleep(1_000);
       }
       const result = await capture.stop();
       return { impl, n: options.n, sustainedRate, steps, capture: { gaps: result.stats.gaps, kernelDrops: result.stats.kernelDrops } };
@@ -102,7 +97,7 @@ export async function runFanout(impl: Impl, options: FanoutOptions): Promise<Fan
 
 async function runStep(
   impl: Impl, rate: number, options: FanoutOptions, capture: Capture, sender: LanHost,
-  receivers: number, agent: http.Agent, senderPid: number,
+  receivers: number, senderPid: number,
 ): Promise<FanoutStep> {
   const messages = Math.min(options.maxMessages, Math.max(50, Math.round(rate * options.stepSeconds)));
   const acks = new Map<string, Map<string, number>>();
@@ -119,24 +114,10 @@ async function runStep(
   });
   const meter = cpuMeter([senderPid]);
   const machine = machineMeter();
-  const records: SendRecord[] = [];
-  const inFlight = new Set<Promise<SendRecord>>();
-  const t0 = nowMs() + 10;
-  for (let k = 0; k < messages; k++) {
-    const due = t0 + (k * 1000) / rate;
-    const wait = due - nowMs();
-    if (wait > 1) await sleep(wait);
-    while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
-    const text = `fan-out ${impl} ${rate}/s #${k} ${"x".repeat(24)}`;
-    acks.set(text, new Map());
-    const request = sendMessage(sender, text, agent);
-    inFlight.add(request);
-    void request.then((record) => {
-      inFlight.delete(request);
-      records.push(record);
-    });
-  }
-  await Promise.all(inFlight);
+  const texts = Array.from({ length: messages }, (_, k) => `fan-out ${impl} ${rate}/s #${k} ${"x".repeat(24)}`);
+  // Known before the first is sent, so that the capture can tell each frame's message at once.
+  for (const text of texts) acks.set(text, new Map());
+  const { records, startAt: t0 } = await sendFromWorker({ address: sender.address, texts, rate, maxInFlight: MAX_IN_FLIGHT });
   const lastAnswer = Math.max(...records.map((r) => r.time + (Number.isFinite(r.httpMs) ? r.httpMs : 0)));
   const sendSeconds = (lastAnswer - t0) / 1000;
   const everywhere = () => [...acks.values()].every((m) => m.size >= receivers);
@@ -179,4 +160,17 @@ async function runStep(
     sustained: reasons.length === 0,
     why: reasons.join(", "),
   };
+}
+
+/** Runs the step's sends on a thread of their own (scenarios/fanout-sender.ts says why). */
+function sendFromWorker(job: SenderJob): Promise<SenderResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./fanout-sender.js", import.meta.url), { workerData: job });
+    worker.once("message", (answer: SenderResult | { error: string }) => {
+      if ("error" in answer) reject(new Error(`the fan-out's sender failed: ${answer.error}`));
+      else resolve(answer);
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the fan-out's sender exited (${code}) before it answered`)));
+  });
 }
