@@ -231,7 +231,7 @@ async function main(): Promise<void> {
   }
   if (want("fanout")) {
     log("4. fan-out");
-    for (const impl of IMPLS) {
+    for (const impl of WITH_FLOOR) {
       await attempt("fanout", impl, plan.fanout.n, () => runFanout(impl, { ...plan.fanout, meshTimeoutMs: plan.mesh.timeoutMs, log }), results.fanout);
     }
   }

@@ -24,7 +24,7 @@ export const FULL: Plan = {
   ingest: { connections: 4, warmupMs: 2_000, durationMs: 5_000, repeats: 3 },
   // Steps of a quarter to a third from 300 up: the highest rate sustained is only as fine as the
   // ladder, and the goal is a ratio of two of its steps.
-  fanout: { n: 10, rates: [50, 100, 200, 300, 400, 500, 600, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000], stepSeconds: 2, maxMessages: 10_000 },
+  fanout: { n: 10, rates: [50, 100, 200, 300, 400, 500, 600, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000], stepSeconds: 2, maxMessages: 10_000 },
   many: { sizes: [50, 200, 500], messages: 50, rate: 10, connectTimeoutMs: 60_000 },
   bridge: { warmupMessages: 20, messages: 200, rate: 10 },
 };

@@ -352,7 +352,7 @@ export function renderReport(results: Results, analysis?: string): string {
   if (results.fanout.length > 0) {
     out.push("## 4. Fan-out");
     out.push("");
-    out.push(`A full mesh of ${results.fanout[0]!.n}; one peer sends through \`GET /send\` at rising rates (${plan.fanout.stepSeconds} s per rate). A rate is sustained when the API answers the sends as fast as they are offered (within 5 %), every message reaches all ${results.fanout[0]!.n - 1} others, and p99 delivery to all stays under 1 s. Stepping stops at the first rate not sustained.`);
+    out.push(`A full mesh of ${results.fanout[0]!.n}; one peer sends through \`GET /send\` at rising rates (${plan.fanout.stepSeconds} s per rate). A rate is sustained when the API answers the sends as fast as they are offered (within 5 %), every message reaches all ${results.fanout[0]!.n - 1} others, and p99 delivery to all stays under 1 s. Stepping stops at the first rate not sustained. The sends come from a thread of the harness of their own, over a lean HTTP/1.1 client (up to 16 keep-alive connections, one request at a time on each; bench/scenarios/fanout-sender.ts), so that above 3,000/s the harness is not what runs out. The bare Node.js peer writes each message to every connection at once, without waiting for acks.`);
     out.push("");
     out.push(table(["implementation", "offered /s", "answered /s", "delivered", "to all p50 / p99", "drain after last send", "sender CPU", "harness CPU", "machine (all cores)", "sustained"],
       results.fanout.flatMap((f) => f.steps.map((s) => [IMPL_LABEL[f.impl], fmt(s.offeredRate), fmt(s.sendRate), `${s.delivered} / ${s.messages}`,
