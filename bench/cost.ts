@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// CPU one peer spends per message, sending and receiving, in a mesh of 10 whose other 9 are the
+// CPU one peer spends per message, sending and receiving, in a mesh of 10 (--n) whose other 9 are the
 // bare Node.js peer (bench/floor-chat-peer.mjs: cheap and correct, so that what is measured is the
 // peer under test). Each implementation in turn on the same hosts:
 // - send: COUNT messages through the peer's own GET /send, one every GAP ms (it writes 9
@@ -14,7 +14,7 @@
 // receives of this.
 //
 // Usage (root, after `npm run build`): node dist/bench/cost.js [--count N] [--warmup N] [--gap MS]
-//   [--only p2pchat,refpeer,node-floor] [--rounds N] [--profile DIR]
+//   [--only p2pchat,refpeer,node-floor] [--rounds N] [--n MESH SIZE] [--profile DIR]
 // BENCH_P2PCHAT_MAIN=<other build>/dist/src/cli/main.js measures another build as p2pchat.
 import { parseArgs } from "node:util";
 import { withLan, type LanHost, type LanProcess } from "../test/lan/netns.js";
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     gap: { type: "string", default: "20" },
     only: { type: "string", default: WITH_FLOOR.join(",") },
     rounds: { type: "string", default: "1" },
+    n: { type: "string", default: "10" },
     profile: { type: "string" },
   },
 });
@@ -37,6 +38,8 @@ const count = Number(values.count);
 const warmup = Number(values.warmup);
 const gapMs = Number(values.gap);
 const impls = values.only.split(",") as Impl[];
+const meshSize = Number(values.n);
+if (!Number.isInteger(meshSize) || meshSize < 2 || meshSize > 40) throw new Error(`--n: expected a mesh size from 2 to 40, got ${values.n}`);
 // --profile DIR: p2pchat writes a V8 CPU profile there (sum it with dist/bench/profile-summary.js).
 profileInto(values.profile);
 
@@ -66,7 +69,7 @@ async function sendFrom(senders: readonly LanHost[], label: string, n: number): 
 }
 
 const figures = new Map<Impl, { send: number[]; receive: number[] }>();
-await withLan({ hosts: 10 }, async (lan) => {
+await withLan({ hosts: meshSize }, async (lan) => {
   const [tested, ...others] = lan.hosts as [LanHost, ...LanHost[]];
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const impl of impls) {
@@ -90,7 +93,7 @@ await withLan({ hosts: 10 }, async (lan) => {
         entry.send.push(send.total);
         entry.receive.push(receive.total);
         figures.set(impl, entry);
-        console.log(`${IMPL_LABEL[impl]}: ${send.total.toFixed(0)} µs per message sent to 9 (user ${send.user.toFixed(0)}, ` +
+        console.log(`${IMPL_LABEL[impl]}: ${send.total.toFixed(0)} µs per message sent to ${meshSize - 1} (user ${send.user.toFixed(0)}, ` +
           `system ${send.system.toFixed(0)}), ${receive.total.toFixed(0)} µs per message received (user ${receive.user.toFixed(0)}, system ${receive.system.toFixed(0)})`);
         console.log(`  per thread and message sent: ${send.threads}\n  per thread and message received: ${receive.threads}`);
       } finally {
@@ -101,7 +104,7 @@ await withLan({ hosts: 10 }, async (lan) => {
   }
 });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`\nCPU per message (µs, medians of ${values.rounds}), one every ${gapMs} ms, ${count} after ${warmup} of warm-up:`);
+console.log(`\nCPU per message (µs, medians of ${values.rounds}), a mesh of ${meshSize}, one every ${gapMs} ms, ${count} after ${warmup} of warm-up:`);
 for (const [impl, { send, receive }] of figures) {
-  console.log(`  ${IMPL_LABEL[impl].padEnd(28)} send to 9: ${median(send).toFixed(0).padStart(5)}   receive: ${median(receive).toFixed(0).padStart(5)}`);
+  console.log(`  ${IMPL_LABEL[impl].padEnd(28)} send to ${meshSize - 1}: ${median(send).toFixed(0).padStart(5)}   receive: ${median(receive).toFixed(0).padStart(5)}`);
 }
