@@ -6,8 +6,9 @@
 // send but write it, then stopped where p2pchat did, so the step measured the harness. Here each
 // of up to `maxInFlight` connections carries one request at a time, as a browser or a script with
 // keep-alive does (never pipelined), and an answer is read only as far as its status, its length
-// and its end. A server that closes after each answer (HTTP/1.0, as the reference peer's) gets a
-// new connection per request.
+// and its end: its Content-Length, or the end of the connection (a chunked answer would wait for
+// the timeout and count as failed; none of the three peers sends one). A server that closes after
+// each answer (HTTP/1.0, as the reference peer's) gets a new connection per request.
 import * as net from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
 import { nowMs, sleep } from "../clock.js";
