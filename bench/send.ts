@@ -15,7 +15,7 @@ export interface SendRecord {
 }
 
 /** Sends one message through a host's HTTP API; never rejects (a failure is status 0). */
-export function sendMessage(host: Pick<LanHost, "address">, text: string, agent: http.Agent | false = false, timeoutMs = 10_000): Promise<SendRecord> {
+export function sendMessage(host: LanHost, text: string, agent: http.Agent | false = false, timeoutMs = 10_000): Promise<SendRecord> {
   const record: SendRecord = { text, sender: host.address, time: nowMs(), status: 0, httpMs: NaN };
   return new Promise((resolve) => {
     const request = http.request(
