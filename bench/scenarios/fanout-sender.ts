@@ -48,13 +48,14 @@ class ApiConnection {
     return this.current !== undefined;
   }
 
-  send(text: string, done: () => void, records: SendRecord[]): void {
+  /** Sends one request; its record is filled in when the answer is in (or failed), then `done` is told. */
+  send(text: string, done: () => void): SendRecord {
     const record: SendRecord = { text, sender: this.address, time: nowMs(), status: 0, httpMs: NaN };
-    records.push(record);
     const timer = setTimeout(() => this.fail(), TIMEOUT_MS);
     this.current = { record, done, timer };
     const socket = this.socket ?? this.open();
     socket.write(`GET /send?message=${encodeURIComponent(text)} HTTP/1.1\r\nHost: ${this.address}:${this.port}\r\n\r\n`);
+    return record;
   }
 
   close(): void {
@@ -146,7 +147,7 @@ export async function sendAtPace(job: SenderJob): Promise<SenderResult> {
         await new Promise<void>((resolve) => (wake = resolve));
         free = connections.find((connection) => !connection.busy);
       }
-      free.send(job.texts[k]!, done, records);
+      records.push(free.send(job.texts[k]!, done));
     }
     while (answered < job.texts.length) await new Promise<void>((resolve) => (wake = resolve));
     return { records, startAt };
