@@ -8,6 +8,7 @@
 //
 // Usage (root, after `npm run build`): node dist/bench/newcomer.js [--n 20] [--rounds 5]
 //   [--settle 3] [--only p2pchat,refpeer,node-floor]   (BENCH_P2PCHAT_MAIN for another build)
+//   [--pairs]   (each round's pairs with the newcomer, ms after its hello, in the order they connected)
 import { parseArgs } from "node:util";
 import { withLan, type LanProcess } from "../test/lan/netns.js";
 import { sleep, until } from "./clock.js";
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "5" },
     settle: { type: "string", default: "3" },
     only: { type: "string", default: WITH_FLOOR.join(",") },
+    pairs: { type: "boolean", default: false },
   },
 });
 const n = Number(values.n);
@@ -36,6 +38,9 @@ interface Intake {
   roomCpuMs: number;
   /** The newcomer's CPU from its start until then. */
   newcomerCpuMs: number;
+  /** When each pair with the newcomer connected, ms after its hello, earliest first: the room's
+   *  connections to it (it answered their hellos) and its own to the room (they answered). */
+  pairs: { inbound: number[]; outbound: number[] };
 }
 
 /** CPU in ms of the processes an idleMeter() samples, since it was made. */
@@ -68,7 +73,12 @@ async function takeIn(impl: Impl): Promise<Intake> {
       if (!taken) throw new Error(`${impl}: the newcomer's ${itsPairs.length} pairs not within 60 s`);
       const hello = watch.firstHello.get(host.address);
       if (hello === undefined) throw new Error(`${impl}: the newcomer's hello was not seen`);
-      return { meshMs: Math.max(...itsPairs.map((pair) => watch.connected.get(pair)!)) - hello, roomCpuMs, newcomerCpuMs };
+      const after = (pair: string) => watch.connected.get(pair)! - hello;
+      const pairs = {
+        inbound: room.map((h) => after(`${h.address}>${host.address}`)).sort((a, b) => a - b),
+        outbound: room.map((h) => after(`${host.address}>${h.address}`)).sort((a, b) => a - b),
+      };
+      return { meshMs: Math.max(...itsPairs.map(after)), roomCpuMs, newcomerCpuMs, pairs };
     } finally {
       capture.kill();
       for (const p of processes) p.kill("SIGTERM");
@@ -88,6 +98,11 @@ try {
       console.log(`${IMPL_LABEL[impl]}, a room of ${n - 1} takes in one more: hello → mesh ${intake.meshMs.toFixed(1)} ms; ` +
         `CPU of the room ${intake.roomCpuMs.toFixed(1)} ms (${(intake.roomCpuMs / (n - 1)).toFixed(2)} per peer), ` +
         `of the newcomer ${intake.newcomerCpuMs.toFixed(1)} ms from its start`);
+      if (values.pairs) {
+        const listed = (times: number[]) => times.map((t) => t.toFixed(1)).join(" ");
+        console.log(`  the room's connections answered by the newcomer, ms after its hello: ${listed(intake.pairs.inbound)}`);
+        console.log(`  the newcomer's connections answered by the room: ${listed(intake.pairs.outbound)}`);
+      }
     }
   }
   for (const [impl, intakes] of results) {
