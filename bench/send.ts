@@ -14,8 +14,8 @@ export interface SendRecord {
   httpMs: number;
 }
 
-/** Sends one message through a host's HTTP API; never rejects (a failure is status 0). */
-export function sendMessage(host: LanHost, text: string, agent: http.Agent | false = false, timeoutMs = 10_000): Promise<SendRecord> {
+/** Sends one message through a host's HTTP API, on a connection of its own; never rejects (a failure is status 0). */
+export function sendMessage(host: LanHost, text: string, timeoutMs = 10_000): Promise<SendRecord> {
   const record: SendRecord = { text, sender: host.address, time: nowMs(), status: 0, httpMs: NaN };
   return new Promise((resolve) => {
     const request = http.request(
@@ -23,7 +23,7 @@ export function sendMessage(host: LanHost, text: string, agent: http.Agent | fal
         host: host.address,
         port: 8000,
         path: `/send?message=${encodeURIComponent(text)}`,
-        agent,
+        agent: false,
         signal: AbortSignal.timeout(timeoutMs),
       },
       (response) => {

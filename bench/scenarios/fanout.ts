@@ -8,7 +8,6 @@ import { Capture } from "../capture.js";
 import { sleep, until } from "../clock.js";
 import { subnetOf, type Impl } from "../impl.js";
 import { cpuMeter, machineMeter } from "../proc.js";
-import type { SendRecord } from "../send.js";
 import type { SenderJob, SenderResult } from "./fanout-sender.js";
 import { round, summarize, type Summary } from "../stats.js";
 import { assertAlive, formMesh, roundSummary } from "./mesh.js";
