@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import { FrameDecoder, type FrameError } from "../protocol/decoder.js";
 import { encodeFrame } from "../protocol/encoder.js";
 import { errorCode } from "../stats/stats.js";
+import type { ReadRoute } from "./read-route.js";
 
 /** Why a connection ended; `code` is stable (for logs, tests and the peers view), `message` is for people. */
 export interface CloseReason {
@@ -16,6 +17,8 @@ export interface FramedSocketOptions {
   maxBufferedWriteBytes?: number;
   /** Told of every frame in and out and every error reply, for the counters (src/stats). */
   counter?: FrameCounter;
+  /** Where the socket's reads were routed (read-route.ts); without one, its "data" events are read. */
+  reads?: ReadRoute;
 }
 
 /** What a connection counts; its owner knows which peer it belongs to. */
@@ -58,7 +61,8 @@ export class FramedSocket extends EventEmitter<FramedSocketEvents> {
     // Connections are permanent and idle for long stretches (docs/protocol.md "Timing"): keepalive is
     // what notices a peer that vanished without a FIN.
     socket.setKeepAlive(true, 15_000);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    if (options.reads) options.reads.handOn((chunk) => this.onData(chunk));
+    else socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err: NodeJS.ErrnoException) =>
       this.close({ code: err.code ?? "E_SOCKET", message: err.message }));
     socket.on("end", () => this.close({ code: "E_CLOSED_BY_PEER", message: "closed by the peer" }));

@@ -4,6 +4,7 @@ import type { Logger } from "../log/logger.js";
 import type { Reply } from "./commands.js";
 import { errorText } from "../log/error-text.js";
 import { MAX_IN_FLIGHT, parseReply, type ParsedReply } from "../protocol/frames.js";
+import { ReadRoute } from "./read-route.js";
 import { FramedSocket, type CloseReason, type FrameCounter } from "./framed-socket.js";
 
 /** Whom to connect to: a peer's id and the address its TCP server is at (docs/protocol.md §1). */
@@ -94,9 +95,11 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
 
   constructor(private readonly options: OutboundOptions) {
     super();
-    const socket = connect({ host: options.host, port: options.port });
+    const reads = new ReadRoute();
+    const socket = connect({ host: options.host, port: options.port, onread: reads.option });
     // The hello reply carries a whole history, so it may be larger than any other frame.
     this.framed = new FramedSocket(socket, {
+      reads,
       maxFrameBytes: options.maxHelloReplyBytes,
       maxBufferedWriteBytes: options.maxWriteBufferBytes,
       ...(options.counter ? { counter: options.counter } : {}),

@@ -9,6 +9,7 @@ import { encodeFrame } from "../protocol/encoder.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { handleCommand, type CommandContext } from "./commands.js";
 import { FramedSocket, type CloseReason } from "./framed-socket.js";
+import { ReadRoute, routeAcceptedReads } from "./read-route.js";
 
 /** An accepted connection as others see it (the peer table): where it comes from. The server alone drives it. */
 export interface InboundConnection {
@@ -82,7 +83,9 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     super();
     this.settings = { ...DEFAULTS, ...settings };
     this.stats = collaborators.stats ?? NO_STATS;
-    this.server = createServer((socket) => this.accept(socket));
+    // Accepted paused, so that its reads can be routed to the connection's decoder before the
+    // first one (read-route.ts); every path below resumes it.
+    this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
   /** New limits (config reload): connections and frames from now on are held to them. */
@@ -124,6 +127,9 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       this.stats.countReason("refused", "E_TOO_MANY_CONNECTIONS");
       if (this.refusalsSaid.allows(address)) this.collaborators.logger.warn(`refusing connections from ${address}: ${refusal}`);
       socket.on("error", () => {});
+      // Read and dropped: what it sent, left unread, would make the kernel reset the connection
+      // at close, and the reply might never be read.
+      socket.resume();
       socket.end(encodeFrame({ status: "error", message: refusal }));
       setTimeout(() => socket.destroy(), 1_000).unref();
       return;
@@ -151,7 +157,9 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     const settings = this.settings;
     const current = () => this.settings;
     let remotePeerId: string | undefined;
+    const reads = new ReadRoute();
     const connection = new FramedSocket(socket, {
+      ...(routeAcceptedReads(socket, reads) ? { reads } : {}),
       maxFrameBytes: settings.maxFrameBytes,
       maxBufferedWriteBytes: settings.maxWriteBufferBytes,
       counter: {
@@ -233,5 +241,6 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       if (remotePeerId !== settings.ownPeerId) this.emit("departed", remotePeerId, connection);
       logger.info(`${remotePeerId} disconnected from us (${address}): ${reason.message} (${reason.code})`);
     });
+    socket.resume();
   }
 }
