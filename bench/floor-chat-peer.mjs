@@ -12,6 +12,8 @@
 import * as dgram from "node:dgram";
 import * as http from "node:http";
 import * as net from "node:net";
+import { StringDecoder } from "node:string_decoder";
+import { onread, readAccepted } from "./floor-reads.mjs";
 
 const args = process.argv.slice(2);
 const option = (name) => args[args.indexOf(`--${name}`) + 1];
@@ -30,19 +32,19 @@ function store(id, peerId, message) {
 }
 const snapshot = () => Object.fromEntries([...history].sort(([a], [b]) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0)));
 
-/** Calls `onLine` with each complete line of the socket's stream. */
-function lines(socket, onLine) {
+/** Reads that call `onLine` with each complete line (floor-reads.mjs hands them on). */
+function lines(onLine) {
+  const text = new StringDecoder("utf8");
   let buffered = "";
-  socket.setEncoding("utf8");
-  socket.on("data", (chunk) => {
-    buffered += chunk;
+  return (chunk) => {
+    buffered += text.write(chunk);
     let end;
     while ((end = buffered.indexOf("\n")) >= 0) {
       const line = buffered.slice(0, end).trim();
       buffered = buffered.slice(end + 1);
       if (line) onLine(line);
     }
-  });
+  };
 }
 
 /** peer_id -> our connection to it, once its hello is answered. */
@@ -51,17 +53,16 @@ const connecting = new Set();
 function connectTo(peerId, host) {
   if (peerId === me || outbound.has(peerId) || connecting.has(peerId)) return;
   connecting.add(peerId);
-  const socket = net.connect(PORT, host);
-  socket.setNoDelay(true);
   let ready = false;
-  socket.on("connect", () => socket.write(`${JSON.stringify({ command: "hello", peer_id: me })}\n`));
-  lines(socket, (line) => {
+  const socket = net.connect({ port: PORT, host, onread: onread(lines((line) => {
     if (ready) return; // acks of our new_message frames
     ready = true;
     connecting.delete(peerId);
     for (const [id, entry] of Object.entries(JSON.parse(line).messages ?? {})) store(id, entry.peer_id, entry.message);
     outbound.set(peerId, socket);
-  });
+  })) });
+  socket.setNoDelay(true);
+  socket.on("connect", () => socket.write(`${JSON.stringify({ command: "hello", peer_id: me })}\n`));
   const gone = () => {
     connecting.delete(peerId);
     if (outbound.get(peerId) === socket) outbound.delete(peerId);
@@ -70,10 +71,10 @@ function connectTo(peerId, host) {
   socket.on("close", gone);
 }
 
-net.createServer((socket) => {
+net.createServer({ pauseOnConnect: true }, (socket) => {
   socket.setNoDelay(true);
   let remote;
-  lines(socket, (line) => {
+  readAccepted(socket, lines((line) => {
     const frame = JSON.parse(line);
     if (frame.command === "hello") {
       remote = frame.peer_id;
@@ -83,7 +84,7 @@ net.createServer((socket) => {
       store(String(frame.message_id), remote, frame.message);
       socket.write('{"status":"ok"}\n');
     }
-  });
+  }));
   socket.on("error", () => {});
 }).listen(PORT, "0.0.0.0");
 

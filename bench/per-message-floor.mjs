@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// The bare Node.js ack server bench/per-message.mjs measures p2pchat against: one TCP server on
-// 127.0.0.1 that answers every line it reads with `{"status":"ok"}`, as the protocol's receiver
-// does, and does nothing else (no JSON parsing, no history). What any Node.js peer pays per message.
+// The bare Node.js ack server: one TCP server that answers every line it reads with
+// `{"status":"ok"}`, as the protocol's receiver does, and does nothing else (no JSON parsing, no
+// history). What any Node.js peer pays per message: bench/per-message.mjs measures p2pchat
+// against it, and the benchmark's runtime floor and ingest ceiling are this server.
 //
-// Usage: node bench/per-message-floor.mjs PORT
+// Usage: node bench/per-message-floor.mjs [PORT [ADDRESS]]   (default 19876 on 127.0.0.1; port 0:
+// any). Prints the port once it listens.
 import * as net from "node:net";
+import { readAccepted } from "./floor-reads.mjs";
 
 const port = Number(process.argv[2] ?? 19876);
-net.createServer((socket) => {
+const address = process.argv[3] ?? "127.0.0.1";
+const server = net.createServer({ pauseOnConnect: true }, (socket) => {
   socket.setNoDelay(true);
-  socket.on("data", (chunk) => {
+  readAccepted(socket, (chunk) => {
     for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) socket.write('{"status":"ok"}\n');
   });
-}).listen(port, "127.0.0.1");
+});
+server.listen(port, address, () => console.log(server.address().port));

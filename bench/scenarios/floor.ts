@@ -4,6 +4,8 @@
 // runtime pays before doing any work of its own.
 import { spawn, type ChildProcess } from "node:child_process";
 import * as net from "node:net";
+import * as path from "node:path";
+import { repoRoot } from "../../test/lan/netns.js";
 import { sleep } from "../clock.js";
 import { cpuMs, rssMb } from "../proc.js";
 import { round } from "../stats.js";
@@ -17,11 +19,8 @@ export interface FloorResult {
   rssMb: number;
 }
 
-/** Listens on argv[1] (address, default 127.0.0.1) and argv[2] (port, default any); prints the port. */
-export const NODE_SERVER = `
-const net = require("node:net");
-const server = net.createServer((s) => { s.setNoDelay(true); s.on("data", () => s.write('{"status":"ok"}\\n')); });
-server.listen(Number(process.argv[2] ?? 0), process.argv[1] ?? "127.0.0.1", () => console.log(server.address().port));`;
+/** The Node.js server: bench/per-message-floor.mjs, on any port of 127.0.0.1 (it prints the port). */
+export const NODE_SERVER = path.join(repoRoot, "bench", "per-message-floor.mjs");
 
 const PYTHON_SERVER = `
 import socket, sys, threading
@@ -44,7 +43,7 @@ process.on("exit", () => {
 
 export async function runFloor(runtime: "node" | "python", options: { messages: number; gapMs: number }): Promise<FloorResult> {
   const child: ChildProcess = runtime === "node"
-    ? spawn(process.execPath, ["-e", NODE_SERVER], { stdio: ["ignore", "pipe", "inherit"] })
+    ? spawn(process.execPath, [NODE_SERVER, "0"], { stdio: ["ignore", "pipe", "inherit"] })
     : spawn("python3", ["-c", PYTHON_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
   running.add(child);
   child.once("exit", () => running.delete(child));

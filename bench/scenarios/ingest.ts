@@ -46,7 +46,7 @@ export async function runIngest(impl: Impl | "bare-node", options: IngestOptions
     try {
       let peer: LanProcess;
       if (impl === "bare-node") {
-        peer = lan.spawn(target, process.execPath, ["-e", NODE_SERVER, target.address, "9876"], { name: `${target.name}-bare-node` });
+        peer = lan.spawn(target, process.execPath, [NODE_SERVER, "9876", target.address], { name: `${target.name}-bare-node` });
         await waitForOutput(peer, /^\d+$/m);
       } else {
         peer = startPeer(lan, target, impl, `${impl}-under-test`);
