@@ -3,8 +3,8 @@ import { Socket, type OnReadOpts } from "node:net";
 // Every read of a peer connection lands in one buffer of the process and goes straight to the
 // connection's decoder, instead of through Node's stream: there each read makes a Buffer, pushes
 // it, emits "data" and queues a tick to read more, all of it again for every message of a chat.
-// Measured on loopback, one frame read and acked every 5 ms (bench/analysis.md "Reads into one
-// buffer"), that path was a third of a bare Node.js server's CPU per message.
+// Measured on loopback, one message every 10 ms, it was a fifth of the CPU a received message
+// cost (bench/analysis.md "Reads into one buffer").
 //
 // One buffer serves every connection because a read is handed on at once: the decoder copies what
 // it keeps of an unfinished frame (protocol/decoder.ts), and nothing else holds on to the bytes.
