@@ -69,8 +69,19 @@ async function storedFrom(lan: Lan, host: LanHost, peerId: string): Promise<numb
  */
 async function whereIsIt(lan: Lan, sender: LanHost, receivers: LanHost[], text: string): Promise<string> {
   try {
-    const id = Object.entries(await historyOf(lan, sender)).find(([, m]) => m.message === text)?.[0];
-    if (id === undefined) return `not in ${sender.name}'s own history`;
+    const own = await historyOf(lan, sender);
+    const id = Object.entries(own).find(([, m]) => m.message === text)?.[0];
+    if (id === undefined) {
+      // A peer that keeps the newest ids drops its own message at once when it holds enough
+      // messages with later ids (a flood from a clock ahead): whether the receivers have it still
+      // tells a late message from a lost one.
+      const ids = Object.keys(own);
+      const held = await Promise.all(receivers.map(async (h) => {
+        const found = Object.entries(await historyOf(lan, h)).find(([, m]) => m.message === text);
+        return found ? `${h.name} holds it as ${found[0]} from ${found[1].peer_id}` : `${h.name} does not hold it`;
+      }));
+      return `not in ${sender.name}'s own history (${ids.length} messages, ids ${ids[0] ?? "-"} to ${ids.at(-1) ?? "-"}); ${held.join("; ")}`;
+    }
     const held = await Promise.all(receivers.map(async (h) => `${h.name} holds ${JSON.stringify((await historyOf(lan, h))[id] ?? null)}`));
     return `id ${id} on ${sender.name}; ${held.join("; ")}`;
   } catch (err) {
