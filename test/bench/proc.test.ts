@@ -48,7 +48,10 @@ describe("bench/proc: what a process's threads cost, read from /proc", () => {
       assert.ok(seconds >= 0.9 && seconds < 3);
       const [quiet, spinning] = readings as [{ percent: number; wakeUpsPerSecond: number }, { percent: number; wakeUpsPerSecond: number }];
       assert.ok(quiet.percent < 5, `idle process at ${quiet.percent} %`);
-      assert.ok(spinning.percent > 25 && spinning.percent < 80, `busy process at ${spinning.percent} %`);
+      // Half a core when it has one; the test suite's other files share the two cores, and a CI
+      // run measured 23 %: what is checked is that the meter tells the two apart.
+      assert.ok(spinning.percent > 10 && spinning.percent < 80, `busy process at ${spinning.percent} %`);
+      assert.ok(spinning.percent > 4 * quiet.percent, `busy ${spinning.percent} % against idle ${quiet.percent} %`);
       assert.ok(spinning.wakeUpsPerSecond >= 5, `busy process woke ${spinning.wakeUpsPerSecond} times a second`);
     } finally {
       await Promise.all([stop(idle), stop(busy)]);
