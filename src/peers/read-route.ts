@@ -73,20 +73,21 @@ function userBufferFields(): UserBufferFields | null {
 }
 
 /**
- * Routes the reads of a socket a server accepted paused (`pauseOnConnect`) through `route`, as
+ * Routes the reads of a socket a server accepted paused (`pauseOnConnect`) through a new route, as
  * `onread` does for a socket we connect: Node gives a server's sockets no such option, so the
  * two fields its constructor would have set are set here, and the socket's handle is told to read
- * into the buffer, as the constructor would have told it. False where this Node offers no way
+ * into the buffer, as the constructor would have told it. Undefined where this Node offers no way
  * to (the caller then listens for "data"). Either way the caller resumes the socket.
  */
-export function routeAcceptedReads(socket: Socket, route: ReadRoute): boolean {
+export function routeAcceptedReads(socket: Socket): ReadRoute | undefined {
   const found = userBufferFields();
   const handle = (socket as unknown as { _handle?: { useUserBuffer?: (buffer: Uint8Array) => void } })._handle;
-  if (found === null || typeof handle?.useUserBuffer !== "function") return false;
+  if (found === null || typeof handle?.useUserBuffer !== "function") return undefined;
+  const route = new ReadRoute();
   const { buffer, callback } = route.option;
   const target = socket as unknown as Record<symbol, unknown>;
   target[found.buffer] = buffer;
   target[found.callback] = callback;
   handle.useUserBuffer(buffer as Uint8Array);
-  return true;
+  return route;
 }

@@ -9,7 +9,7 @@ import { encodeFrame } from "../protocol/encoder.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { handleCommand, type CommandContext } from "./commands.js";
 import { FramedSocket, type CloseReason } from "./framed-socket.js";
-import { ReadRoute, routeAcceptedReads } from "./read-route.js";
+import { routeAcceptedReads } from "./read-route.js";
 
 /** An accepted connection as others see it (the peer table): where it comes from. The server alone drives it. */
 export interface InboundConnection {
@@ -157,9 +157,9 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     const settings = this.settings;
     const current = () => this.settings;
     let remotePeerId: string | undefined;
-    const reads = new ReadRoute();
+    const reads = routeAcceptedReads(socket);
     const connection = new FramedSocket(socket, {
-      ...(routeAcceptedReads(socket, reads) ? { reads } : {}),
+      ...(reads ? { reads } : {}),
       maxFrameBytes: settings.maxFrameBytes,
       maxBufferedWriteBytes: settings.maxWriteBufferBytes,
       counter: {

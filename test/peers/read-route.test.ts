@@ -37,13 +37,12 @@ describe("ReadRoute", () => {
   async function routedServer() {
     const accepted: Array<{ framed: FramedSocket; frames: Array<Record<string, unknown>>; routed: boolean }> = [];
     const port = await pausedServer((socket) => {
-      const reads = new ReadRoute();
-      const routed = routeAcceptedReads(socket, reads);
-      const framed = new FramedSocket(socket, { maxFrameBytes: 1024 * 1024, reads });
+      const reads = routeAcceptedReads(socket);
+      const framed = new FramedSocket(socket, { maxFrameBytes: 1024 * 1024, ...(reads ? { reads } : {}) });
       const frames: Array<Record<string, unknown>> = [];
       framed.on("frame", (frame) => frames.push(frame));
       cleanups.push(() => socket.destroy());
-      accepted.push({ framed, frames, routed });
+      accepted.push({ framed, frames, routed: reads !== undefined });
       socket.resume();
     });
     return { port, accepted };
