@@ -4,6 +4,7 @@ import { FrameDecoder, type FrameError } from "../protocol/decoder.js";
 import { encodeFrame } from "../protocol/encoder.js";
 import { errorCode } from "../stats/stats.js";
 import type { ReadRoute } from "./read-route.js";
+import { unsentBytes, writeFrame } from "./write-route.js";
 
 /** Why a connection ended; `code` is stable (for logs, tests and the peers view), `message` is for people. */
 export interface CloseReason {
@@ -84,11 +85,11 @@ export class FramedSocket extends EventEmitter<FramedSocketEvents> {
    */
   send(frame: object): void {
     if (this.closed) return;
-    this.socket.write(encodeFrame(frame));
+    writeFrame(this.socket, encodeFrame(frame));
     this.counter?.frameOut();
     const { status, message } = frame as { status?: unknown; message?: unknown };
     if (status === "error") this.counter?.refused(errorCode(message));
-    if (this.socket.writableLength > this.maxBufferedWrite) {
+    if (unsentBytes(this.socket) > this.maxBufferedWrite) {
       this.close({
         code: "E_WRITE_BUFFER_FULL",
         message: `peer does not read: over ${this.maxBufferedWrite} bytes waiting to be sent`,
