@@ -14,6 +14,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { StringDecoder } from "node:string_decoder";
 import { onread, readAccepted } from "./floor-reads.mjs";
+import { writeStraight } from "./floor-writes.mjs";
 
 const args = process.argv.slice(2);
 const option = (name) => args[args.indexOf(`--${name}`) + 1];
@@ -71,6 +72,7 @@ function connectTo(peerId, host) {
   socket.on("close", gone);
 }
 
+const ACK = Buffer.from('{"status":"ok"}\n');
 net.createServer({ pauseOnConnect: true }, (socket) => {
   socket.setNoDelay(true);
   let remote;
@@ -82,7 +84,7 @@ net.createServer({ pauseOnConnect: true }, (socket) => {
       connectTo(remote, socket.remoteAddress.replace(/^::ffff:/, ""));
     } else if (frame.command === "new_message") {
       store(String(frame.message_id), remote, frame.message);
-      socket.write('{"status":"ok"}\n');
+      writeStraight(socket, ACK);
     }
   }));
   socket.on("error", () => {});
@@ -112,8 +114,8 @@ http.createServer((request, response) => {
     lastId = Math.max(lastId + 1, Date.now());
     const id = String(lastId);
     store(id, me, text);
-    const frame = `${JSON.stringify({ command: "new_message", message_id: id, message: text, peer_id: me })}\n`;
-    for (const socket of outbound.values()) socket.write(frame);
+    const frame = Buffer.from(`${JSON.stringify({ command: "new_message", message_id: id, message: text, peer_id: me })}\n`);
+    for (const socket of outbound.values()) writeStraight(socket, frame);
     response.end('{"status":"ok"}');
   } else {
     response.end(JSON.stringify(snapshot()));

@@ -8,13 +8,15 @@
 // any). Prints the port once it listens.
 import * as net from "node:net";
 import { readAccepted } from "./floor-reads.mjs";
+import { writeStraight } from "./floor-writes.mjs";
 
 const port = Number(process.argv[2] ?? 19876);
 const address = process.argv[3] ?? "127.0.0.1";
+const ACK = Buffer.from('{"status":"ok"}\n');
 const server = net.createServer({ pauseOnConnect: true }, (socket) => {
   socket.setNoDelay(true);
   readAccepted(socket, (chunk) => {
-    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) socket.write('{"status":"ok"}\n');
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) writeStraight(socket, ACK);
   });
 });
 server.listen(port, address, () => console.log(server.address().port));
