@@ -4,12 +4,16 @@ import { getSystemErrorName } from "node:util";
 // A frame whose connection has nothing else waiting to be sent is handed straight to the socket's
 // handle, as Node's stream would hand it in the end, instead of through the stream first: there
 // every write is a trip through Writable's state, a request object and its callback, and a tick
-// queued after it, all of it again for every ack and every new_message of a chat, each costing
-// more than the copy into the kernel (bench/analysis.md "Writes straight to the socket").
+// queued after it, all of it again for every ack and every new_message of a chat: in a sender's
+// profile about as much as the kernel's own write() (bench/analysis.md "Writes straight to the
+// socket").
 //
 // Order is kept because every write, ours and the stream's, ends in the one queue of the handle
 // (libuv writes it in order): a frame goes straight only while the stream holds nothing of its
-// own, nor is corked (a connection holding its writes for one system call).
+// own, nor is corked (a connection holding its writes for one system call). And only while the
+// kernel has taken every byte so far: behind bytes it could not take, each frame written straight
+// would wait as a request of its own, told back one by one, where the stream gathers what waits
+// into one write (a fan-out at thousands of messages a second fell to half its rate that way).
 
 /** What a stream handle of Node offers for a write (lib/internal/stream_base_commons.js). */
 interface StreamHandle {
@@ -85,7 +89,7 @@ export function writeFrame(socket: Socket, bytes: Buffer): void {
   if (WriteWrap === undefined && watched === undefined && handle !== undefined && typeof handle.writeBuffer === "function") {
     learnFrom(socket, handle);
   } else if (WriteWrap && handle !== undefined && socket.writableLength === 0 && socket.writableCorked === 0 &&
-      !socket.connecting && !socket.writableEnded && !socket.destroyed) {
+      handle.writeQueueSize === 0 && !socket.connecting && !socket.writableEnded && !socket.destroyed) {
     const request = new WriteWrap();
     request.handle = handle;
     request.oncomplete = onWriteComplete;

@@ -78,24 +78,31 @@ describe("writeFrame", () => {
     await waitFor(() => received().toString() === expected, { timeoutMs: 2_000, what: "the frames, in order" });
   });
 
-  it("counts what the kernel did not take yet, and later frames go out after it, in order", async () => {
+  it("counts what the kernel did not take yet, and behind it frames go through the stream, in order", async () => {
     const { ours, theirs, received } = await connection();
     writeFrame(ours, frame("learn"));
+    const stream = countStreamWrites(ours);
     // More than the kernel's buffers of a loopback connection whose reader does not read.
     const big = Buffer.alloc(32 * 1024 * 1024, 0x2e); // ".", in no frame of the test
     writeFrame(ours, big);
-    writeFrame(ours, frame("after"));
-    assert.equal(ours.writableLength, 0, "both went to the handle, not into the stream");
+    assert.equal(stream.count, 0, "the big write went straight to the handle");
+    assert.equal(ours.writableLength, 0);
     assert.ok(unsentBytes(ours) > 0, `the handle's queue is counted (${unsentBytes(ours)} bytes)`);
+    writeFrame(ours, frame("after"));
+    writeFrame(ours, frame("last"));
+    assert.equal(stream.count, 2, "behind bytes the kernel has not taken, frames go through the stream, which gathers them");
     theirs.resume();
-    const total = frame("learn").length + big.length + frame("after").length;
+    const tail = frame("after").toString() + frame("last").toString();
+    const total = frame("learn").length + big.length + tail.length;
     await waitFor(() => received().length === total, { timeoutMs: 10_000, what: "every byte read" });
     const bytes = received();
     assert.equal(bytes.subarray(0, frame("learn").length).toString(), frame("learn").toString());
-    assert.equal(bytes.subarray(-frame("after").length).toString(), frame("after").toString(), "the frame after the big one came last");
     assert.equal(bytes.indexOf(0x2e), frame("learn").length, "the big write came right after the first frame");
     assert.equal(bytes.lastIndexOf(0x2e), frame("learn").length + big.length - 1, "and whole");
-    await waitFor(() => unsentBytes(ours) === 0, { timeoutMs: 2_000, what: "the handle's queue empty" });
+    assert.equal(bytes.subarray(-tail.length).toString(), tail, "the frames after the big one came last, in order");
+    await waitFor(() => unsentBytes(ours) === 0, { timeoutMs: 2_000, what: "every byte taken" });
+    writeFrame(ours, frame("straight again"));
+    assert.equal(stream.count, 2, "once the kernel took everything, frames go straight again");
   });
 
   it("ends a connection the peer has reset with the write's error, and throws nothing", async () => {
