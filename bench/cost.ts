@@ -22,6 +22,7 @@ import { sleep } from "./clock.js";
 import { IMPL_LABEL, profileInto, startPeer, WITH_FLOOR, type Impl } from "./impl.js";
 import { cpuTimesMs, threadDelta, threadTimes } from "./proc.js";
 import { sendMessage } from "./send.js";
+import { median } from "./stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -103,7 +104,6 @@ await withLan({ hosts: meshSize }, async (lan) => {
     }
   }
 });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`\nCPU per message (µs, medians of ${values.rounds}), a mesh of ${meshSize}, one every ${gapMs} ms, ${count} after ${warmup} of warm-up:`);
 for (const [impl, { send, receive }] of figures) {
   console.log(`  ${IMPL_LABEL[impl].padEnd(28)} send to ${meshSize - 1}: ${median(send).toFixed(0).padStart(5)}   receive: ${median(receive).toFixed(0).padStart(5)}`);
