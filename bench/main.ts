@@ -26,6 +26,8 @@ import { runFloor } from "./scenarios/floor.js";
 import { runIngest } from "./scenarios/ingest.js";
 import { runMany } from "./scenarios/many.js";
 import { runMesh } from "./scenarios/mesh.js";
+import { runNewcomer } from "./scenarios/newcomer.js";
+import { round as roundFigure } from "./stats.js";
 import { runCliTimings, runStartup } from "./scenarios/startup.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
     startup: [],
     cli: [],
     mesh: [],
+    newcomer: [],
     delivery: [],
     ingest: [],
     ingestCeiling: [],
@@ -202,6 +205,22 @@ async function main(): Promise<void> {
           ...(plan.mesh.idleCpuAt.includes(n) ? { idleCpuSeconds: plan.mesh.idleCpuSeconds } : {}),
           log,
         }), results.mesh);
+      }
+    }
+  }
+  if (want("newcomer")) {
+    log("1b. a newcomer to a settled room");
+    const { n, rounds, settleSeconds } = plan.newcomer;
+    // In turn, round by round, so that the machine's drift falls on every implementation alike.
+    for (let round = 0; round < rounds; round++) {
+      for (const impl of WITH_FLOOR) {
+        await attempt("newcomer", impl, n, async () => {
+          const intake = await runNewcomer(impl, { n, settleSeconds, meshTimeoutMs: plan.mesh.timeoutMs });
+          log(`${impl}: a room of ${n - 1} takes in one more: hello → mesh ${roundFigure(intake.meshMs)} ms, CPU of the room ` +
+            `${roundFigure(intake.roomCpuMs)} ms, of the newcomer ${roundFigure(intake.newcomerCpuMs)} ms from its start` +
+            (intake.roomHellos > 0 ? ` (${intake.roomHellos} of the room's own hellos in the window)` : ""));
+          return intake;
+        }, results.newcomer!);
       }
     }
   }

@@ -5,6 +5,7 @@ export interface Plan {
   floor: { messages: number; gapMs: number };
   startup: { runs: number; cpuAfterMs: number; rssAfterMs: number; cliRuns: number };
   mesh: { sizes: number[]; timeoutMs: number; settleMs: number; idleCpuSeconds: number; idleCpuAt: number[] };
+  newcomer: { n: number; rounds: number; settleSeconds: number };
   delivery: { sizes: number[]; warmupMessages: number; messages: number; rate: number };
   ingest: { connections: number; warmupMs: number; durationMs: number; repeats: number };
   fanout: { n: number; rates: number[]; stepSeconds: number; maxMessages: number };
@@ -22,6 +23,9 @@ export const FULL: Plan = {
   // millisecond each, and one more or less decided the goal (0.02 against 0.015 % in one run,
   // 0.014 against 0.024 % over 40 s right after it).
   mesh: { sizes: [1, 5, 10, 20, 40], timeoutMs: 60_000, settleMs: 2_000, idleCpuSeconds: 30, idleCpuAt: [1, 40] },
+  // A newcomer to a settled room of 19, three rounds in turn (the median counts): the mesh's "after
+  // the last start" without the backlog of the starts just before it.
+  newcomer: { n: 20, rounds: 3, settleSeconds: 3 },
   delivery: { sizes: [10, 20], warmupMessages: 100, messages: 250, rate: 50 },
   // Three alternating rounds; the median is reported (other work on the machine varies).
   ingest: { connections: 4, warmupMs: 2_000, durationMs: 5_000, repeats: 3 },
@@ -37,6 +41,7 @@ export const QUICK: Plan = {
   floor: { messages: 200, gapMs: 10 },
   startup: { runs: 3, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 5 },
   mesh: { sizes: [1, 5, 20], timeoutMs: 30_000, settleMs: 1_000, idleCpuSeconds: 3, idleCpuAt: [20] },
+  newcomer: { n: 10, rounds: 1, settleSeconds: 1 },
   delivery: { sizes: [10], warmupMessages: 50, messages: 200, rate: 50 },
   ingest: { connections: 4, warmupMs: 1_000, durationMs: 3_000, repeats: 1 },
   fanout: { n: 10, rates: [50, 100, 200, 500, 1000], stepSeconds: 1, maxMessages: 1_000 },
@@ -44,5 +49,5 @@ export const QUICK: Plan = {
   bridge: { warmupMessages: 10, messages: 50, rate: 10 },
 };
 
-export const SCENARIOS = ["floor", "startup", "mesh", "delivery", "ingest", "fanout", "many", "bridge"] as const;
+export const SCENARIOS = ["floor", "startup", "mesh", "newcomer", "delivery", "ingest", "fanout", "many", "bridge"] as const;
 export type Scenario = (typeof SCENARIOS)[number];

@@ -7,7 +7,7 @@ import { IMPL_LABEL, IMPLS, type Impl } from "./impl.js";
 import type { Results } from "./results.js";
 import { renderBridge } from "./scenarios/bridge.js";
 import type { IngestResult } from "./scenarios/ingest.js";
-import { round } from "./stats.js";
+import { median, round } from "./stats.js";
 
 const COLORS: Record<Impl, string> = { p2pchat: "#1f77b4", refpeer: "#d62728", "node-floor": "#7f7f7f" };
 
@@ -68,6 +68,11 @@ export function comparisons(results: Results): Comparison[] {
   for (const n of sizes.filter((n) => n > 1)) {
     pair(`mesh of ${n}: first start → full mesh`, "lower", "ms", (i) => mesh(i, n)?.meshMs);
     pair(`mesh of ${n}: last peer's first hello → full mesh`, "lower", "ms", (i) => mesh(i, n)?.fromLastStartMs);
+  }
+  const newcomer = newcomerMedians(results);
+  for (const { n } of newcomer.filter((m) => m.impl === "p2pchat")) {
+    pair(`a newcomer to a settled room of ${n - 1}: its hello → its last pair (median)`, "lower", "ms",
+      (i) => newcomer.find((m) => m.impl === i && m.n === n)?.meshMs);
   }
   for (const n of sizes) pair(`RSS per peer, mesh of ${n} (median)`, "lower", "MB", (i) => mesh(i, n)?.rssMb.median);
   const largest = sizes[sizes.length - 1];
@@ -312,6 +317,18 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("");
   }
 
+  const newcomers = newcomerMedians(results);
+  if (newcomers.length > 0) {
+    out.push("## 1b. A newcomer to a settled room");
+    out.push("");
+    out.push(`N-1 peers of one kind form their mesh and settle; then, in the quiet between the room's periodic hellos, an Nth starts. From the newcomer's first hello on the wire until every pair with it is connected, with the CPU the room and the newcomer spent (to the nanosecond, from \`schedstat\`): the mesh's "after the last start" without the backlog of the starts just before it. The implementations in turn, round by round; medians of the rounds.`);
+    out.push("");
+    out.push(table(["N", "implementation", "hello → last pair", "rounds", "CPU of the room, per peer", "newcomer's CPU from its start"],
+      newcomers.map((m) => [String(m.n), IMPL_LABEL[m.impl], fmt(m.meshMs, "ms"), m.rounds.map((r) => fmt(r, "ms")).join(", "),
+        fmt(m.roomCpuMsPerPeer, "ms"), fmt(m.newcomerCpuMs, "ms")])));
+    out.push("");
+  }
+
   if (results.delivery.length > 0) {
     out.push("## 2. Delivery latency");
     out.push("");
@@ -439,6 +456,10 @@ const METHOD = `- **Hosts**: every peer runs on its own host, a network namespac
   the peers (which would load them). The harness's own clock (\`performance.timeOrigin + performance.now()\`)
   is the same wall clock; send times are taken just before the \`/send\` request is written.
 - **Mesh formation**: connections count when the server's hello reply is on the wire; \`ss\` confirms.
+- **A newcomer to a settled room** (1b): every peer says hello every 5 s from its own start, so a room's
+  hellos come as a burst, each answered by every other peer; the newcomer starts 2.5 s after a burst
+  begins, in the quiet half of the interval (started a fixed time after the mesh, it fell into the burst
+  for some implementations and not others).
 - **Load generator** (\`bench/loadgen.ts\`, ingest and many peers): one Node.js process playing whole,
   correct peers, each on its own address, with p2pchat's frame decoder and encoder. It times what it
   receives itself.
@@ -481,3 +502,20 @@ export function renderCharts(results: Results): Record<string, string> {
   };
 }
 
+
+/** Scenario 1b's rounds, per implementation and room size: medians, and each round's figure. */
+function newcomerMedians(results: Results): { impl: Impl; n: number; meshMs: number; rounds: number[]; roomCpuMsPerPeer: number; newcomerCpuMs: number }[] {
+  const rounds = results.newcomer ?? [];
+  const keys = [...new Set(rounds.map((r) => `${r.n} ${r.impl}`))];
+  return keys.map((key) => {
+    const of = rounds.filter((r) => `${r.n} ${r.impl}` === key);
+    const { impl, n } = of[0]!;
+    return {
+      impl, n,
+      meshMs: median(of.map((r) => r.meshMs)),
+      rounds: of.map((r) => r.meshMs),
+      roomCpuMsPerPeer: round(median(of.map((r) => r.roomCpuMs / (r.n - 1)))),
+      newcomerCpuMs: median(of.map((r) => r.newcomerCpuMs)),
+    };
+  });
+}

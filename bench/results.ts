@@ -9,6 +9,7 @@ import type { FloorResult } from "./scenarios/floor.js";
 import type { IngestResult } from "./scenarios/ingest.js";
 import type { ManyResult } from "./scenarios/many.js";
 import type { MeshResult } from "./scenarios/mesh.js";
+import type { NewcomerRound } from "./scenarios/newcomer.js";
 import type { CliTiming, StartupResult } from "./scenarios/startup.js";
 
 export interface RunError {
@@ -43,6 +44,8 @@ export interface Results {
   /** `p2pchat --version` and `--help` against `node -e 0`. */
   cli?: CliTiming[];
   mesh: MeshResult[];
+  /** A newcomer to a settled room: every round of every implementation (absent in runs from before it). */
+  newcomer?: NewcomerRound[];
   delivery: DeliveryResult[];
   /** Every round of every implementation (see plan.ingest.repeats). */
   ingest: IngestResult[];

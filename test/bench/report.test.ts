@@ -116,6 +116,21 @@ describe("bench report", () => {
     assert.equal(find("delivery to all 19 others, p99").refpeer, 90);
   });
 
+  it("sums up a newcomer's rounds by their medians, as a section and as a comparable figure outside the mesh goal", () => {
+    const round = (impl: Impl, meshMs: number, roomCpuMs: number) =>
+      ({ impl, n: 20, meshMs, roomCpuMs, newcomerCpuMs: 90, roomHellos: 0, pairs: { inbound: [], outbound: [] } });
+    const run = results({ newcomer: [round("p2pchat", 30, 38), round("refpeer", 20, 19), round("p2pchat", 50, 57), round("refpeer", 22, 21), round("p2pchat", 31, 19)] });
+    const row = comparisons(run).find((r) => r.figure.startsWith("a newcomer to a settled room of 19"))!;
+    assert.equal(row.p2pchat, 31); // the middle of 30, 31 and 50
+    assert.equal(row.refpeer, 20); // of two, the lower middle (bench/stats.ts quantile)
+    const meshGoal = targets(run).find((c) => c.target.startsWith("mesh of 5, 10, 20, 40"))!;
+    assert.doesNotMatch(meshGoal.p2pchat, /newcomer/);
+    const text = renderReport(run, "");
+    assert.match(text, /## 1b\. A newcomer to a settled room/);
+    assert.match(text, /\| 20 \| p2pchat \| 31 ms \| 30 ms, 50 ms, 31 ms \| 2 ms \| 90 ms \|/); // room: the median of 2, 3 and 1 ms a peer
+    assert.doesNotMatch(renderReport(results(), ""), /## 1b\./, "a run without the scenario has no section");
+  });
+
   it("renders the report with machine, targets and a table per scenario, and both charts", () => {
     const text = renderReport(results({
       startup: [{ subject: "floor", acceptMs: 90, cpuMs: 80, rssMb: 44, runs: [] }, { subject: "p2pchat", acceptMs: 115, cpuMs: 120, rssMb: 50, runs: [] }],
