@@ -27,9 +27,9 @@ import { runIngest } from "./scenarios/ingest.js";
 import { runMany } from "./scenarios/many.js";
 import { runMesh } from "./scenarios/mesh.js";
 import { runNewcomer } from "./scenarios/newcomer.js";
-import { round as roundFigure } from "./stats.js";
 import { runCliTimings, runStartup } from "./scenarios/startup.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
+import { round as roundFigure } from "./stats.js";
 
 const USAGE = `Usage: npm run bench [-- options]
 
