@@ -140,8 +140,10 @@ export async function sendAtPace(job: SenderJob): Promise<SenderResult> {
   const startAt = nowMs() + 10;
   try {
     for (let k = 0; k < job.texts.length; k++) {
-      const wait = startAt + (k * 1000) / job.rate - nowMs();
-      if (wait > 1) await sleep(wait);
+      // Asked again after each sleep: a timer counts from the event loop's clock, read when the
+      // loop last woke, and on a busy machine it can end a millisecond or more before its time.
+      const due = startAt + (k * 1000) / job.rate;
+      for (let wait = due - nowMs(); wait > 1; wait = due - nowMs()) await sleep(wait);
       let free = connections.find((connection) => !connection.busy);
       while (!free) {
         await new Promise<void>((resolve) => (wake = resolve));
