@@ -502,7 +502,6 @@ export function renderCharts(results: Results): Record<string, string> {
   };
 }
 
-
 /** Scenario 1b's rounds, per implementation and room size: medians, and each round's figure. */
 function newcomerMedians(results: Results): { impl: Impl; n: number; meshMs: number; rounds: number[]; roomCpuMsPerPeer: number; newcomerCpuMs: number }[] {
   const rounds = results.newcomer ?? [];
