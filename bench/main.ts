@@ -28,8 +28,8 @@ import { runMany } from "./scenarios/many.js";
 import { runMesh } from "./scenarios/mesh.js";
 import { runNewcomer } from "./scenarios/newcomer.js";
 import { runCliTimings, runStartup } from "./scenarios/startup.js";
-import { raiseNeighbourLimits } from "./sysctl.js";
 import { round as roundFigure } from "./stats.js";
+import { raiseNeighbourLimits } from "./sysctl.js";
 
 const USAGE = `Usage: npm run bench [-- options]
 

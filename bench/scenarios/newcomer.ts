@@ -53,14 +53,11 @@ function cpuMsSince(meter: ReturnType<typeof idleMeter>): number {
  * half an interval, in the quiet between two bursts.
  */
 async function quietAfterHellos(capture: Capture, room: ReadonlySet<string>): Promise<void> {
-  let heard = false;
-  const stop = capture.onEvent((event) => {
-    if (event.kind === "udp-hello" && room.has(event.from)) heard = true;
-  });
+  const heard = countHellos(capture, room);
   try {
-    if (!(await until(() => heard, 10_000, 5))) throw new Error("the room said no hello within 10 s");
+    if (!(await until(() => heard.count > 0, 10_000, 5))) throw new Error("the room said no hello within 10 s");
   } finally {
-    stop();
+    heard.stop();
   }
   await sleep(2_500);
 }
