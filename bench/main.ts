@@ -16,7 +16,7 @@ import { IMPLS, profileInto, WITH_FLOOR, type Impl } from "./impl.js";
 import { describeMachine } from "./machine.js";
 import { machineMeter } from "./proc.js";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FULL, QUICK, SCENARIOS, type Scenario } from "./plan.js";
+import { FULL, parseWarmup, QUICK, SCENARIOS, type Scenario } from "./plan.js";
 import { renderCharts, renderReport } from "./report.js";
 import type { Results } from "./results.js";
 import { runBridge } from "./scenarios/bridge.js";
@@ -41,6 +41,9 @@ results.json and the charts.
   --out DIR        where to write (default bench/, or test-artifacts/bench-quick/ with --quick)
   --profile DIR    every p2pchat started writes a V8 CPU profile (.cpuprofile) into DIR
   --fanout-n N     the fan-out scenario's mesh size (default ${FULL.fanout.n})
+  --delivery-warmup N[@RATE]
+                   the delivery scenario's warm-up: N messages (default ${FULL.delivery.warmupMessages}), at RATE
+                   messages/s (default: the measured rate, ${FULL.delivery.rate}/s)
   --help`;
 
 function log(line: string): void {
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       "fanout-n": { type: "string" },
+      "delivery-warmup": { type: "string" },
       out: { type: "string" },
       profile: { type: "string" },
       help: { type: "boolean", default: false },
@@ -101,6 +105,12 @@ async function main(): Promise<void> {
     const n = Number(values["fanout-n"]);
     if (!Number.isInteger(n) || n < 2 || n > 200) fail(`--fanout-n: expected an integer from 2 to 200, got ${values["fanout-n"]}`);
     plan.fanout.n = n;
+  }
+  if (values["delivery-warmup"] !== undefined) {
+    const warmup = parseWarmup(values["delivery-warmup"]);
+    if (typeof warmup === "string") fail(`--delivery-warmup: ${warmup}`);
+    plan.delivery.warmupMessages = warmup.messages;
+    if (warmup.rate !== undefined) plan.delivery.warmupRate = warmup.rate;
   }
   const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...SCENARIOS];
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
@@ -230,6 +240,7 @@ async function main(): Promise<void> {
       for (const impl of WITH_FLOOR) {
         await attempt("delivery", impl, n, () => runDelivery(impl, n, {
           warmupMessages: plan.delivery.warmupMessages,
+          warmupRate: plan.delivery.warmupRate ?? plan.delivery.rate,
           messages: plan.delivery.messages,
           rate: plan.delivery.rate,
           meshTimeoutMs: plan.mesh.timeoutMs,

@@ -6,7 +6,8 @@ export interface Plan {
   startup: { runs: number; cpuAfterMs: number; rssAfterMs: number; cliRuns: number };
   mesh: { sizes: number[]; timeoutMs: number; settleMs: number; idleCpuSeconds: number; idleCpuAt: number[] };
   newcomer: { n: number; rounds: number; settleSeconds: number };
-  delivery: { sizes: number[]; warmupMessages: number; messages: number; rate: number };
+  /** warmupRate: the warm-up's messages/s, when not the measured rate (`--delivery-warmup N@RATE`). */
+  delivery: { sizes: number[]; warmupMessages: number; warmupRate?: number; messages: number; rate: number };
   ingest: { connections: number; warmupMs: number; durationMs: number; repeats: number };
   fanout: { n: number; rates: number[]; stepSeconds: number; maxMessages: number };
   many: { sizes: number[]; messages: number; rate: number; connectTimeoutMs: number };
@@ -51,3 +52,17 @@ export const QUICK: Plan = {
 
 export const SCENARIOS = ["floor", "startup", "mesh", "newcomer", "delivery", "ingest", "fanout", "many", "bridge"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+
+/**
+ * `--delivery-warmup N[@RATE]`: the delivery scenario's warm-up, N messages (0 or more) at RATE
+ * messages/s (left to the measured rate without one). What is wrong, in words, otherwise.
+ */
+export function parseWarmup(text: string): { messages: number; rate?: number } | string {
+  const match = /^(\d+)(?:@(\d+))?$/.exec(text.trim());
+  const messages = Number(match?.[1]);
+  const rate = match?.[2] === undefined ? undefined : Number(match[2]);
+  if (!match || messages > 100_000 || (rate !== undefined && (rate < 1 || rate > 10_000))) {
+    return `expected N or N@RATE (messages from 0 to 100000, a rate from 1 to 10000 messages/s), got ${JSON.stringify(text)}`;
+  }
+  return rate === undefined ? { messages } : { messages, rate };
+}

@@ -41,6 +41,9 @@ export interface DeliveryResult {
 export interface DeliveryOptions {
   /** Sent first at the same rate and reported apart (warmUp), not in the figures. */
   warmupMessages: number;
+  /** The warm-up's messages/s: the measured rate, or faster, to reach every peer's steady state
+   *  (V8 optimises a function only after some thousand runs) before the measured messages. */
+  warmupRate: number;
   messages: number;
   rate: number;
   meshTimeoutMs: number;
@@ -70,7 +73,7 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
       // A warm-up at the same rate first: peers that just started compile their hot paths (V8's
       // JIT) during their first messages, once per process; a chat has been running for a while.
       const expect = (text: string) => acks.set(text, new Map());
-      const warmup = await sendAtRate(hosts, `warm-up ${impl} N${n}`, options.warmupMessages, options.rate, expect);
+      const warmup = await sendAtRate(hosts, `warm-up ${impl} N${n}`, options.warmupMessages, options.warmupRate, expect);
       await sleep(500);
       const cpu = () => mesh.processes.reduce((sum, p) => sum + cpuMs(p.pid), 0);
       const cpuBefore = cpu();

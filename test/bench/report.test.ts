@@ -149,4 +149,10 @@ describe("bench report", () => {
     assert.deepEqual(Object.keys(charts).sort(), ["latency.svg", "rss.svg"]);
     for (const svg of Object.values(charts)) assert.match(svg, /<polyline /);
   });
+
+  it("says at what rate the delivery scenario warmed up", () => {
+    assert.match(renderReport(results(), ""), /after 50 warm-up messages at the same rate/);
+    const warmedLonger = results({ plan: { ...QUICK, delivery: { ...QUICK.delivery, warmupMessages: 2000, warmupRate: 200 } } });
+    assert.match(renderReport(warmedLonger, ""), /after 2000 warm-up messages at 200 messages\/s/);
+  });
 });
