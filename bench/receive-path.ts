@@ -7,9 +7,9 @@
 // node's relay check of each stored message (src/node.ts mayRelayFrom).
 //
 // Run in two of V8's tiers, each in a process of its own: baseline code (Sparkplug: `node
-// --no-opt --always-sparkplug`), which is what a peer runs at a chat's pace (src/cli/jit.ts: V8
-// optimises later than its default while the daemon runs, and a delivery benchmark's few hundred
-// messages stay below that), and V8's default, where the hot functions end up optimised. Time is
+// --no-opt --always-sparkplug`), what a peer runs in its first thousand or so messages at a chat's
+// pace, before V8 optimises the hot functions, and V8's default, where they end up optimised
+// (what a room that has run for a while runs: bench/analysis.md "A room past V8's threshold"). Time is
 // per message, from process.hrtime, over the last --measure of --messages; median of --rounds.
 //
 // Usage (after `npm run build`): node dist/bench/receive-path.js [--messages 3000] [--measure 1000]

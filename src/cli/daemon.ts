@@ -5,7 +5,6 @@ import { createLogger, underJournald, type Logger } from "../log/logger.js";
 import { ChatNode, shownBroadcast } from "../node.js";
 import { VERSION } from "../version.js";
 import type { CodeCacheUse } from "./compiled-script.js";
-import { optimiseLaterFromNowOn } from "./jit.js";
 import { notifySystemd, underSystemdNotify } from "./systemd-notify.js";
 
 /** How the daemon's code was compiled at this start (src/cli/compiled-script.ts), said at debug. */
@@ -73,8 +72,6 @@ export async function runDaemon(argv: string[], code?: { codeCache: CodeCacheUse
   const bridge = node.bridgeView;
   logger.info(`listening: UDP and TCP on ${config.port}, HTTP on ${config.http.bind}:${config.http.port}` +
     (bridge ? `, bridge ${bridge.id} in room ${JSON.stringify(bridge.room)} on ${bridge.listen.join(", ") || "no address (dialling only)"}` : ""));
-  // Started: from here on V8 optimises later, for the reasons in jit.ts.
-  optimiseLaterFromNowOn();
   // Only now, with every socket listening, may `systemctl start chat` return.
   void tellSystemd(["READY=1", `STATUS=${status(config)}`], logger);
 }

@@ -2,9 +2,8 @@
 // --no-memory-reducer (the same in `npm start` and deploy/chat.service: test/cli/node-flags.test.ts):
 // V8's memory reducer runs full collections in the idle seconds after a start, most of an idle
 // peer's CPU; it is read when the heap is set up, so v8.setFlagsFromString() here would be too
-// late (bench/analysis.md). V8's optimising threshold, on the contrary, is raised from inside,
-// once the daemon listens (src/cli/jit.ts), and the daemon's chunk is loaded compiled whole, from
-// its code cache (src/cli/compiled-script.ts).
+// late (bench/analysis.md). The daemon's chunk is loaded compiled whole, from its code cache
+// (src/cli/compiled-script.ts).
 /**
  * `p2pchat`: runs the peer, or one of its subcommands. Everything past this file is imported only
  * when it is needed: --version reads package.json and nothing else, --help loads no command, and
