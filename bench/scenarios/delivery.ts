@@ -39,7 +39,7 @@ export interface DeliveryResult {
 }
 
 export interface DeliveryOptions {
-  /** Sent first at the same rate and reported apart (warmUp), not in the figures. */
+  /** Sent first and reported apart (warmUp), not in the figures. */
   warmupMessages: number;
   /** The warm-up's messages/s: the measured rate, or faster, to reach every peer's steady state
    *  (V8 optimises a function only after some thousand runs) before the measured messages. */
@@ -70,8 +70,8 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
         if (!sent) sentOnWire.set(event.text, (sent = new Map()));
         sent.set(event.server, event.sentTime);
       });
-      // A warm-up at the same rate first: peers that just started compile their hot paths (V8's
-      // JIT) during their first messages, once per process; a chat has been running for a while.
+      // A warm-up first: peers that just started compile their hot paths (V8's JIT) during their
+      // first thousand or so messages, once per process; a chat has been running for a while.
       const expect = (text: string) => acks.set(text, new Map());
       const warmup = await sendAtRate(hosts, `warm-up ${impl} N${n}`, options.warmupMessages, options.warmupRate, expect);
       await sleep(500);
