@@ -16,7 +16,7 @@ import { IMPLS, profileInto, WITH_FLOOR, type Impl } from "./impl.js";
 import { describeMachine } from "./machine.js";
 import { machineMeter } from "./proc.js";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FULL, parseWarmup, QUICK, SCENARIOS, type Scenario } from "./plan.js";
+import { deliveryWarmupRate, FULL, parseWarmup, QUICK, SCENARIOS, type Scenario } from "./plan.js";
 import { renderCharts, renderReport } from "./report.js";
 import type { Results } from "./results.js";
 import { runBridge } from "./scenarios/bridge.js";
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
       for (const impl of WITH_FLOOR) {
         await attempt("delivery", impl, n, () => runDelivery(impl, n, {
           warmupMessages: plan.delivery.warmupMessages,
-          warmupRate: plan.delivery.warmupRate ?? plan.delivery.rate,
+          warmupRate: deliveryWarmupRate(plan.delivery),
           messages: plan.delivery.messages,
           rate: plan.delivery.rate,
           meshTimeoutMs: plan.mesh.timeoutMs,

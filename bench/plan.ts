@@ -57,6 +57,11 @@ export const QUICK: Plan = {
 export const SCENARIOS = ["floor", "startup", "mesh", "newcomer", "delivery", "ingest", "fanout", "many", "bridge"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
+/** The delivery scenario's warm-up rate, messages/s: its own, or else the measured rate. */
+export function deliveryWarmupRate(delivery: Plan["delivery"]): number {
+  return delivery.warmupRate ?? delivery.rate;
+}
+
 /**
  * `--delivery-warmup N[@RATE]`: the delivery scenario's warm-up, N messages (0 or more) at RATE
  * messages/s (left to the measured rate without one). What is wrong, in words, otherwise.

@@ -4,6 +4,7 @@
 // unit-tested (test/bench/report.test.ts).
 import { lineChart, type Series } from "./chart.js";
 import { IMPL_LABEL, IMPLS, type Impl } from "./impl.js";
+import { deliveryWarmupRate } from "./plan.js";
 import type { Results } from "./results.js";
 import { renderBridge } from "./scenarios/bridge.js";
 import type { IngestResult } from "./scenarios/ingest.js";
@@ -333,7 +334,8 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("## 2. Delivery latency");
     out.push("");
     const first = results.delivery[0]!;
-    out.push(`A full mesh of N; ${first.messages} messages at ${first.rate} messages/s, sent round robin on every peer through \`GET /send\`, after ${plan.delivery.warmupMessages} warm-up messages ${plan.delivery.warmupRate !== undefined && plan.delivery.warmupRate !== plan.delivery.rate ? `at ${plan.delivery.warmupRate} messages/s` : "at the same rate"} (reported apart: a peer that has just started compiles its hot paths during its first messages). Latency is from the moment the harness writes the request until the last of the N-1 others has the message in its history, which is when its ack leaves it (see the method below).`);
+    const warmupRate = deliveryWarmupRate(plan.delivery);
+    out.push(`A full mesh of N; ${first.messages} messages at ${first.rate} messages/s, sent round robin on every peer through \`GET /send\`, after ${plan.delivery.warmupMessages} warm-up messages ${warmupRate === plan.delivery.rate ? "at the same rate" : `at ${warmupRate} messages/s`} (reported apart: a peer that has just started compiles its hot paths during its first messages). Latency is from the moment the harness writes the request until the last of the N-1 others has the message in its history, which is when its ack leaves it (see the method below).`);
     out.push("");
     out.push(table(["N", "implementation", "to all p50", "p90", "p99", "max", "to one p50 / p99", "/send answered p50", "not everywhere", "warm-up p50 / p99"],
       results.delivery.map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.toAll.p50, "ms"), fmt(r.toAll.p90, "ms"), fmt(r.toAll.p99, "ms"), fmt(r.toAll.max, "ms"),
