@@ -69,17 +69,26 @@ export async function waitForEverywhere(
   }, { timeoutMs, intervalMs: 50, what: `"${text}" from ${peerId} on ${hosts.map((h) => h.name).join(", ")}` });
 }
 
-/** Every text in every history, each exactly once (no copy under another id). */
+/** Every text in every history, each exactly once (no copy under another id). A timeout names
+ *  what each host still lacked at the last look, so a failed run says where the room split. */
 export async function converged(hosts: Array<{ lan: Lan; host: LanHost }>, texts: string[], timeoutMs: number): Promise<void> {
-  await waitFor(async () => {
-    for (const { lan, host } of hosts) {
-      const messages = Object.values(await historyOf(lan, host)).map((m) => m.message);
-      for (const text of texts) {
-        const copies = messages.filter((m) => m === text).length;
-        if (copies > 1) throw new Error(`${host.name} holds "${text}" ${copies} times`);
-        if (copies === 0) return false;
+  let lacking: string[] = [];
+  try {
+    await waitFor(async () => {
+      const seen: string[] = [];
+      for (const { lan, host } of hosts) {
+        const messages = Object.values(await historyOf(lan, host)).map((m) => m.message);
+        const absent = texts.filter((text) => {
+          const copies = messages.filter((m) => m === text).length;
+          if (copies > 1) throw new Error(`${host.name} holds "${text}" ${copies} times`);
+          return copies === 0;
+        });
+        if (absent.length > 0) seen.push(`${host.name} lacks ${absent.map((t) => JSON.stringify(t)).join(", ")}`);
       }
-    }
-    return true;
-  }, { timeoutMs, intervalMs: 100, what: `${texts.join(" | ")} once on ${hosts.map((h) => h.host.name).join(", ")}` });
+      lacking = seen;
+      return seen.length === 0;
+    }, { timeoutMs, intervalMs: 100, what: `${texts.join(" | ")} once on ${hosts.map((h) => h.host.name).join(", ")}` });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${lacking.join("; ")}`);
+  }
 }

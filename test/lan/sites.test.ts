@@ -49,8 +49,10 @@ describe("one room across networks", { concurrency: true }, () => {
       const [siteA, refA, lateA] = a.hosts as [LanHost, LanHost, LanHost];
       const [siteB, refB, lateB] = b.hosts as [LanHost, LanHost, LanHost];
       // Only site A names site B: site B finds site A through its unicast hello.
-      a.spawnP2pchat(siteA, { peerId: "site-a", args: ["--peer", siteB.address] });
-      b.spawnP2pchat(siteB, { peerId: "site-b" });
+      const sites = [
+        a.spawnP2pchat(siteA, { peerId: "site-a", args: ["--peer", siteB.address] }),
+        b.spawnP2pchat(siteB, { peerId: "site-b" }),
+      ];
       a.spawnRefpeer(refA, { peerId: "ref-a" });
       b.spawnRefpeer(refB, { peerId: "ref-b" });
       await Promise.all([httpUp(a, siteA), httpUp(a, refA), httpUp(b, siteB), httpUp(b, refB)]);
@@ -80,7 +82,12 @@ describe("one room across networks", { concurrency: true }, () => {
       await a.setLink(a.hosts.find((h) => h.name === "router")!, true, "eth1");
       const back = performance.now();
       const all = ["hello from LAN A", "hello from LAN B", "LAN A during the cut", "LAN B during the cut"];
-      await converged([siteA, refA, lateA].map((host) => ({ lan: a, host })).concat([siteB, refB, lateB].map((host) => ({ lan: b, host }))), all, 20_000);
+      const everyone = [siteA, refA, lateA].map((host) => ({ lan: a, host })).concat([siteB, refB, lateB].map((host) => ({ lan: b, host })));
+      await converged(everyone, all, 20_000).catch((err: Error) => {
+        // What each site did around the cut is what tells why the room did not join up again.
+        const tail = (log: string) => log.split("\n").slice(-30).join("\n");
+        throw new Error(`${err.message}\n${sites.map((site) => tail(site.output())).join("\n\n")}`);
+      });
       t.diagnostic(`both sides converged ${(performance.now() - back).toFixed(0)} ms after the link came back`);
     });
   });
