@@ -236,16 +236,24 @@ async function main(): Promise<void> {
   }
   if (want("delivery")) {
     log("2. delivery latency");
-    for (const n of plan.delivery.sizes) {
-      for (const impl of WITH_FLOOR) {
-        await attempt("delivery", impl, n, () => runDelivery(impl, n, {
-          warmupMessages: plan.delivery.warmupMessages,
-          warmupRate: deliveryWarmupRate(plan.delivery),
-          messages: plan.delivery.messages,
-          rate: plan.delivery.rate,
-          meshTimeoutMs: plan.mesh.timeoutMs,
-          log,
-        }), results.delivery);
+    const { rounds } = plan.delivery;
+    // In turn, round by round, so that the machine's drift falls on every implementation alike.
+    for (let round = 1; round <= rounds; round++) {
+      if (rounds > 1) log(`round ${round} of ${rounds}`);
+      for (const n of plan.delivery.sizes) {
+        for (const impl of WITH_FLOOR) {
+          await attempt("delivery", impl, n, async () => ({
+            ...await runDelivery(impl, n, {
+              warmupMessages: plan.delivery.warmupMessages,
+              warmupRate: deliveryWarmupRate(plan.delivery),
+              messages: plan.delivery.messages,
+              rate: plan.delivery.rate,
+              meshTimeoutMs: plan.mesh.timeoutMs,
+              log,
+            }),
+            round,
+          }), results.delivery);
+        }
       }
     }
   }

@@ -13,6 +13,8 @@ import { assertAlive, formMesh, roundSummary } from "./mesh.js";
 export interface DeliveryResult {
   impl: Impl;
   n: number;
+  /** Which round of the run this was, from 1 (bench/plan.ts delivery.rounds); absent: the only one. */
+  round?: number;
   messages: number;
   rate: number;
   /** Send -> in every other history (ms), over the messages that made it everywhere. */

@@ -150,6 +150,30 @@ describe("bench report", () => {
     for (const svg of Object.values(charts)) assert.match(svg, /<polyline /);
   });
 
+  it("judges delivery on the medians of its rounds, and shows each round", () => {
+    const round = (impl: Impl, p50: number, p99: number, cpu: number, k: number) => ({
+      impl, n: 20, round: k, messages: 250, rate: 50, toAll: summary(p50, p99), toEach: summary(3, 20), http: summary(2, 5),
+      split: { toWire: summary(1, 2), wireToAck: summary(p50 / 2, p99 / 2) }, cpuPerMessageMs: cpu, undelivered: k === 2 ? 1 : 0,
+      failedSends: 0, rssAfterMb: 60, warmUp: summary(8, 60), series: [], capture: { gaps: 0, kernelDrops: 0 },
+    });
+    // Round by round, in turn; p2pchat's worst round (the second) alone would miss the goal.
+    const run = results({ delivery: [
+      round("p2pchat", 2, 5, 4, 1), round("refpeer", 2.5, 6, 4.5, 1),
+      round("p2pchat", 4, 12, 6, 2), round("refpeer", 2.4, 6.2, 4.4, 2),
+      round("p2pchat", 2.2, 5.5, 4.2, 3), round("refpeer", 2.6, 5.8, 4.6, 3),
+    ] });
+    const find = (figure: string) => comparisons(run).find((r) => r.figure === figure)!;
+    assert.equal(find("delivery to all 19 others, p50").p2pchat, 2.2); // the middle of 2, 4 and 2.2
+    assert.equal(find("delivery to all 19 others, p99").refpeer, 6); // of 6, 6.2 and 5.8
+    assert.equal(goalChecks(run).find((c) => c.target.startsWith("delivery to all"))!.met, true);
+    const text = renderReport(run, "");
+    assert.match(text, /ran 3 times, in turn round by round/);
+    assert.match(text, /\| 20 \| p2pchat \| 2\.2 ms \| [^|]+ \| 5\.5 ms \| [^|]+ \| 2 \/ 5, 4 \/ 12, 2\.2 \/ 5\.5 \|/);
+    assert.match(text, /\| 20 \| p2pchat \| [^|]+ \| [^|]+ \| 4\.2 ms \| 4, 6, 4\.2 \|/); // CPU per message and its rounds
+    assert.match(text, /\| 20 \| p2pchat \|(?: [^|]+ \|){7} 1 \|/, "the message one round lost is counted");
+    assert.doesNotMatch(renderReport(results(), ""), /rounds: p50/, "a single round has no rounds column");
+  });
+
   it("says at what rate the delivery scenario warmed up", () => {
     assert.match(renderReport(results(), ""), /after 50 warm-up messages at the same rate/);
     const warmedLonger = results({ plan: { ...QUICK, delivery: { ...QUICK.delivery, warmupMessages: 2000, warmupRate: 200 } } });
