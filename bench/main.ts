@@ -207,14 +207,22 @@ async function main(): Promise<void> {
   }
   if (want("mesh")) {
     log("1+5. mesh formation and footprint");
-    for (const n of plan.mesh.sizes) {
-      for (const impl of WITH_FLOOR) {
-        await attempt("mesh", impl, n, () => runMesh(impl, n, {
-          timeoutMs: plan.mesh.timeoutMs,
-          settleMs: plan.mesh.settleMs,
-          ...(plan.mesh.idleCpuAt.includes(n) ? { idleCpuSeconds: plan.mesh.idleCpuSeconds } : {}),
-          log,
-        }), results.mesh);
+    const { rounds } = plan.mesh;
+    // In turn, round by round, so that the machine's drift falls on every implementation alike.
+    for (let round = 1; round <= rounds; round++) {
+      if (rounds > 1) log(`round ${round} of ${rounds}`);
+      for (const n of plan.mesh.sizes) {
+        for (const impl of WITH_FLOOR) {
+          await attempt("mesh", impl, n, async () => ({
+            ...await runMesh(impl, n, {
+              timeoutMs: plan.mesh.timeoutMs,
+              settleMs: plan.mesh.settleMs,
+              ...(plan.mesh.idleCpuAt.includes(n) ? { idleCpuSeconds: plan.mesh.idleCpuSeconds } : {}),
+              log,
+            }),
+            round,
+          }), results.mesh);
+        }
       }
     }
   }

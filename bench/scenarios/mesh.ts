@@ -12,6 +12,8 @@ import { median, round, summarize, type Summary } from "../stats.js";
 export interface MeshResult {
   impl: Impl;
   n: number;
+  /** Which round of the run this was, from 1 (bench/plan.ts mesh.rounds); absent: the only one. */
+  round?: number;
   /** First process started -> last pair connected (ms); undefined if the mesh never formed. */
   meshMs: number | undefined;
   /** The last peer's first UDP hello on the wire -> last pair connected (ms). */

@@ -150,6 +150,25 @@ describe("bench report", () => {
     for (const svg of Object.values(charts)) assert.match(svg, /<polyline /);
   });
 
+  it("judges the mesh on the medians of its rounds, a mesh that did not form counting as the slowest", () => {
+    const round = (impl: Impl, fromLast: number | undefined, rss: number, k: number) =>
+      ({ ...mesh(impl, 20, fromLast ?? 0, rss), fromLastStartMs: fromLast, meshMs: fromLast === undefined ? undefined : fromLast + 300, round: k });
+    const run = results({ mesh: [
+      round("p2pchat", 40, 60, 1), round("refpeer", 30, 22, 1),
+      round("p2pchat", undefined, 62, 2), round("refpeer", 35, 24, 2),
+      round("p2pchat", 20, 61, 3), round("refpeer", 25, 23, 3),
+    ] });
+    const find = (figure: string) => comparisons(run).find((r) => r.figure === figure)!;
+    assert.equal(find("mesh of 20: last peer's first hello → full mesh").p2pchat, 40); // 20, 40 and the one that never formed
+    assert.equal(find("mesh of 20: last peer's first hello → full mesh").refpeer, 30);
+    assert.equal(find("RSS per peer, mesh of 20 (median)").p2pchat, 61);
+    assert.equal(goalChecks(run).find((c) => c.target.startsWith("mesh of 5, 10, 20, 40"))!.met, false); // 40 against 30
+    const text = renderReport(run, "");
+    assert.match(text, /\| 20 \| p2pchat \| 340 ms \| 40 ms \| 40, —, 20 \|/);
+    const twoFailed = results({ mesh: [round("p2pchat", undefined, 60, 1), round("p2pchat", undefined, 60, 2), round("p2pchat", 20, 60, 3)] });
+    assert.equal(comparisons(twoFailed).find((r) => r.figure.startsWith("mesh of 20: last"))?.p2pchat, undefined, "most rounds never formed: no figure");
+  });
+
   it("judges delivery on the medians of its rounds, and shows each round", () => {
     const round = (impl: Impl, p50: number, p99: number, cpu: number, k: number) => ({
       impl, n: 20, round: k, messages: 250, rate: 50, toAll: summary(p50, p99), toEach: summary(3, 20), http: summary(2, 5),
