@@ -182,6 +182,18 @@ async function main(): Promise<void> {
     }
   };
 
+  /** Every size and implementation of a scenario, `rounds` times: in turn, round by round, so that
+   *  the machine's drift falls on every implementation alike. */
+  const inRounds = async ({ rounds, sizes }: { rounds: number; sizes: number[] },
+    run: (impl: Impl, n: number, round: number) => Promise<void>) => {
+    for (let round = 1; round <= rounds; round++) {
+      if (rounds > 1) log(`round ${round} of ${rounds}`);
+      for (const n of sizes) {
+        for (const impl of WITH_FLOOR) await run(impl, n, round);
+      }
+    }
+  };
+
   const want = (s: Scenario) => only.includes(s);
   if (want("floor")) {
     log("0. the runtimes' floor");
@@ -207,63 +219,40 @@ async function main(): Promise<void> {
   }
   if (want("mesh")) {
     log("1+5. mesh formation and footprint");
-    const { rounds } = plan.mesh;
-    // In turn, round by round, so that the machine's drift falls on every implementation alike.
-    for (let round = 1; round <= rounds; round++) {
-      if (rounds > 1) log(`round ${round} of ${rounds}`);
-      for (const n of plan.mesh.sizes) {
-        for (const impl of WITH_FLOOR) {
-          await attempt("mesh", impl, n, async () => ({
-            ...await runMesh(impl, n, {
-              timeoutMs: plan.mesh.timeoutMs,
-              settleMs: plan.mesh.settleMs,
-              ...(plan.mesh.idleCpuAt.includes(n) ? { idleCpuSeconds: plan.mesh.idleCpuSeconds } : {}),
-              log,
-            }),
-            round,
-          }), results.mesh);
-        }
-      }
-    }
+    await inRounds(plan.mesh, (impl, n, round) => attempt("mesh", impl, n, async () => ({
+      ...await runMesh(impl, n, {
+        timeoutMs: plan.mesh.timeoutMs,
+        settleMs: plan.mesh.settleMs,
+        ...(plan.mesh.idleCpuAt.includes(n) ? { idleCpuSeconds: plan.mesh.idleCpuSeconds } : {}),
+        log,
+      }),
+      round,
+    }), results.mesh));
   }
   if (want("newcomer")) {
     log("1b. a newcomer to a settled room");
-    const { n, rounds, settleSeconds } = plan.newcomer;
-    // In turn, round by round, so that the machine's drift falls on every implementation alike.
-    for (let round = 0; round < rounds; round++) {
-      for (const impl of WITH_FLOOR) {
-        await attempt("newcomer", impl, n, async () => {
-          const intake = await runNewcomer(impl, { n, settleSeconds, meshTimeoutMs: plan.mesh.timeoutMs });
-          log(`${impl}: a room of ${n - 1} takes in one more: hello → mesh ${roundFigure(intake.meshMs)} ms, CPU of the room ` +
-            `${roundFigure(intake.roomCpuMs)} ms, of the newcomer ${roundFigure(intake.newcomerCpuMs)} ms from its start` +
-            (intake.roomHellos > 0 ? ` (${intake.roomHellos} of the room's own hellos in the window)` : ""));
-          return intake;
-        }, results.newcomer!);
-      }
-    }
+    const { n: size, rounds, settleSeconds } = plan.newcomer;
+    await inRounds({ rounds, sizes: [size] }, (impl, n) => attempt("newcomer", impl, n, async () => {
+      const intake = await runNewcomer(impl, { n, settleSeconds, meshTimeoutMs: plan.mesh.timeoutMs });
+      log(`${impl}: a room of ${n - 1} takes in one more: hello → mesh ${roundFigure(intake.meshMs)} ms, CPU of the room ` +
+        `${roundFigure(intake.roomCpuMs)} ms, of the newcomer ${roundFigure(intake.newcomerCpuMs)} ms from its start` +
+        (intake.roomHellos > 0 ? ` (${intake.roomHellos} of the room's own hellos in the window)` : ""));
+      return intake;
+    }, results.newcomer!));
   }
   if (want("delivery")) {
     log("2. delivery latency");
-    const { rounds } = plan.delivery;
-    // In turn, round by round, so that the machine's drift falls on every implementation alike.
-    for (let round = 1; round <= rounds; round++) {
-      if (rounds > 1) log(`round ${round} of ${rounds}`);
-      for (const n of plan.delivery.sizes) {
-        for (const impl of WITH_FLOOR) {
-          await attempt("delivery", impl, n, async () => ({
-            ...await runDelivery(impl, n, {
-              warmupMessages: plan.delivery.warmupMessages,
-              warmupRate: deliveryWarmupRate(plan.delivery),
-              messages: plan.delivery.messages,
-              rate: plan.delivery.rate,
-              meshTimeoutMs: plan.mesh.timeoutMs,
-              log,
-            }),
-            round,
-          }), results.delivery);
-        }
-      }
-    }
+    await inRounds(plan.delivery, (impl, n, round) => attempt("delivery", impl, n, async () => ({
+      ...await runDelivery(impl, n, {
+        warmupMessages: plan.delivery.warmupMessages,
+        warmupRate: deliveryWarmupRate(plan.delivery),
+        messages: plan.delivery.messages,
+        rate: plan.delivery.rate,
+        meshTimeoutMs: plan.mesh.timeoutMs,
+        log,
+      }),
+      round,
+    }), results.delivery));
   }
   if (want("ingest")) {
     log("3. ingest");

@@ -524,6 +524,18 @@ export function renderCharts(results: Results): Record<string, string> {
   };
 }
 
+/** A scenario's rounds, grouped per size and implementation, in the order the run met them. */
+function byImplAndSize<T extends { impl: Impl; n: number }>(results: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const r of results) {
+    const key = `${r.n} ${r.impl}`;
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
+  }
+  return [...groups.values()];
+}
+
 /** One implementation at one size in scenarios 1 and 5: the medians of its rounds, and the rounds. */
 export interface MeshRow extends MeshResult {
   rounds: MeshResult[];
@@ -546,9 +558,7 @@ function medianOrMissing(values: ReadonlyArray<number | undefined>): number | un
  * as in the worst round.
  */
 export function meshMedians(results: Results): MeshRow[] {
-  const keys = [...new Set(results.mesh.map((r) => `${r.n} ${r.impl}`))];
-  return keys.map((key) => {
-    const rounds = results.mesh.filter((r) => `${r.n} ${r.impl}` === key);
+  return byImplAndSize(results.mesh).map((rounds) => {
     const first = rounds[0]!;
     if (rounds.length === 1) return { ...first, rounds };
     const of = (get: (r: MeshResult) => number) => round(median(rounds.map(get)));
@@ -591,9 +601,7 @@ function medianSummary(summaries: readonly Summary[]): Summary {
  * on), the messages that did not arrive summed over them.
  */
 export function deliveryMedians(results: Results): DeliveryRow[] {
-  const keys = [...new Set(results.delivery.map((r) => `${r.n} ${r.impl}`))];
-  return keys.map((key) => {
-    const rounds = results.delivery.filter((r) => `${r.n} ${r.impl}` === key);
+  return byImplAndSize(results.delivery).map((rounds) => {
     const first = rounds[0]!;
     if (rounds.length === 1) return { ...first, rounds };
     const splits = rounds.map((r) => r.split).filter((split) => split !== undefined);
@@ -618,10 +626,7 @@ export function deliveryMedians(results: Results): DeliveryRow[] {
 
 /** Scenario 1b's rounds, per implementation and room size: medians, and each round's figure. */
 function newcomerMedians(results: Results): { impl: Impl; n: number; meshMs: number; rounds: number[]; roomCpuMsPerPeer: number; newcomerCpuMs: number }[] {
-  const rounds = results.newcomer ?? [];
-  const keys = [...new Set(rounds.map((r) => `${r.n} ${r.impl}`))];
-  return keys.map((key) => {
-    const of = rounds.filter((r) => `${r.n} ${r.impl}` === key);
+  return byImplAndSize(results.newcomer ?? []).map((of) => {
     const { impl, n } = of[0]!;
     return {
       impl, n,
