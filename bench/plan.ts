@@ -25,9 +25,9 @@ export const FULL: Plan = {
   // 30 s: a lone Node.js peer wakes once per hello (5 s), so 10 s held two wake-ups of about a
   // millisecond each, and one more or less decided the goal (0.02 against 0.015 % in one run,
   // 0.014 against 0.024 % over 40 s right after it).
-  // Three rounds in turn, the medians counting: a mesh closes after the last start within a few ms
-  // of the reference peer's, and two runs of the same code an hour apart put the mesh of 40 at
-  // 1.01× and 2.56× of it.
+  // Three rounds in turn, the medians counting: one round's time after the last start moves from
+  // run to run by more than what sets two implementations apart (two runs of the same code an
+  // hour apart put the mesh of 40 at 1.01× and 2.56× of the reference peer's).
   mesh: { sizes: [1, 5, 10, 20, 40], timeoutMs: 60_000, settleMs: 2_000, idleCpuSeconds: 30, idleCpuAt: [1, 40], rounds: 3 },
   // A newcomer to a settled room of 19, three rounds in turn (the median counts): the mesh's "after
   // the last start" without the backlog of the starts just before it.
