@@ -4,6 +4,7 @@ import type { Config } from "../config/types.js";
 import { createLogger, underJournald, type Logger } from "../log/logger.js";
 import { ChatNode, shownBroadcast } from "../node.js";
 import { VERSION } from "../version.js";
+import { lowerBackgroundThreads } from "./background-threads.js";
 import type { CodeCacheUse } from "./compiled-script.js";
 import { notifySystemd, underSystemdNotify } from "./systemd-notify.js";
 
@@ -39,6 +40,7 @@ export async function runDaemon(argv: string[], code?: { codeCache: CodeCacheUse
       `config ${loaded.file ?? "none"}` + (loaded.chosen.length ? ` (defaults: ${loaded.chosen.join(", ")})` : ""),
   );
   if (code) logger.debug(CODE_CACHE_USE[code.codeCache]);
+  logger.debug(`${lowerBackgroundThreads()} helper threads of V8 and libuv at the lowest CPU priority`);
 
   const node = new ChatNode(config, logger);
   const starting = node.start();

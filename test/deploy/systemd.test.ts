@@ -197,6 +197,21 @@ describe("the chat service under a real systemd (systemd-nspawn)", { timeout: 10
     assert.deepEqual(exe.slice(0, 5), [NODE, "--no-memory-reducer", `${LAYOUT.appDir}/dist/src/cli/main.js`, "--config", LAYOUT.configFile]);
   });
 
+  it("runs its helper threads at the lowest priority under the unit's system call filter", async (t) => {
+    if (!requireSystemdContainer(t)) return;
+    const { MainPID: pid } = await show("MainPID");
+    // Field 19 of a thread's stat is its nice value; the command name before it is in parentheses.
+    const { stdout } = await container().exec("sh", ["-c", 'for t in /proc/"$1"/task/*; do echo "${t##*/} $(cat "$t/stat")"; done', "sh", pid!]);
+    const nice = new Map(stdout.trim().split("\n").map((line) => {
+      const thread = line.slice(0, line.indexOf(" "));
+      return [thread, Number(line.slice(line.lastIndexOf(")") + 2).split(" ")[16])] as const;
+    }));
+    assert.equal(nice.get(pid!), 0, "the main thread at the unit's priority");
+    const helpers = [...nice].filter(([thread]) => thread !== pid);
+    assert.ok(helpers.length >= 4, stdout);
+    assert.ok(helpers.filter(([, value]) => value === 19).length >= 4, `setpriority let through: ${JSON.stringify([...nice])}`);
+  });
+
   it("logs its startup lines to the journal with their priorities", async (t) => {
     if (!requireSystemdContainer(t)) return;
     const starting = await journalLine(/^p2pchat \S+ starting as "box": UDP\/TCP port 9876, broadcast 127\.255\.255\.255/);
