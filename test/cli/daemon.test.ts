@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { waitFor } from "../support/wait.js";
 
@@ -11,6 +11,31 @@ const CLI = join(process.cwd(), "dist/src/cli/main.js");
 
 function run(args: string[], cwd = process.cwd()) {
   return spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 10_000 });
+}
+
+/** A daemon on a loopback address at --log-level debug, once it listens: its pid and what it printed. */
+async function startListening(t: TestContext, peerId: string): Promise<{ pid: number; output: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `p2pchat-${peerId}-`));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const [host] = loopbackHosts(1) as [string];
+  const child = spawn(process.execPath, [CLI, "--peer-id", peerId, "--port", String(await freePort()), "--broadcast", host,
+    "--http-port", String(await freePort()), "--http-bind", host, "--log-level", "debug"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  t.after(() => child.kill("SIGKILL"));
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  await waitFor(() => output.includes("listening"), { timeoutMs: 10_000, what: "the daemon to listen" });
+  return { pid: child.pid!, output };
+}
+
+/** Each thread's nice value, by thread id: field 19 of its stat (the name before it is in parentheses). */
+function niceOfThreads(pid: number): Map<number, number> {
+  const nice = new Map<number, number>();
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, "utf8");
+    nice.set(Number(thread), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+  }
+  return nice;
 }
 
 describe("the p2pchat command", () => {
@@ -75,17 +100,22 @@ describe("the p2pchat command", () => {
   });
 
   it("says at debug that its code was read compiled from the code cache the build wrote", async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), "p2pchat-code-cache-"));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const [host] = loopbackHosts(1) as [string];
-    const child = spawn(process.execPath, [CLI, "--peer-id", "cached", "--port", String(await freePort()), "--broadcast", host,
-      "--http-port", String(await freePort()), "--http-bind", host, "--log-level", "debug"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    t.after(() => child.kill("SIGKILL"));
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(() => output.includes("listening"), { timeoutMs: 10_000, what: "the daemon to listen" });
+    const { output } = await startListening(t, "cached");
     assert.match(output, /debug +daemon code read compiled from its code cache\n/);
+  });
+
+  it("runs its helper threads (V8's, libuv's) at the lowest priority and its main thread where it started", async (t) => {
+    const { pid, output } = await startListening(t, "threads");
+    const said = /debug +(\d+) helper threads of V8 and libuv at the lowest CPU priority/.exec(output);
+    assert.ok(said, output);
+    const nice = niceOfThreads(pid);
+    assert.equal(nice.get(pid), niceOfThreads(process.pid).get(process.pid), "the main thread keeps the priority it inherited");
+    const helpers = [...nice].filter(([thread]) => thread !== pid);
+    assert.ok(helpers.length >= 4, `V8's platform has worker threads: ${helpers.length}`);
+    // Threads made after the start (libuv's pool on its first use) inherit the main thread's.
+    const lowered = helpers.filter(([, value]) => value === 19).length;
+    assert.ok(lowered >= 4, `nice values: ${JSON.stringify([...nice])}`);
+    assert.equal(lowered, Number(said[1]), `said ${said[1]}, nice values: ${JSON.stringify([...nice])}`);
   });
 
   it("loads the seed's config/config.ini as it is from the working directory", async (t) => {
