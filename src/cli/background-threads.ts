@@ -11,7 +11,7 @@ const LOWEST_PRIORITY = 19;
  * host that several peers share (a classroom's demo machine, the benchmark's namespaces on two
  * cores), every peer of a room reaches V8's optimising threshold at the same message, since every
  * peer handles the same messages, and their compiles at once delayed the main threads that
- * deliver messages (bench/analysis.md "The p99 at N = 20"). At the lowest priority they run
+ * deliver messages (bench/analysis.md "A room past V8's threshold"). At the lowest priority they run
  * when a core is free; on a host with cores to spare nothing changes.
  *
  * Linux gives each thread its own nice value (setpriority(2) with a thread id; /proc/self/task
@@ -33,7 +33,8 @@ export function lowerBackgroundThreads(): number {
       setPriority(thread, LOWEST_PRIORITY);
       lowered++;
     } catch {
-      // Ended since it was listed: nothing to lower.
+      // Ended since it was listed, or not allowed (a system call filter without setpriority):
+      // it keeps its priority, and the peer works as before.
     }
   }
   return lowered;
