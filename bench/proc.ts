@@ -37,12 +37,19 @@ export function memoryMb(pid: number): { pss: number; uss: number } {
   }
 }
 
+/**
+ * The fields of a `/proc/<pid>/stat` line (proc(5)) after the command name, which is in
+ * parentheses and may hold spaces and parentheses itself: [0] is field 3 (the state), [1] the
+ * ppid, [11] and [12] utime and stime, [16] the nice value.
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
 /** CPU time used so far, user and system apart, in ms (all threads, ended ones included); NaN if the process is gone. */
 export function cpuTimesMs(pid: number): { user: number; system: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may contain spaces) start at field 3 (state).
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const fields = statFields(readFileSync(`/proc/${pid}/stat`, "utf8"));
     return { user: (Number(fields[11]) * 1000) / clockTicks(), system: (Number(fields[12]) * 1000) / clockTicks() };
   } catch {
     return { user: NaN, system: NaN };

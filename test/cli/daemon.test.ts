@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
+import { statFields } from "../../bench/proc.js";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { waitFor } from "../support/wait.js";
 
@@ -28,12 +29,11 @@ async function startListening(t: TestContext, peerId: string): Promise<{ pid: nu
   return { pid: child.pid!, output };
 }
 
-/** Each thread's nice value, by thread id: field 19 of its stat (the name before it is in parentheses). */
+/** Each thread's nice value, by thread id (field 19 of its stat). */
 function niceOfThreads(pid: number): Map<number, number> {
   const nice = new Map<number, number>();
   for (const thread of readdirSync(`/proc/${pid}/task`)) {
-    const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, "utf8");
-    nice.set(Number(thread), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+    nice.set(Number(thread), Number(statFields(readFileSync(`/proc/${pid}/task/${thread}/stat`, "utf8"))[16]));
   }
   return nice;
 }

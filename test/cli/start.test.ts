@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
+import { statFields } from "../../bench/proc.js";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { running } from "../support/reaper.js";
 import { waitFor } from "../support/wait.js";
@@ -32,9 +33,7 @@ function descendants(pid: number): number[] {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      // The command name is in parentheses and may hold spaces: the ppid is the second field after it.
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const ppid = Number(statFields(readFileSync(`/proc/${entry}/stat`, "utf8"))[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
     } catch {
       // gone meanwhile

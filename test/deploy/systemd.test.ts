@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { performance } from "node:perf_hooks";
+import { statFields } from "../../bench/proc.js";
 import { LAYOUT } from "../../src/service/install.js";
 import { waitFor } from "../support/wait.js";
 import { bootContainer, ensureRootfs, librariesMissingIn, requireSystemdContainer, systemdContainerAvailable, type Container } from "./nspawn.js";
@@ -200,11 +201,11 @@ describe("the chat service under a real systemd (systemd-nspawn)", { timeout: 10
   it("runs its helper threads at the lowest priority under the unit's system call filter", async (t) => {
     if (!requireSystemdContainer(t)) return;
     const { MainPID: pid } = await show("MainPID");
-    // Field 19 of a thread's stat is its nice value; the command name before it is in parentheses.
+    // Each line: a thread id, then its stat, whose field 19 is its nice value.
     const { stdout } = await container().exec("sh", ["-c", 'for t in /proc/"$1"/task/*; do echo "${t##*/} $(cat "$t/stat")"; done', "sh", pid!]);
     const nice = new Map(stdout.trim().split("\n").map((line) => {
       const thread = line.slice(0, line.indexOf(" "));
-      return [thread, Number(line.slice(line.lastIndexOf(")") + 2).split(" ")[16])] as const;
+      return [thread, Number(statFields(line)[16])] as const;
     }));
     assert.equal(nice.get(pid!), 0, "the main thread at the unit's priority");
     const helpers = [...nice].filter(([thread]) => thread !== pid);

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { statFields } from "../../bench/proc.js";
 
 /**
  * Some deaths run no handler at all: SIGKILL (a CI timeout, the OOM killer), or node's test runner
@@ -43,8 +44,7 @@ export async function reapIfAsked(moduleUrl: string, removeStale: () => void): P
  *  children stay zombies while we block. */
 export function running(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+    return statFields(readFileSync(`/proc/${pid}/stat`, "utf8"))[0] !== "Z";
   } catch {
     return false;
   }
