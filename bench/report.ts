@@ -239,6 +239,9 @@ const yesNo = (met: boolean | undefined) => (met === undefined ? "not measured" 
 
 export function renderReport(results: Results, analysis?: string): string {
   const { machine, plan } = results;
+  // The rounds' medians, worked out once for every section that shows them.
+  const meshRows = meshMedians(results);
+  const deliveryRows = deliveryMedians(results);
   const out: string[] = [];
   out.push("# Benchmarks: p2pchat beside the reference peer");
   out.push("");
@@ -318,15 +321,14 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("");
     out.push(`N peers on N hosts, started one right after the other; the mesh is formed when every ordered pair has a working connection (the server answered the client's hello, seen on the wire; \`ss\` in every namespace then confirms one inbound and one outbound connection per pair). "Last start" is the moment the last peer's first UDP hello is on the wire: when it is up. Start-up is from starting the process to its first hello.`);
     out.push("");
-    const rows = meshMedians(results);
-    const roundCount = Math.max(...rows.map((r) => r.rounds.length));
+    const roundCount = Math.max(...meshRows.map((r) => r.rounds.length));
     if (roundCount > 1) {
       out.push(`Each size and implementation ran ${roundCount} times, in turn round by round; every figure here and in section 5 is the median of the rounds' (a mesh that did not form counts as the slowest), each round's "last start → mesh" beside it, and the pairs and \`ss\` are those of the worst round.`);
       out.push("");
     }
     const roundsColumn = (r: MeshRow) => (roundCount > 1 ? [r.rounds.map((x) => fmt(x.fromLastStartMs)).join(", ")] : []);
     out.push(table(["N", "implementation", "first start → mesh", "last start → mesh", ...(roundCount > 1 ? ["rounds (ms)"] : []), "start-up p50 / max", "pairs", "ss agrees"],
-      rows.filter((r) => r.n > 1).map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.meshMs, "ms"), fmt(r.fromLastStartMs, "ms"), ...roundsColumn(r),
+      meshRows.filter((r) => r.n > 1).map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.meshMs, "ms"), fmt(r.fromLastStartMs, "ms"), ...roundsColumn(r),
         `${fmt(r.startup.p50)} / ${fmt(r.startup.max, "ms")}`, `${r.pairs} / ${r.pairsNeeded}`, r.verified ? "yes" : "no"])));
     out.push("");
   }
@@ -348,8 +350,7 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("");
     const first = results.delivery[0]!;
     const warmupRate = deliveryWarmupRate(plan.delivery);
-    const rows = deliveryMedians(results);
-    const roundCount = Math.max(...rows.map((r) => r.rounds.length));
+    const roundCount = Math.max(...deliveryRows.map((r) => r.rounds.length));
     const rounds = roundCount > 1
       ? ` Each size and implementation ran ${roundCount} times, in turn round by round; every figure below is the median of the rounds' (a row's p50 and p99 may come from different rounds), each round's p50 / p99 to all beside it, and "not everywhere" counts all rounds.`
       : "";
@@ -357,11 +358,11 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("");
     const roundsColumn = (r: DeliveryRow) => (roundCount > 1 ? [r.rounds.map((x) => `${fmt(x.toAll.p50)} / ${fmt(x.toAll.p99)}`).join(", ")] : []);
     out.push(table(["N", "implementation", "to all p50", "p90", "p99", "max", ...(roundCount > 1 ? ["rounds: p50 / p99 (ms)"] : []), "to one p50 / p99", "/send answered p50", "not everywhere", "warm-up p50 / p99"],
-      rows.map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.toAll.p50, "ms"), fmt(r.toAll.p90, "ms"), fmt(r.toAll.p99, "ms"), fmt(r.toAll.max, "ms"), ...roundsColumn(r),
+      deliveryRows.map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.toAll.p50, "ms"), fmt(r.toAll.p90, "ms"), fmt(r.toAll.p99, "ms"), fmt(r.toAll.max, "ms"), ...roundsColumn(r),
         `${fmt(r.toEach.p50)} / ${fmt(r.toEach.p99, "ms")}`, fmt(r.http.p50, "ms"), String(r.undelivered + r.failedSends),
         r.warmUp ? `${fmt(r.warmUp.p50)} / ${fmt(r.warmUp.p99, "ms")}` : "—"])));
     out.push("");
-    const split = rows.filter((r) => r.split);
+    const split = deliveryRows.filter((r) => r.split);
     if (split.length > 0) {
       out.push("Where the time goes, per message and receiver: from the request until the sender wrote the `new_message` to that receiver, and from there until the receiver's ack left it (both on the wire); and the CPU all N peers spent together per message (one `/send`, N-1 frames received and acked, N-1 acks read), from `/proc` over the measured messages. The bare Node.js peer (`bench/floor-chat-peer.mjs`) is the protocol in as little Node.js as it takes, no checks, no waiting for acks: what the runtime costs for the same work.");
       out.push("");
@@ -412,12 +413,12 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("Idle CPU is each peer's time on a CPU to the nanosecond (`/proc/<pid>/task/*/schedstat`), with how often its threads were woken (voluntary context switches) and what a peer pays per wake-up: the first tells a peer that wakes more often from one that does more each time.");
     out.push("");
     out.push(table(["N", "implementation", "RSS median", "RSS max", "PSS median", "USS median", "threads", "idle CPU median / max", "idle CPU, all peers", "wake-ups per peer and s", "CPU per wake-up"],
-      meshMedians(results).map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.rssMb.median, "MB"), fmt(r.rssMb.max, "MB"), fmt(r.pssMb, "MB"), fmt(r.ussMb, "MB"), fmt(r.threads),
+      meshRows.map((r) => [String(r.n), IMPL_LABEL[r.impl], fmt(r.rssMb.median, "MB"), fmt(r.rssMb.max, "MB"), fmt(r.pssMb, "MB"), fmt(r.ussMb, "MB"), fmt(r.threads),
         r.idleCpu ? `${fmt(r.idleCpu.medianPercent)} / ${fmt(r.idleCpu.maxPercent, "%")} over ${r.idleCpu.seconds} s` : "—",
         r.idleCpu ? fmt(r.idleCpu.totalPercent, "%") : "—",
         r.idleCpu?.wakeUpsPerSecond !== undefined ? fmt(r.idleCpu.wakeUpsPerSecond) : "—",
         r.idleCpu?.usPerWakeUp !== undefined ? fmt(r.idleCpu.usPerWakeUp, "µs") : "—"])));
-    const afterDelivery = deliveryMedians(results).map((r) => `${IMPL_LABEL[r.impl]} ${fmt(r.rssAfterMb, "MB")} (N = ${r.n})`);
+    const afterDelivery = deliveryRows.map((r) => `${IMPL_LABEL[r.impl]} ${fmt(r.rssAfterMb, "MB")} (N = ${r.n})`);
     if (afterDelivery.length) out.push("", `RSS after the delivery runs (history full: 100 messages), median per peer: ${afterDelivery.join(", ")}.`);
     out.push("");
   }
@@ -493,14 +494,16 @@ const METHOD = `- **Hosts**: every peer runs on its own host, a network namespac
 export function renderCharts(results: Results): Record<string, string> {
   const latency: Series[] = [];
   const rss: Series[] = [];
+  const deliveryRows = deliveryMedians(results);
+  const meshRows = meshMedians(results);
   for (const impl of IMPLS) {
     const color = COLORS[impl];
-    const delivery = deliveryMedians(results).filter((r) => r.impl === impl);
+    const delivery = deliveryRows.filter((r) => r.impl === impl);
     latency.push({ label: `${IMPL_LABEL[impl]}: mesh, p99 to all N-1 others`, color, points: delivery.map((r) => [r.n, r.toAll.p99]) });
     latency.push({ label: `${IMPL_LABEL[impl]}: mesh, p50 to all N-1 others`, color, dashed: true, points: delivery.map((r) => [r.n, r.toAll.p50]) });
     const many = results.many.filter((r) => r.impl === impl && r.fanout);
     latency.push({ label: `${IMPL_LABEL[impl]}: one node to M virtual peers, p99 to all`, color: impl === "p2pchat" ? "#17becf" : "#ff7f0e", points: many.map((r) => [r.m, r.fanout!.toAll.p99]) });
-    const mesh = meshMedians(results).filter((r) => r.impl === impl);
+    const mesh = meshRows.filter((r) => r.impl === impl);
     rss.push({ label: `${IMPL_LABEL[impl]}: each peer of a mesh of N (median)`, color, points: mesh.map((r) => [r.n, r.rssMb.median]) });
     const manyRss = results.many.filter((r) => r.impl === impl);
     rss.push({ label: `${IMPL_LABEL[impl]}: one node with M virtual peers`, color: impl === "p2pchat" ? "#17becf" : "#ff7f0e", dashed: true, points: manyRss.map((r) => [r.m, r.rssAfterFanoutMb]) });
