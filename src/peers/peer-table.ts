@@ -58,7 +58,8 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   private readonly fullWarnings: LogThrottle;
   /** Same peer_id at two hosts: said once per host and id. */
   private readonly clashWarnings: LogThrottle;
-  /** "peer found" and "forgot peer": a handful a minute, then a count (a flood of made-up ids). */
+  /** "forgot peer" (and, for each peer, its "cannot connect" and "gone" lines until it answers
+   *  a hello): a handful a minute, then a count (a flood of made-up ids). */
   private readonly foundLog: FloodSummary;
   /** Replacements each address may make (makeRoom). */
   private readonly replacements: TokenBuckets;
@@ -106,7 +107,11 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
         return;
       }
       peer = this.admit(peerId, host, via);
-      this.foundLog.write("info", "found", "new peers found", () => `peer found: ${peerId} at ${host} (${via})`);
+      // At info a peer's first line is its connection, which says how it was found (peer.ts): the
+      // "found" a few ms before it was a third of the lines a joining classmate cost every peer of
+      // the room, each a write and a wake-up of journald (bench/analysis.md). One that cannot be
+      // reached gets its "cannot connect" line, summed up in a flood like this one used to be.
+      if (logger.enabled("debug")) logger.debug(`peer found: ${peerId} at ${host} (${via})`);
     } else if (peer.host !== host && via !== "tcp-hello") {
       // (A TCP hello from another address proves the peer alive, not that it moved: a connection's
       // source address need not be the address a peer announces from, on a host with several.)

@@ -120,6 +120,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private address: string;
   private lastSeenAt: number;
   private lastSeenVia: SeenVia;
+  /** How it first came to our notice, until its first connection says so. */
+  private foundVia: SeenVia | undefined;
   private outbound: OutboundLike | undefined;
   private readonly inbound = new Set<InboundConnection>();
   /** Our messages waiting to be sent to this peer, oldest first; they survive reconnects. */
@@ -163,7 +165,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.stats = collaborators.stats ?? NO_STATS;
     this.address = host;
     this.firstSeen = this.lastSeenAt = this.lastHeardAtHome = this.now();
-    this.lastSeenVia = via;
+    this.lastSeenVia = this.foundVia = via;
     this.ackTimeoutMs = this.settings.ackTimeoutMs;
     this.retry = new RetryTimer(this.settings.retryMinMs, this.settings.retryMaxMs,
       collaborators.random ?? Math.random, collaborators.timers ?? systemTimers);
@@ -336,10 +338,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.outbound !== connection || this.closed) return;
     this.retry.reset();
     this.lastError = undefined;
+    // The first connection is where the log meets the peer (peer-table.ts logs "found" at debug).
+    const met = this.foundVia === undefined ? "" : ` (found by ${this.foundVia})`;
+    this.foundVia = undefined;
     this.everEstablished = true;
     this.lastHeardAtHome = this.now();
     this.emit("history", messages);
-    this.collaborators.logger.info(`connected to ${this.id} at ${this.address}`);
+    this.collaborators.logger.info(`connected to ${this.id} at ${this.address}${met}`);
     this.changed();
     this.pump();
   }

@@ -37,6 +37,20 @@ describe("PeerTable", () => {
     return { table, clock, connector, stats, logs, changes, connectionTo, ids, ownAsked };
   }
 
+  it("at info, meets a peer in one line, its connection's, which says how it was found", async () => {
+    const logs = new LogCapture();
+    const connector = fakeConnector();
+    const table = new PeerTable({ connect: connector.connect, logger: logs.logger("me", "info"), timers: new FakeClock() },
+      { ownPeerId: "me" });
+    table.seen("bob", "198.19.0.2", "udp-answer");
+    assert.deepEqual(logs.lines, [], "found: a debug line");
+    connector.last().answerHello();
+    await settle();
+    assert.equal(logs.lines.length, 1, logs.lines.join("\n"));
+    assert.match(logs.lines[0]!, / info +me: connected to bob at 198\.19\.0\.2 \(found by udp-answer\)$/);
+    table.stop();
+  });
+
   it("believes a relayed message's author only when it is not us and not a peer held at another address", () => {
     const s = setup();
     s.table.seen("bob", "198.19.0.2", "udp-hello");

@@ -53,6 +53,20 @@ describe("Peer", () => {
     assert.equal(peer.info().lastSeenVia, "udp-answer");
   });
 
+  it("says how it was found in the line of its first connection, and only there", async () => {
+    const s = setup();
+    const connection = await connected(s);
+    connection.fail("E_CLOSED_BY_PEER");
+    await settle();
+    s.clock.advance(100);
+    s.connector.last().answerHello();
+    await settle();
+    const lines = s.logs.lines.filter((l) => /connected to bob/.test(l));
+    assert.equal(lines.length, 2, s.logs.lines.join("\n"));
+    assert.match(lines[0]!, /connected to bob at 198\.19\.0\.2 \(found by udp-hello\)$/);
+    assert.match(lines[1]!, /connected to bob at 198\.19\.0\.2$/);
+  });
+
   it("one message queued for several peers is one frame, encoded once, for all of them", async () => {
     const [first, second] = [setup(), setup()];
     const [a, b] = [await connected(first), await connected(second)];
