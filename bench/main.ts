@@ -27,7 +27,7 @@ import { runIngest } from "./scenarios/ingest.js";
 import { runMany } from "./scenarios/many.js";
 import { runMesh } from "./scenarios/mesh.js";
 import { runNewcomer } from "./scenarios/newcomer.js";
-import { runCliTimings, runStartup } from "./scenarios/startup.js";
+import { runCliTimings, runNpmStart, runStartup } from "./scenarios/startup.js";
 import { round as roundFigure } from "./stats.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 
@@ -214,6 +214,9 @@ async function main(): Promise<void> {
       const cli = runCliTimings(plan.startup);
       for (const c of cli) log(`${c.command}: ${c.wallMs} ms (median of ${c.runs.length})`);
       results.cli = cli;
+      const npmStart = await runNpmStart({ runs: plan.startup.npmStartRuns, log });
+      log(`npm start: HTTP answered after ${npmStart.httpMs} ms (median of ${npmStart.runs.length}, slowest ${npmStart.maxMs} ms)`);
+      results.npmStart = npmStart;
       return startup;
     }, [] as unknown[]);
   }

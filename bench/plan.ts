@@ -3,7 +3,7 @@
 export interface Plan {
   quick: boolean;
   floor: { messages: number; gapMs: number };
-  startup: { runs: number; cpuAfterMs: number; rssAfterMs: number; cliRuns: number };
+  startup: { runs: number; cpuAfterMs: number; rssAfterMs: number; cliRuns: number; npmStartRuns: number };
   /** rounds: each size and implementation run that many times, in turn; the medians count. */
   mesh: { sizes: number[]; timeoutMs: number; settleMs: number; idleCpuSeconds: number; idleCpuAt: number[]; rounds: number };
   newcomer: { n: number; rounds: number; settleSeconds: number };
@@ -20,7 +20,7 @@ export const FULL: Plan = {
   quick: false,
   floor: { messages: 500, gapMs: 10 },
   // 25 command-line runs: `node -e 0` alone spread from 97 to 140 ms over 10 in one run.
-  startup: { runs: 11, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 25 },
+  startup: { runs: 11, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 25, npmStartRuns: 7 },
   // N = 1 is the idle footprint of a peer alone; 40 is the issue's largest mesh. Idle CPU over
   // 30 s: a lone Node.js peer wakes once per hello (5 s), so 10 s held two wake-ups of about a
   // millisecond each, and one more or less decided the goal (0.02 against 0.015 % in one run,
@@ -51,7 +51,7 @@ export const FULL: Plan = {
 export const QUICK: Plan = {
   quick: true,
   floor: { messages: 200, gapMs: 10 },
-  startup: { runs: 3, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 5 },
+  startup: { runs: 3, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 5, npmStartRuns: 2 },
   mesh: { sizes: [1, 5, 20], timeoutMs: 30_000, settleMs: 1_000, idleCpuSeconds: 3, idleCpuAt: [20], rounds: 1 },
   newcomer: { n: 10, rounds: 1, settleSeconds: 1 },
   delivery: { sizes: [10], warmupMessages: 50, messages: 200, rate: 50, rounds: 1 },

@@ -46,6 +46,30 @@ export function statFields(stat: string): string[] {
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
+/** Every descendant of `pid` (children, their children...), read from /proc: `npm start`'s shell
+ *  and node, say, which a signal to npm alone does not name. */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(statFields(readFileSync(`/proc/${entry}/stat`, "utf8"))[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const child of children.get(parent) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
 /** CPU time used so far, user and system apart, in ms (all threads, ended ones included); NaN if the process is gone. */
 export function cpuTimesMs(pid: number): { user: number; system: number } {
   try {

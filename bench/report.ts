@@ -200,6 +200,14 @@ export function goalChecks(results: Results): TargetCheck[] {
     met: bare !== undefined && Number.isFinite(slowest) ? slowest <= 1.3 * bare : undefined,
   });
 
+  const npmStart = results.npmStart;
+  checks.push({
+    target: "`npm start` on an unchanged tree answers HTTP within 2 s",
+    p2pchat: npmStart ? `${fmt(npmStart.httpMs, "ms")} (slowest of ${npmStart.runs.length}: ${fmt(npmStart.maxMs, "ms")})` : "—",
+    refpeer: "",
+    met: npmStart ? npmStart.maxMs <= 2_000 : undefined,
+  });
+
   /** Every figure p2pchat must not be worse than the reference peer on; undefined if none measured. */
   const noWorse = (target: string, figures: Comparison[]) => {
     const both = figures.filter((c) => c.p2pchat !== undefined && c.refpeer !== undefined && Number.isFinite(c.p2pchat) && Number.isFinite(c.refpeer));
@@ -312,6 +320,11 @@ export function renderReport(results: Results, analysis?: string): string {
       out.push(`Wall time from spawn to exit, median of ${results.cli![0]!.runs.length} (in turn, after one warm-up each):`);
       out.push("");
       out.push(table(["command", "wall time", "against node -e 0"], results.cli!.map((c) => [`\`${c.command}\``, fmt(c.wallMs, "ms"), bare ? `${round(c.wallMs / bare)}×` : "—"])));
+      out.push("");
+    }
+    if (results.npmStart) {
+      const { httpMs, maxMs, runs } = results.npmStart;
+      out.push(`\`npm start\` on the tree \`npm run bench\` has just built (so nothing is rebuilt), alone in an idle namespace, ${runs.length} times: from spawning npm to the first answer of \`GET /health\`, median ${fmt(httpMs, "ms")}, slowest ${fmt(maxMs, "ms")} (${runs.map((r) => fmt(r, "ms")).join(", ")}).`);
       out.push("");
     }
   }

@@ -10,7 +10,7 @@ import type { IngestResult } from "./scenarios/ingest.js";
 import type { ManyResult } from "./scenarios/many.js";
 import type { MeshResult } from "./scenarios/mesh.js";
 import type { NewcomerRound } from "./scenarios/newcomer.js";
-import type { CliTiming, StartupResult } from "./scenarios/startup.js";
+import type { CliTiming, NpmStartTiming, StartupResult } from "./scenarios/startup.js";
 
 export interface RunError {
   scenario: Scenario;
@@ -43,6 +43,8 @@ export interface Results {
   startup?: StartupResult[];
   /** `p2pchat --version` and `--help` against `node -e 0`. */
   cli?: CliTiming[];
+  /** `npm start` on the unchanged tree, to its HTTP API's first answer. */
+  npmStart?: NpmStartTiming;
   mesh: MeshResult[];
   /** A newcomer to a settled room: every round of every implementation (absent in runs from before it). */
   newcomer?: NewcomerRound[];

@@ -4,14 +4,17 @@
 // machine. For each: the time from spawning the process to its TCP port accepting a connection,
 // its CPU (utime + stime) one second after that, and its RSS once settled. The floor is what any
 // Node.js peer pays; what p2pchat spends beyond it is its own. Also the wall time of
-// `p2pchat --version` and `--help` against `node -e 0`.
+// `p2pchat --version` and `--help` against `node -e 0`, and `npm start` on an unchanged tree to
+// its HTTP API answering.
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
-import { PEER_PORT, repoRoot, withLan, type Lan, type LanHost, type LanProcess } from "../../test/lan/netns.js";
+import { HTTP_PORT, PEER_PORT, repoRoot, withLan, type Lan, type LanHost, type LanProcess } from "../../test/lan/netns.js";
 import { nowMs, sleep } from "../clock.js";
 import { P2PCHAT_MAIN, startPeer } from "../impl.js";
-import { cpuMs, rssMb } from "../proc.js";
+import { cpuMs, descendantsOf, rssMb } from "../proc.js";
 import { median, round } from "../stats.js";
 
 export type StartupSubject = "floor" | "p2pchat" | "refpeer";
@@ -34,6 +37,13 @@ export interface CliTiming {
   command: string;
   /** Median wall time from spawn to exit (ms), and every run. */
   wallMs: number;
+  runs: number[];
+}
+
+export interface NpmStartTiming {
+  /** Median and slowest time from spawning `npm start` to the first answer of its HTTP API (ms), and every run. */
+  httpMs: number;
+  maxMs: number;
   runs: number[];
 }
 
@@ -140,3 +150,68 @@ export function runCliTimings(options: Pick<StartupOptions, "cliRuns">): CliTimi
   return commands.map(([command], c) => ({ command, wallMs: round(median(runs[c]!)), runs: runs[c]! }));
 }
 
+
+/** Resolves with the moment (nowMs) `GET /health` at address:port first answers 200, polling every
+ *  few milliseconds (a refused connect answers at once). */
+async function answeredAt(address: string, port: number, child: LanProcess, timeoutMs: number): Promise<number> {
+  const deadline = nowMs() + timeoutMs;
+  let exited = false;
+  void child.exited.then(() => { exited = true; });
+  for (;;) {
+    const at = await new Promise<number | undefined>((resolve) => {
+      const request = http.get({ host: address, port, path: "/health", agent: false }, (response) => {
+        const t = nowMs();
+        response.resume();
+        resolve(response.statusCode === 200 ? t : undefined);
+      });
+      request.once("error", () => resolve(undefined));
+    });
+    if (at !== undefined) return at;
+    if (exited) throw new Error(`${child.name} exited before HTTP answered; its output:\n${child.output().slice(-800)}`);
+    if (nowMs() > deadline) throw new Error(`${child.name}: no HTTP answer on ${port} within ${timeoutMs} ms`);
+    await sleep(2);
+  }
+}
+
+/**
+ * `npm start` as a user runs it, in this checkout (which `npm run bench` has just built, so the tree
+ * is unchanged and nothing is rebuilt: a run that rebuilt would fail here), alone in an idle
+ * namespace, `runs` times: from spawning npm to the HTTP API's first answer. Each run ends as a
+ * user ends it, SIGTERM to npm, which passes it on to the daemon.
+ */
+export async function runNpmStart(options: { runs: number; log: (line: string) => void }): Promise<NpmStartTiming> {
+  return withLan({ hosts: 1 }, async (lan) => {
+    const host = lan.hosts[0]!;
+    fs.mkdirSync(lan.artifactsDir, { recursive: true });
+    const config = `${lan.artifactsDir}/npm-start.ini`;
+    fs.writeFileSync(config, ""); // not a developer's config/config.ini: defaults
+    const runs: number[] = [];
+    for (let run = 0; run < options.runs; run++) {
+      const spawnedAt = nowMs();
+      const npm = lan.spawn(host, "npm", ["start", "--", "--config", config, "--peer-id", `npm-start-${run}`,
+        "--broadcast", lan.broadcast, "--http-bind", host.address], { name: `npm-start-${run}`, cwd: repoRoot });
+      try {
+        const answered = await answeredAt(host.address, HTTP_PORT, npm, 20_000);
+        if (/building first/.test(npm.output())) throw new Error(`npm start rebuilt: the tree changed since \`npm run build\``);
+        runs.push(round(answered - spawnedAt));
+        options.log(`  npm start #${run + 1}: HTTP answered after ${runs.at(-1)} ms`);
+      } finally {
+        const left = descendantsOf(npm.pid);
+        npm.kill("SIGTERM");
+        const stopped = await Promise.race([npm.exited.then(() => true), sleep(8_000, false, { ref: false })]);
+        // A daemon that outlived npm would keep the namespace's ports: none may be left.
+        for (const pid of left) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // ended with npm, as it should
+          }
+        }
+        if (!stopped) npm.kill("SIGKILL");
+        await npm.exited;
+      }
+      await sleep(200);
+    }
+    return { httpMs: round(median(runs)), maxMs: Math.max(...runs), runs };
+  });
+}

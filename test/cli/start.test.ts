@@ -7,13 +7,12 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { statFields } from "../../bench/proc.js";
+import { descendantsOf } from "../../bench/proc.js";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { running } from "../support/reaper.js";
 import { waitFor } from "../support/wait.js";
@@ -25,29 +24,6 @@ const CLI = join(repoRoot, "dist/src/cli/main.js");
 /** stdout without npm's own banner ("> p2pchat@0.1.0 start" and the command, then a blank line). */
 function withoutBanner(stdout: string): string {
   return stdout.replace(/^\n?> [^\n]*\n> [^\n]*\n\n/, "");
-}
-
-/** Every descendant of `pid`, read from /proc (npm, the shell if any, node). */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(statFields(readFileSync(`/proc/${entry}/stat`, "utf8"))[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const child of children.get(p) ?? []) {
-      found.push(child);
-      walk(child);
-    }
-  };
-  walk(pid);
-  return found;
 }
 
 async function tcpFree(host: string, port: number): Promise<boolean> {
@@ -96,7 +72,7 @@ describe("npm start", () => {
       t.after(() => {
         // The daemon too, also when an assertion failed before `left` was read: an orphaned
         // daemon would keep its ports, and this file's keep-alive connection to it, open.
-        const all = [npm.pid!, ...(running(npm.pid!) ? descendants(npm.pid!) : []), ...left];
+        const all = [npm.pid!, ...(running(npm.pid!) ? descendantsOf(npm.pid!) : []), ...left];
         for (const pid of all) if (running(pid)) process.kill(pid, "SIGKILL");
       });
 
@@ -108,7 +84,7 @@ describe("npm start", () => {
       t.diagnostic(`HTTP answered ${answeredMs.toFixed(0)} ms after npm start`);
       assert.ok(answeredMs < 2_000, `HTTP answered after ${answeredMs.toFixed(0)} ms, not within 2 s`);
 
-      left = descendants(npm.pid!);
+      left = descendantsOf(npm.pid!);
       assert.ok(left.length > 0, "npm runs the daemon as its child");
       process.kill(npm.pid!, signal); // to npm alone, as `kill` or a supervisor sends it
       // Without `exec`, npm waits for ever on a shell that ignores SIGINT: give up after 8 s.
