@@ -57,27 +57,34 @@ export interface StartupOptions {
   log: (line: string) => void;
 }
 
-/** Resolves with the moment (nowMs) a TCP connection to address:port succeeds, polling every
- *  millisecond or two: a refused connect costs the host almost nothing and answers at once. */
-async function acceptedAt(address: string, port: number, child: LanProcess, timeoutMs: number): Promise<number> {
+/** Resolves with the moment `attempt` first succeeds (it resolves with when), trying every
+ *  `intervalMs`; fails if `child` exits first or `timeoutMs` passes. */
+async function firstSuccess(child: LanProcess, what: string, timeoutMs: number, intervalMs: number,
+  attempt: () => Promise<number | undefined>): Promise<number> {
   const deadline = nowMs() + timeoutMs;
   let exited = false;
   void child.exited.then(() => { exited = true; });
   for (;;) {
-    const at = await new Promise<number | undefined>((resolve) => {
-      const socket = net.connect({ host: address, port });
-      socket.once("connect", () => {
-        const t = nowMs();
-        socket.destroy();
-        resolve(t);
-      });
-      socket.once("error", () => resolve(undefined));
-    });
+    const at = await attempt();
     if (at !== undefined) return at;
-    if (exited) throw new Error(`${child.name} exited before accepting TCP; its output:\n${child.output().slice(-800)}`);
-    if (nowMs() > deadline) throw new Error(`${child.name} did not accept TCP on ${port} within ${timeoutMs} ms`);
-    await sleep(1);
+    if (exited) throw new Error(`${child.name} exited before ${what}; its output:\n${child.output().slice(-800)}`);
+    if (nowMs() > deadline) throw new Error(`${child.name}: not ${what} within ${timeoutMs} ms`);
+    await sleep(intervalMs);
   }
+}
+
+/** Resolves with the moment (nowMs) a TCP connection to address:port succeeds, polling every
+ *  millisecond or two: a refused connect costs the host almost nothing and answers at once. */
+function acceptedAt(address: string, port: number, child: LanProcess, timeoutMs: number): Promise<number> {
+  return firstSuccess(child, `accepting TCP on ${port}`, timeoutMs, 1, () => new Promise((resolve) => {
+    const socket = net.connect({ host: address, port });
+    socket.once("connect", () => {
+      const t = nowMs();
+      socket.destroy();
+      resolve(t);
+    });
+    socket.once("error", () => resolve(undefined));
+  }));
 }
 
 function start(lan: Lan, host: LanHost, subject: StartupSubject, run: number): LanProcess {
@@ -150,27 +157,17 @@ export function runCliTimings(options: Pick<StartupOptions, "cliRuns">): CliTimi
   return commands.map(([command], c) => ({ command, wallMs: round(median(runs[c]!)), runs: runs[c]! }));
 }
 
-
 /** Resolves with the moment (nowMs) `GET /health` at address:port first answers 200, polling every
  *  few milliseconds (a refused connect answers at once). */
-async function answeredAt(address: string, port: number, child: LanProcess, timeoutMs: number): Promise<number> {
-  const deadline = nowMs() + timeoutMs;
-  let exited = false;
-  void child.exited.then(() => { exited = true; });
-  for (;;) {
-    const at = await new Promise<number | undefined>((resolve) => {
-      const request = http.get({ host: address, port, path: "/health", agent: false }, (response) => {
-        const t = nowMs();
-        response.resume();
-        resolve(response.statusCode === 200 ? t : undefined);
-      });
-      request.once("error", () => resolve(undefined));
+function answeredAt(address: string, port: number, child: LanProcess, timeoutMs: number): Promise<number> {
+  return firstSuccess(child, `answering HTTP on ${port}`, timeoutMs, 2, () => new Promise((resolve) => {
+    const request = http.get({ host: address, port, path: "/health", agent: false }, (response) => {
+      const t = nowMs();
+      response.resume();
+      resolve(response.statusCode === 200 ? t : undefined);
     });
-    if (at !== undefined) return at;
-    if (exited) throw new Error(`${child.name} exited before HTTP answered; its output:\n${child.output().slice(-800)}`);
-    if (nowMs() > deadline) throw new Error(`${child.name}: no HTTP answer on ${port} within ${timeoutMs} ms`);
-    await sleep(2);
-  }
+    request.once("error", () => resolve(undefined));
+  }));
 }
 
 /**
