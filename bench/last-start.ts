@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { withLan } from "../test/lan/netns.js";
 import { Capture } from "./capture.js";
 import { IMPL_LABEL, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
-import { formMesh } from "./scenarios/mesh.js";
+import { formMesh, lastFirstHello } from "./scenarios/mesh.js";
 import { median, round } from "./stats.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 
@@ -32,8 +32,7 @@ async function afterLastStart(impl: Impl): Promise<number> {
     try {
       const mesh = await formMesh(lan, impl, capture, 30_000);
       if (!mesh.formed) throw new Error(`${IMPL_LABEL[impl]}: no mesh of ${n} in 30 s (${mesh.connected.size}/${mesh.needed} pairs)`);
-      const lastHello = Math.max(...lan.hosts.map((h) => mesh.firstHello.get(h.address) ?? NaN));
-      return round(mesh.lastPairAt - lastHello);
+      return round(mesh.lastPairAt - lastFirstHello(mesh, lan.hosts));
     } finally {
       await capture.stop();
     }

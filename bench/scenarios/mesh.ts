@@ -120,6 +120,11 @@ export async function formMesh(lan: Lan, impl: Impl, capture: Capture, timeoutMs
   return formation;
 }
 
+/** "Last start": the wire time of the last of `hosts`' first hellos (NaN if one never said it). */
+export function lastFirstHello(mesh: Pick<MeshFormation, "firstHello">, hosts: readonly LanHost[]): number {
+  return Math.max(...hosts.map((h) => mesh.firstHello.get(h.address) ?? NaN));
+}
+
 /** Throws if any of the processes has exited (a peer that died makes every figure after it void). */
 export function assertAlive(processes: readonly LanProcess[], what: string): void {
   const dead = processes.find((p) => (p as { done?: boolean }).done);
@@ -133,7 +138,7 @@ export async function runMesh(impl: Impl, n: number, options: MeshOptions): Prom
       const hosts = lan.hosts;
       const mesh = await formMesh(lan, impl, capture, options.timeoutMs);
       const { started, firstHello, connected, formed, needed, processes } = mesh;
-      const lastStart = Math.max(...hosts.map((h) => firstHello.get(h.address) ?? NaN));
+      const lastStart = lastFirstHello(mesh, hosts);
       // A lone peer is "meshed" once it is up (its first hello).
       const lastPairAt = n === 1 ? lastStart : mesh.lastPairAt;
       const meshMs = formed ? lastPairAt - started[0]! : undefined;
