@@ -106,6 +106,12 @@ const ATTEMPTS_UNTIL_FIRST_ACK = 2;
 const UNREACHABLE = new Set(["E_CONNECT_TIMEOUT", "ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ETIMEDOUT"]);
 /** How often "queue full" is said while a peer stays behind. */
 const QUEUE_WARNING_INTERVAL_MS = 60_000;
+/**
+ * How long after our connection to a peer is up its own connection to us may take before the log
+ * says the chat goes one way only. A peer connects back as soon as it hears our hello, its answer
+ * or our connection's hello; two hello intervals leave room for one hello lost.
+ */
+export const CONNECT_BACK_WAIT_MS = 10_000;
 
 /**
  * One remote peer and everything we do with it (docs/architecture.md habit 9, after hyperswarm's
@@ -151,6 +157,12 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly now: () => number;
   private readonly stats: StatsSink;
   private readonly queueWarnings: LogThrottle;
+  private readonly timers: Timers;
+  /** Our connection is up and the peer's to us is not: the wait for it (CONNECT_BACK_WAIT_MS).
+   *  Boxed: a fake clock's handle may be any value. */
+  private connectBackWait: { handle: unknown } | undefined;
+  /** The log said the chat with it goes one way only; its connection to us is news again. */
+  private saidOneWay = false;
 
   constructor(
     readonly id: string,
@@ -167,8 +179,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.firstSeen = this.lastSeenAt = this.lastHeardAtHome = this.now();
     this.lastSeenVia = this.foundVia = via;
     this.ackTimeoutMs = this.settings.ackTimeoutMs;
+    this.timers = collaborators.timers ?? systemTimers;
     this.retry = new RetryTimer(this.settings.retryMinMs, this.settings.retryMaxMs,
-      collaborators.random ?? Math.random, collaborators.timers ?? systemTimers);
+      collaborators.random ?? Math.random, this.timers);
     this.queueWarnings = new LogThrottle(QUEUE_WARNING_INTERVAL_MS, this.now);
   }
 
@@ -261,9 +274,20 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.changed();
   }
 
+  /**
+   * A connection this peer opened to us said hello (server.ts logs it at debug: in the usual case
+   * our own "connected to" line says all a user needs, and a second line per peer joining was a
+   * write and a wake-up of journald in every peer of the room; bench/analysis.md). It is said
+   * here only when the log had said the chat went one way without it.
+   */
   attachInbound(connection: InboundConnection): void {
     if (this.inbound.has(connection)) return;
     this.inbound.add(connection);
+    this.stopConnectBackWait();
+    if (this.saidOneWay) {
+      this.saidOneWay = false;
+      this.collaborators.logger.info(`${this.id} connected to us from ${connection.remoteAddress}: both ways now`);
+    }
     this.changed();
   }
 
@@ -296,6 +320,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   close(reason: CloseReason): void {
     this.closed = true;
     this.retry.cancel();
+    this.stopConnectBackWait();
     this.outbound?.close(reason);
   }
 
@@ -345,13 +370,41 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.lastHeardAtHome = this.now();
     this.emit("history", messages);
     this.collaborators.logger.info(`connected to ${this.id} at ${this.address}${met}`);
+    if (this.inbound.size === 0) this.awaitConnectBack();
     this.changed();
     this.pump();
+  }
+
+  /**
+   * Each peer sends on the connection it opened (docs/protocol.md §2): without the peer's
+   * connection to us, its messages cannot reach us. One line says so if it does not come
+   * (a peer that does not hear our hellos, a firewall on our side), and one more when it does.
+   */
+  private awaitConnectBack(): void {
+    this.stopConnectBackWait();
+    const wait = {
+      handle: this.timers.setTimeout(() => {
+        if (this.connectBackWait !== wait) return;
+        this.connectBackWait = undefined;
+        if (this.closed || !this.outboundReady || this.inbound.size > 0) return;
+        this.saidOneWay = true;
+        this.collaborators.logger.info(`${this.id} has not connected to us within ${CONNECT_BACK_WAIT_MS / 1000} s: ` +
+          `our messages reach it at ${this.address}, its messages cannot reach us until it does`);
+      }, CONNECT_BACK_WAIT_MS),
+    };
+    this.connectBackWait = wait;
+  }
+
+  private stopConnectBackWait(): void {
+    if (this.connectBackWait === undefined) return;
+    this.timers.clearTimeout(this.connectBackWait.handle);
+    this.connectBackWait = undefined;
   }
 
   private disconnected(connection: OutboundLike, reason: CloseReason): void {
     if (this.outbound !== connection) return;
     this.outbound = undefined;
+    this.stopConnectBackWait();
     this.requeueUnacked(reason);
     this.stats.countReason("closed", reason.code, this.id);
     // Stopped, or evicted from the table: nothing to log or retry.

@@ -201,7 +201,9 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         if (remotePeerId !== undefined && remotePeerId !== peerId) this.emit("departed", remotePeerId, connection);
         const first = remotePeerId !== peerId;
         remotePeerId = peerId;
-        if (first) logger.info(`${peerId} connected to us from ${address}`);
+        // At debug: our own "connected to" line is the one a user reads for a peer joining; the
+        // Peer says this connection only when the log said the chat went one way without it.
+        if (first) logger.debug(`${peerId} connected to us from ${address}`);
         // Told once the reply is on its way (below): what listeners do (connect back, update the
         // peer table and its views) must not hold up the answer the peer waits for.
         introduced = peerId;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { StoredMessage } from "../../src/history/history.js";
-import { Peer, type PeerSettings } from "../../src/peers/peer.js";
+import { CONNECT_BACK_WAIT_MS, Peer, type PeerSettings } from "../../src/peers/peer.js";
 import { Stats } from "../../src/stats/stats.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { fakeConnector, settle } from "../support/fake-connection.js";
@@ -65,6 +65,42 @@ describe("Peer", () => {
     assert.equal(lines.length, 2, s.logs.lines.join("\n"));
     assert.match(lines[0]!, /connected to bob at 198\.19\.0\.2 \(found by udp-hello\)$/);
     assert.match(lines[1]!, /connected to bob at 198\.19\.0\.2$/);
+  });
+
+  it("adds no line when the peer connects back; says when the chat goes one way, and when both ways again", async () => {
+    const both = setup();
+    await connected(both);
+    both.clock.advance(3_000);
+    both.peer.attachInbound({ remoteAddress: "198.19.0.2" });
+    both.clock.advance(CONNECT_BACK_WAIT_MS * 2);
+    const said = both.logs.lines.filter((l) => / info +me: /.test(l));
+    assert.equal(said.length, 1, said.join("\n"));
+    assert.match(said[0]!, /connected to bob at 198\.19\.0\.2 \(found by udp-hello\)$/, "one line for a peer connected both ways");
+    assert.equal(both.clock.pending, 0, "the wait for its connection ended with it");
+
+    const oneWay = setup();
+    await connected(oneWay);
+    oneWay.clock.advance(CONNECT_BACK_WAIT_MS - 1);
+    assert.equal(oneWay.logs.lines.filter((l) => l.includes("has not connected to us")).length, 0, "not before the wait is over");
+    oneWay.clock.advance(1);
+    assert.ok(oneWay.logs.has(/bob has not connected to us within 10 s: our messages reach it at 198\.19\.0\.2, its messages cannot reach us until it does/),
+      oneWay.logs.lines.join("\n"));
+    oneWay.peer.attachInbound({ remoteAddress: "198.19.0.9" });
+    assert.ok(oneWay.logs.has(/bob connected to us from 198\.19\.0\.9: both ways now/), oneWay.logs.lines.join("\n"));
+  });
+
+  it("does not say one way for a connection that ended, or a peer that was stopped, before the wait was over", async () => {
+    const lost = setup();
+    const connection = await connected(lost);
+    connection.fail("E_CLOSED_BY_PEER");
+    await settle();
+    const stopped = setup();
+    await connected(stopped);
+    stopped.peer.close({ code: "E_SHUTDOWN", message: "shutting down" });
+    for (const s of [lost, stopped]) {
+      s.clock.advance(CONNECT_BACK_WAIT_MS * 2);
+      assert.equal(s.logs.lines.filter((l) => l.includes("has not connected to us")).length, 0, s.logs.lines.join("\n"));
+    }
   });
 
   it("one message queued for several peers is one frame, encoded once, for all of them", async () => {
