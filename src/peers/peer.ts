@@ -161,8 +161,9 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Our connection is up and the peer's to us is not: the wait for it (CONNECT_BACK_WAIT_MS).
    *  Boxed: a fake clock's handle may be any value. */
   private connectBackWait: { handle: unknown } | undefined;
-  /** The log said the chat with it goes one way only; its connection to us is news again. */
-  private saidOneWay = false;
+  /** The log's last word on its connections to us was that there is none (it has not connected
+   *  back, or its connection ended) and no "connected to" line came since: the next is news. */
+  private inboundIsNews = false;
 
   constructor(
     readonly id: string,
@@ -278,21 +279,25 @@ export class Peer extends EventEmitter<PeerEvents> {
    * A connection this peer opened to us said hello (server.ts logs it at debug: in the usual case
    * our own "connected to" line says all a user needs, and a second line per peer joining was a
    * write and a wake-up of journald in every peer of the room; bench/analysis.md). It is said
-   * here only when the log had said the chat went one way without it.
+   * here when the log's last word was that there was none: the one-way line, or the end of its
+   * connection (server.ts: "disconnected from us") with no "connected to" line since.
    */
   attachInbound(connection: InboundConnection): void {
     if (this.inbound.has(connection)) return;
     this.inbound.add(connection);
     this.stopConnectBackWait();
-    if (this.saidOneWay) {
-      this.saidOneWay = false;
-      this.collaborators.logger.info(`${this.id} connected to us from ${connection.remoteAddress}: both ways now`);
+    if (this.inboundIsNews) {
+      this.inboundIsNews = false;
+      this.collaborators.logger.info(`${this.id} connected to us from ${connection.remoteAddress}` +
+        (this.outboundReady ? ": both ways now" : ""));
     }
     this.changed();
   }
 
   detachInbound(connection: InboundConnection): void {
-    if (this.inbound.delete(connection)) this.changed();
+    if (!this.inbound.delete(connection)) return;
+    if (this.inbound.size === 0) this.inboundIsNews = true;
+    this.changed();
   }
 
   /** Queues a message (ours, or one relayed: peers/relay.ts) for this peer, and sends it when its turn comes. */
@@ -370,6 +375,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.lastHeardAtHome = this.now();
     this.emit("history", messages);
     this.collaborators.logger.info(`connected to ${this.id} at ${this.address}${met}`);
+    // The peer is back in the log: its connection to us is awaited, and said only if it does not come.
+    this.inboundIsNews = false;
     if (this.inbound.size === 0) this.awaitConnectBack();
     this.changed();
     this.pump();
@@ -387,7 +394,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         if (this.connectBackWait !== wait) return;
         this.connectBackWait = undefined;
         if (this.closed || !this.outboundReady || this.inbound.size > 0) return;
-        this.saidOneWay = true;
+        this.inboundIsNews = true;
         this.collaborators.logger.info(`${this.id} has not connected to us within ${CONNECT_BACK_WAIT_MS / 1000} s: ` +
           `our messages reach it at ${this.address}, its messages cannot reach us until it does`);
       }, CONNECT_BACK_WAIT_MS),

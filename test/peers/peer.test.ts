@@ -89,6 +89,32 @@ describe("Peer", () => {
     assert.ok(oneWay.logs.has(/bob connected to us from 198\.19\.0\.9: both ways now/), oneWay.logs.lines.join("\n"));
   });
 
+  it("says its connection to us when the last one ended, unless our connection to it came back first", async () => {
+    const s = setup();
+    await connected(s);
+    const first = { remoteAddress: "198.19.0.2" };
+    s.peer.attachInbound(first);
+    s.peer.detachInbound(first);
+    s.peer.attachInbound({ remoteAddress: "198.19.0.2" });
+    const back = s.logs.lines.filter((l) => / info +me: bob connected to us/.test(l));
+    assert.equal(back.length, 1, s.logs.lines.join("\n"));
+    assert.match(back[0]!, /bob connected to us from 198\.19\.0\.2: both ways now$/);
+
+    // A peer that restarts: both connections end; ours comes back first, and says it.
+    const restarting = setup();
+    const ours = await connected(restarting);
+    const theirs = { remoteAddress: "198.19.0.2" };
+    restarting.peer.attachInbound(theirs);
+    restarting.peer.detachInbound(theirs);
+    ours.fail("E_CLOSED_BY_PEER");
+    await settle();
+    restarting.clock.advance(100);
+    restarting.connector.last().answerHello();
+    await settle();
+    restarting.peer.attachInbound({ remoteAddress: "198.19.0.2" });
+    assert.equal(restarting.logs.lines.filter((l) => / info +me: bob connected to us/.test(l)).length, 0, restarting.logs.lines.join("\n"));
+  });
+
   it("does not say one way for a connection that ended, or a peer that was stopped, before the wait was over", async () => {
     const lost = setup();
     const connection = await connected(lost);
