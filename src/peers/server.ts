@@ -202,7 +202,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         const first = remotePeerId !== peerId;
         remotePeerId = peerId;
         // At debug: our own "connected to" line is the one a user reads for a peer joining; the
-        // Peer says this connection only when the log said the chat went one way without it.
+        // Peer says this connection at info only when it is news (peer.ts, attachInbound).
         if (first) logger.debug(`${peerId} connected to us from ${address}`);
         // Told once the reply is on its way (below): what listeners do (connect back, update the
         // peer table and its views) must not hold up the answer the peer waits for.
