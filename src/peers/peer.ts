@@ -8,7 +8,7 @@ import { encodedOnce } from "../protocol/encoder.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import type { CloseReason } from "./framed-socket.js";
 import type { AckResult, Connect, OutboundLike } from "./outbound.js";
-import { RetryTimer, systemTimers, type Timers } from "./retry-timer.js";
+import { OneShotTimer, RetryTimer, systemTimers, type Timers } from "./retry-timer.js";
 
 /**
  * A connection this peer opened to us, as far as a Peer cares: where it comes from. The server
@@ -157,10 +157,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly now: () => number;
   private readonly stats: StatsSink;
   private readonly queueWarnings: LogThrottle;
-  private readonly timers: Timers;
-  /** Our connection is up and the peer's to us is not: the wait for it (CONNECT_BACK_WAIT_MS).
-   *  Boxed: a fake clock's handle may be any value. */
-  private connectBackWait: { handle: unknown } | undefined;
+  /** Our connection is up and the peer's to us is not: the wait for it (CONNECT_BACK_WAIT_MS). */
+  private readonly connectBackWait: OneShotTimer;
   /** The log's last word on its connections to us was that there is none (it has not connected
    *  back, or its connection ended) and no "connected to" line came since: the next is news. */
   private inboundIsNews = false;
@@ -180,9 +178,10 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.firstSeen = this.lastSeenAt = this.lastHeardAtHome = this.now();
     this.lastSeenVia = this.foundVia = via;
     this.ackTimeoutMs = this.settings.ackTimeoutMs;
-    this.timers = collaborators.timers ?? systemTimers;
+    const timers = collaborators.timers ?? systemTimers;
     this.retry = new RetryTimer(this.settings.retryMinMs, this.settings.retryMaxMs,
-      collaborators.random ?? Math.random, this.timers);
+      collaborators.random ?? Math.random, timers);
+    this.connectBackWait = new OneShotTimer(timers);
     this.queueWarnings = new LogThrottle(QUEUE_WARNING_INTERVAL_MS, this.now);
   }
 
@@ -285,7 +284,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   attachInbound(connection: InboundConnection): void {
     if (this.inbound.has(connection)) return;
     this.inbound.add(connection);
-    this.stopConnectBackWait();
+    this.connectBackWait.cancel();
     if (this.inboundIsNews) {
       this.inboundIsNews = false;
       this.collaborators.logger.info(`${this.id} connected to us from ${connection.remoteAddress}` +
@@ -325,7 +324,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   close(reason: CloseReason): void {
     this.closed = true;
     this.retry.cancel();
-    this.stopConnectBackWait();
+    this.connectBackWait.cancel();
     this.outbound?.close(reason);
   }
 
@@ -388,30 +387,18 @@ export class Peer extends EventEmitter<PeerEvents> {
    * (a peer that does not hear our hellos, a firewall on our side), and one more when it does.
    */
   private awaitConnectBack(): void {
-    this.stopConnectBackWait();
-    const wait = {
-      handle: this.timers.setTimeout(() => {
-        if (this.connectBackWait !== wait) return;
-        this.connectBackWait = undefined;
-        if (this.closed || !this.outboundReady || this.inbound.size > 0) return;
-        this.inboundIsNews = true;
-        this.collaborators.logger.info(`${this.id} has not connected to us within ${CONNECT_BACK_WAIT_MS / 1000} s: ` +
-          `our messages reach it at ${this.address}, its messages cannot reach us until it does`);
-      }, CONNECT_BACK_WAIT_MS),
-    };
-    this.connectBackWait = wait;
-  }
-
-  private stopConnectBackWait(): void {
-    if (this.connectBackWait === undefined) return;
-    this.timers.clearTimeout(this.connectBackWait.handle);
-    this.connectBackWait = undefined;
+    this.connectBackWait.start(CONNECT_BACK_WAIT_MS, () => {
+      if (this.closed || !this.outboundReady || this.inbound.size > 0) return;
+      this.inboundIsNews = true;
+      this.collaborators.logger.info(`${this.id} has not connected to us within ${CONNECT_BACK_WAIT_MS / 1000} s: ` +
+        `our messages reach it at ${this.address}, its messages cannot reach us until it does`);
+    });
   }
 
   private disconnected(connection: OutboundLike, reason: CloseReason): void {
     if (this.outbound !== connection) return;
     this.outbound = undefined;
-    this.stopConnectBackWait();
+    this.connectBackWait.cancel();
     this.requeueUnacked(reason);
     this.stats.countReason("closed", reason.code, this.id);
     // Stopped, or evicted from the table: nothing to log or retry.

@@ -11,23 +11,56 @@ export const systemTimers: Timers = {
 };
 
 /**
+ * One timer at a time on `Timers`: starting it again replaces the one pending, and a timer
+ * cancelled or replaced never runs (with a fake clock as with Node's).
+ */
+export class OneShotTimer {
+  /** Boxed: a fake clock's handle may be any value, undefined included. */
+  private timer: { handle: unknown } | undefined;
+
+  constructor(private readonly timers: Timers = systemTimers) {}
+
+  get pending(): boolean {
+    return this.timer !== undefined;
+  }
+
+  start(ms: number, run: () => void): void {
+    this.cancel();
+    const timer = {
+      handle: this.timers.setTimeout(() => {
+        if (this.timer !== timer) return;
+        this.timer = undefined;
+        run();
+      }, ms),
+    };
+    this.timer = timer;
+  }
+
+  cancel(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer.handle);
+    this.timer = undefined;
+  }
+}
+
+/**
  * Exponential backoff with jitter for reconnect attempts (after hyperswarm's retry-timer): many
  * peers that lost the same peer at the same moment must not all knock again in lock-step.
  */
 export class RetryTimer {
   private attempt = 0;
-  /** Boxed: a fake clock's handle may be any value, undefined included. */
-  private timer: { handle: unknown } | undefined;
+  private readonly timer: OneShotTimer;
 
   constructor(
     private readonly minMs: number,
     private readonly maxMs: number,
     private readonly random: () => number = Math.random,
-    private readonly timers: Timers = systemTimers,
-  ) {}
+    timers: Timers = systemTimers,
+  ) {
+    this.timer = new OneShotTimer(timers);
+  }
 
   get pending(): boolean {
-    return this.timer !== undefined;
+    return this.timer.pending;
   }
 
   /** The delay the next schedule() will use: min·2^attempt, capped, then ±25 %. */
@@ -40,14 +73,7 @@ export class RetryTimer {
     this.cancel();
     const delay = this.nextDelay();
     this.attempt += 1;
-    const timer = {
-      handle: this.timers.setTimeout(() => {
-        if (this.timer !== timer) return;
-        this.timer = undefined;
-        run();
-      }, delay),
-    };
-    this.timer = timer;
+    this.timer.start(delay, run);
     return delay;
   }
 
@@ -58,7 +84,6 @@ export class RetryTimer {
   }
 
   cancel(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer.handle);
-    this.timer = undefined;
+    this.timer.cancel();
   }
 }
