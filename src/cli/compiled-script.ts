@@ -12,7 +12,8 @@
  * plus the two things an ES module has and a script has not, passed in (WRAPPER below).
  *
  * V8 accepts a cache only from the same V8 version and the same flags (it hashes them), so the
- * build writes it under the flags the daemon runs with (main.js's shebang) and `--no-lazy`. A
+ * build writes it under the flags the daemon runs with (main.js's shebang) and `--no-lazy`, with
+ * feedback allocation lazy as by default while the cache is made or read (withLazyFeedback). A
  * cache that is missing or refused (another node, a node flag added, a profiler) costs nothing
  * but the cache's benefit: the chunk is then compiled whole, as before.
  *
@@ -29,6 +30,9 @@ type ScriptFunction = (
   exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string,
   importMetaUrl: string, importer: (specifier: string) => Promise<unknown>,
 ) => void;
+
+/** The daemon's node flag (main.ts) that is set aside while the chunk's top-level code runs. */
+const EAGER_FEEDBACK = "--no-lazy-feedback-allocation";
 
 /** Whether the code cache was read: "used", "refused" by V8 (compiled instead), or "absent". */
 export type CodeCacheUse = "used" | "refused" | "absent";
@@ -49,8 +53,8 @@ export function codeCacheFile(file: string): string {
  * loaded later stays lazy), from its code cache when V8 accepts it.
  */
 export async function loadCompiledScript<T>(location: URL): Promise<LoadedScript<T>> {
-  const [{ readFileSync }, { createRequire }, { dirname }, { fileURLToPath }] = await Promise.all([
-    import("node:fs"), import("node:module"), import("node:path"), import("node:url"),
+  const [{ readFileSync }, { createRequire }, { dirname }, { fileURLToPath }, { setFlagsFromString }] = await Promise.all([
+    import("node:fs"), import("node:module"), import("node:path"), import("node:url"), import("node:v8"),
   ]);
   const file = fileURLToPath(location);
   const source = readFileSync(file, "utf8");
@@ -69,7 +73,9 @@ export async function loadCompiledScript<T>(location: URL): Promise<LoadedScript
   const module = { exports: {} };
   // import() from this module, with a specifier relative to the chunk made absolute first.
   const importer = (specifier: string) => import(specifier.startsWith(".") ? new URL(specifier, url).href : specifier);
-  run(module.exports, createRequire(file), module, file, dirname(file), url, importer);
+  // The chunk's top-level code runs once, here: under the daemon's --no-lazy-feedback-allocation
+  // (main.ts) every function of it would get its feedback vector for nothing, some 8 ms of a start.
+  withLazyFeedback(setFlagsFromString, () => run(module.exports, createRequire(file), module, file, dirname(file), url, importer));
   return { exports: module.exports as T, codeCache };
 }
 
@@ -96,9 +102,25 @@ async function compiledWhole<R>(source: string, options: ScriptOptions, use: (sc
   const [{ Script }, { setFlagsFromString }] = await Promise.all([import("node:vm"), import("node:v8")]);
   setFlagsFromString("--no-lazy");
   try {
-    return use(new Script(wrap(source), options));
+    return withLazyFeedback(setFlagsFromString, () => use(new Script(wrap(source), options)));
   } finally {
     setFlagsFromString("--lazy");
+  }
+}
+
+/**
+ * Runs `run` under V8's default, lazy feedback allocation, in a node started with the daemon's
+ * --no-lazy-feedback-allocation (main.ts) too. V8 hashes that flag into a code cache, so the cache
+ * is made and read under the default: one cache serves the daemon's command (its shebang) and a
+ * plain `node dist/src/cli/main.js` alike.
+ */
+function withLazyFeedback<R>(setFlags: (flags: string) => void, run: () => R): R {
+  if (!process.execArgv.includes(EAGER_FEEDBACK)) return run();
+  setFlags("--lazy-feedback-allocation");
+  try {
+    return run();
+  } finally {
+    setFlags(EAGER_FEEDBACK);
   }
 }
 
