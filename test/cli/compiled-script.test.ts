@@ -3,8 +3,9 @@
 // and with a code cache is V8's behaviour, not ours, so it is checked here in fresh nodes: a
 // function never called is compiled once its script is loaded, whether from the cache or not; a
 // module imported after is lazy again; a cache made under other flags or of another source is
-// refused and the script compiled all the same; and the cache `npm run build` wrote for the
-// daemon is accepted under the daemon's own flags.
+// refused and the script compiled all the same; the script's top-level code runs with lazy
+// feedback allocation under the daemon's eager one, which is set back after; and the cache
+// `npm run build` wrote for the daemon is accepted under the daemon's own flags.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -101,6 +102,26 @@ describe("loadCompiledScript", () => {
       ]);
       assert.deepEqual(seen, ["refused", true, 3], file);
     }
+  });
+
+  it("runs the script's top-level code with V8's lazy feedback allocation, and gives the daemon's flag back after", () => {
+    // The daemon's node runs with --no-lazy-feedback-allocation (main.ts); the chunk's top-level
+    // code runs once, and is not worth a feedback vector per function it calls.
+    const chunk = pathToFileURL(script("feedback", "function once() { return 1; }\nonce();\nexports.once = once;\n")).href;
+    const program = [
+      `import { loadCompiledScript } from ${JSON.stringify(LOADER)};`,
+      `const loaded = await loadCompiledScript(new URL(${JSON.stringify(chunk)}));`,
+      "function later() { return 2; }",
+      "later();",
+      "%DebugPrint(loaded.exports.once);",
+      "%DebugPrint(later);",
+    ].join("\n");
+    const result = spawnSync(process.execPath, ["--allow-natives-syntax", "--no-lazy-feedback-allocation", "--input-type=module", "-e", program],
+      { encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+    const [once, later] = result.stdout.split(/^DebugPrint: /m).slice(1);
+    assert.match(once ?? "", /- feedback vector: No feedback vector/, "called once by the top-level code: none");
+    assert.match(later ?? "", /- feedback vector: 0x[0-9a-f]+: \[FeedbackVector\]/, "called once after: one at its first call");
   });
 
   it("takes the daemon's chunk from the code cache the build wrote, under the daemon's own flags", () => {
