@@ -15,7 +15,8 @@
 import { execFile } from "node:child_process";
 import { createLan, type Lan, type LanHost } from "../test/lan/netns.js";
 
-function ipBatch(ns: string, lines: string[]): Promise<void> {
+/** Runs `ip -n NS -batch -` with `lines` (one ip command each, without the "ip"). */
+export function ipBatch(ns: string, lines: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = execFile("ip", ["-n", ns, "-batch", "-"], (error, _stdout, stderr) => {
       if (error) reject(new Error(`ip -n ${ns} -batch failed: ${stderr.trim() || error.message}`));

@@ -12,10 +12,10 @@
 //
 // Usage (root, after `npm run build`): node bench/join-cost.mjs [--joins 100] [--gap 40]
 //   [--rounds 3] [--only p2pchat,refpeer,node-floor]   (BENCH_P2PCHAT_MAIN for another build)
-import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { ipBatch } from "../dist/bench/addresses.js";
 import { IMPL_LABEL, startPeer, WITH_FLOOR } from "../dist/bench/impl.js";
 import { median } from "../dist/bench/stats.js";
 import { raiseNeighbourLimits } from "../dist/bench/sysctl.js";
@@ -44,18 +44,16 @@ async function runRound(impl) {
     const prefix = lan.broadcast.replace(/\.255$/, "");
     const addresses = Array.from({ length: joins }, (_, i) => `${prefix}.${FIRST_ADDRESS + i}`);
     // On the load host's link, as /32s: the LAN's own subnet, deleted with its namespace.
-    execFileSync("ip", ["-n", load.ns, "-batch", "-"], { input: addresses.map((a) => `addr add ${a}/32 dev eth0`).join("\n") + "\n" });
-    {
-      const peer = startPeer(lan, target, impl, `${impl}-under-test`);
-      await httpUp(lan, target);
-      const driver = lan.spawn(load, process.execPath, [DRIVER, target.address, String(peer.pid), addresses.join(","),
-        String(joins), values.gap], { name: "join-driver" });
-      const { code } = await driver.exited;
-      // The harness adds lines of its own to a process's output (its exit): the driver's is the JSON one.
-      const last = driver.output().split("\n").filter((line) => line.startsWith("{")).at(-1) ?? "";
-      if (code !== 0 || last === "") throw new Error(`join driver exited ${code}: ${driver.output().slice(-500)}`);
-      return JSON.parse(last);
-    }
+    await ipBatch(load.ns, addresses.map((a) => `addr add ${a}/32 dev eth0`));
+    const peer = startPeer(lan, target, impl, `${impl}-under-test`);
+    await httpUp(lan, target);
+    const driver = lan.spawn(load, process.execPath, [DRIVER, target.address, String(peer.pid), addresses.join(","),
+      String(joins), values.gap], { name: "join-driver" });
+    const { code } = await driver.exited;
+    // The harness adds lines of its own to a process's output (its exit): the driver's is the JSON one.
+    const last = driver.output().split("\n").filter((line) => line.startsWith("{")).at(-1) ?? "";
+    if (code !== 0 || last === "") throw new Error(`join driver exited ${code}: ${driver.output().slice(-500)}`);
+    return JSON.parse(last);
   });
 }
 

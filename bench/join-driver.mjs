@@ -8,10 +8,10 @@
 // read from /proc/PID/task/*/schedstat, less what it spends idle over the gap. Connections stay
 // open: the room grows by one peer per join, as a class's does. Prints one JSON line.
 //
-// Usage: node bench/join-driver.mjs TARGET PID ADDRESSES JOINS GAP_MS
+// Usage (after `npm run build`): node bench/join-driver.mjs TARGET PID ADDRESSES JOINS GAP_MS
 import * as dgram from "node:dgram";
-import { readdirSync, readFileSync } from "node:fs";
 import * as net from "node:net";
+import { threadsCpuNs } from "../dist/bench/proc.js";
 
 const [target, pidText, addressList, joinsText, gapText] = process.argv.slice(2);
 const pid = Number(pidText);
@@ -23,17 +23,7 @@ const PORT = 9876;
 const JOIN_TIMEOUT_MS = 10_000;
 
 /** CPU time of every thread of the peer under test, in ns. */
-function cpuNs() {
-  let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // a thread that ended between the listing and the read
-    }
-  }
-  return total;
-}
+const cpuNs = () => threadsCpuNs(pid);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const kept = [];
 

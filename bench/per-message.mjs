@@ -16,12 +16,13 @@
 // Loopback only: the servers listen on 127.0.0.1 ports of their own, p2pchat broadcasts its hellos
 // to 127.255.255.255 and its HTTP API listens on 127.0.0.1.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeFlagsOf } from "../dist/bench/impl.js";
+import { threadsCpuNs } from "../dist/bench/proc.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -48,13 +49,7 @@ const PORT = 19876;
 const HTTP_PORT = 18000;
 
 /** CPU time of every thread of `pid` so far, in µs. */
-function cpuMicros(pid) {
-  let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-  }
-  return ns / 1000;
-}
+const cpuMicros = (pid) => threadsCpuNs(pid) / 1000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
