@@ -30,6 +30,15 @@ import { relayTargets } from "./peers/relay.js";
 import { RememberedPeers, rememberedFileFor } from "./peers/remembered.js";
 import { Stats } from "./stats/stats.js";
 
+export interface StartOptions {
+  /**
+   * "at-start" (the default): the first hello goes out as soon as the UDP socket listens.
+   * "later": start() leaves it to sayHello(). Every peer that hears a hello answers and connects at
+   * once, so a peer still busy with its own start when they do makes all of them wait.
+   */
+  firstHello?: "at-start" | "later";
+}
+
 export interface ChatNodeOptions {
   /** Address of the UDP and TCP sockets; only 0.0.0.0 receives broadcasts, tests bind 127.x. */
   bindAddress?: string;
@@ -168,8 +177,12 @@ export class ChatNode {
     return this.running;
   }
 
-  /** Starts listening everywhere; resolves once UDP, TCP and HTTP all accept traffic. */
-  async start(): Promise<void> {
+  /**
+   * Starts listening everywhere; resolves once UDP, TCP and HTTP all accept traffic. The first
+   * hello goes out as soon as UDP listens, or, with `firstHello: "later"`, at sayHello(): for a
+   * caller with start work of its own to finish first (the daemon, cli/daemon.ts).
+   */
+  async start({ firstHello = "at-start" }: StartOptions = {}): Promise<void> {
     const bind = this.options.bindAddress ?? "0.0.0.0";
     try {
       // The saved history first: the first peer to say hello gets it back in our answer.
@@ -182,6 +195,7 @@ export class ChatNode {
       // unicast at every hello: across a router no broadcast would ever find them again.
       this.dialRemembered();
       await this.discovery.start();
+      if (firstHello === "at-start") this.discovery.startHellos();
       if (bridgeConfigured(this.running)) await this.startBridge();
       // Floods are logged as a few lines and a count; the counts are said once a minute.
       this.logFlush = setInterval(() => {
@@ -193,6 +207,14 @@ export class ChatNode {
       await this.stop();
       throw err;
     }
+  }
+
+  /**
+   * Our first hello, and one every interval after, for a start() told `firstHello: "later"`.
+   * Nothing once hellos go out, or once the node is stopped.
+   */
+  sayHello(): void {
+    this.discovery.startHellos();
   }
 
   /**

@@ -50,13 +50,15 @@ function isUsablePort(port: number): boolean {
 }
 
 /**
- * UDP discovery (docs/protocol.md §1): broadcast a hello at start and every interval, answer every
+ * UDP discovery (docs/protocol.md §1): broadcast a hello once started and every interval, answer every
  * hello, and report each peer heard. Answers leave from the same socket, bound to the protocol
  * port, because some peers connect to the source port they see (docs/protocol.md "What real peers do").
  */
 export class Discovery extends EventEmitter<DiscoveryEvents> {
   private readonly socket: Socket;
+  /** The hello's interval, from startHellos() on. */
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly hello: Buffer;
   private readonly answer: Buffer;
   /** The last outcome of a send, per address: a link that is down is said once, not every hello. */
@@ -78,17 +80,27 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     this.socket.on("error", (err) => this.options.logger.warn(`UDP socket error: ${err.message}`));
   }
 
+  /** Binds the socket: from then on we hear hellos and answer them. Our own start with startHellos(). */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.socket.once("error", reject);
       this.socket.bind({ port: this.options.port, address: this.options.bindAddress }, () => {
         this.socket.off("error", reject);
         this.socket.setBroadcast(true);
-        this.announce();
-        this.timer = setInterval(() => this.announce(), this.options.intervalMs);
         resolve();
       });
     });
+  }
+
+  /**
+   * Says our first hello now, and one every interval from now on. Apart from start() because every
+   * peer that hears the first one answers and connects at once: whoever starts us says it when the
+   * rest of its start is done (ChatNode.start(), `firstHello`). Once only; never after stop().
+   */
+  startHellos(): void {
+    if (this.timer || this.stopped) return;
+    this.announce();
+    this.timer = setInterval(() => this.announce(), this.options.intervalMs);
   }
 
   get port(): number {
@@ -96,6 +108,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     return new Promise((resolve) => {
       try {

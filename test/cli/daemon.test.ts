@@ -14,8 +14,9 @@ function run(args: string[], cwd = process.cwd()) {
   return spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 10_000 });
 }
 
-/** A daemon on a loopback address at --log-level debug, once it listens: its pid and what it printed. */
-async function startListening(t: TestContext, peerId: string): Promise<{ pid: number; output: string }> {
+/** A daemon on a loopback address at --log-level debug, once it listens: its pid, what it printed
+ *  until then, and everything it has printed so far. */
+async function startListening(t: TestContext, peerId: string): Promise<{ pid: number; output: string; printed: () => string }> {
   const dir = mkdtempSync(join(tmpdir(), `p2pchat-${peerId}-`));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const [host] = loopbackHosts(1) as [string];
@@ -26,7 +27,7 @@ async function startListening(t: TestContext, peerId: string): Promise<{ pid: nu
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   await waitFor(() => output.includes("listening"), { timeoutMs: 10_000, what: "the daemon to listen" });
-  return { pid: child.pid!, output };
+  return { pid: child.pid!, output, printed: () => output };
 }
 
 /** Each thread's nice value, by thread id (field 19 of its stat). */
@@ -102,6 +103,15 @@ describe("the p2pchat command", () => {
   it("says at debug that its code was read compiled from the code cache the build wrote", async (t) => {
     const { output } = await startListening(t, "cached");
     assert.match(output, /debug +daemon code read compiled from its code cache\n/);
+  });
+
+  it("says its first hello after its start is done, its \"listening\" line written", async (t) => {
+    const { printed } = await startListening(t, "hello-last");
+    await waitFor(() => printed().includes("hellos broadcast to"), { timeoutMs: 5_000, what: "the first hello" });
+    const lines = printed().split("\n");
+    const listening = lines.findIndex((line) => line.includes("listening: UDP and TCP"));
+    const hello = lines.findIndex((line) => line.includes("hellos broadcast to"));
+    assert.ok(listening >= 0 && listening < hello, `"listening" before the first hello:\n${printed()}`);
   });
 
   it("runs its helper threads (V8's, libuv's) at the lowest priority and its main thread where it started", async (t) => {

@@ -26,6 +26,7 @@ async function announceOnce(host: string, target: string, broadcastAddress: stri
   });
   try {
     await discovery.start();
+    discovery.startHellos();
     await waitFor(() => heard.length > 0, { timeoutMs: 2_000, what: "the hello to arrive" });
     return { reads, heard };
   } finally {
@@ -47,5 +48,41 @@ describe("Discovery: where a hello goes", () => {
     const { reads, heard } = await announceOnce(host, target, target);
     assert.equal(reads, 0);
     assert.deepEqual(JSON.parse(heard[0]!), { command: "hello", peer_id: "announcer" });
+  });
+});
+
+describe("Discovery: when the first hello goes", () => {
+  it("not at start(): at startHellos(), once however often called, and never after stop()", async () => {
+    const [host, target] = loopbackHosts(2) as [string, string];
+    const port = await freePort();
+    const listener = createSocket("udp4");
+    const heard: string[] = [];
+    listener.on("message", (data) => heard.push(data.toString()));
+    await new Promise<void>((resolve) => listener.bind(port, target, resolve));
+    const options = { peerId: "announcer", port, bindAddress: host, broadcastAddress: target, logger: new LogCapture().logger("d") };
+    const discovery = new Discovery(options);
+    const stoppedFirst = new Discovery({ ...options, port: await freePort() });
+    try {
+      await discovery.start();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual(heard, [], "start() binds, and says nothing");
+      discovery.startHellos();
+      discovery.startHellos();
+      await waitFor(() => heard.length > 0, { timeoutMs: 2_000, what: "the hello to arrive" });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(heard.length, 1, "one hello: the interval is 5 s");
+      // A daemon stopped while it started: no hello, and no interval left to keep the process alive.
+      await stoppedFirst.start();
+      await stoppedFirst.stop();
+      const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
+      const before = timers();
+      stoppedFirst.startHellos();
+      assert.equal(timers(), before, "no interval armed after stop()");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(heard.length, 1, "a stopped discovery says no hello");
+    } finally {
+      await discovery.stop();
+      listener.close();
+    }
   });
 });
