@@ -6,12 +6,16 @@
 // (BENCH_P2PCHAT_MAIN, BENCH_EXTRA_ARGS, run one after the other) fit in a minute.
 //
 // Usage (root, after `npm run build`): node dist/bench/last-start.js [--n 5] [--rounds 7]
-//   [--only p2pchat,refpeer,node-floor]
+//   [--only p2pchat,refpeer,node-floor] [--pairs]
+// --pairs: each round's wire record from the last peer's first hello, in ms: every peer's first
+// hello, then each pair that connected after it, the last peer's own (as client or as server)
+// told from those among the others, which the starts before it left to form (bench/analysis.md
+// "Hello when done starting").
 import { parseArgs } from "node:util";
 import { withLan } from "../test/lan/netns.js";
 import { Capture } from "./capture.js";
 import { IMPL_LABEL, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
-import { formMesh, lastFirstHello } from "./scenarios/mesh.js";
+import { formMesh, lastFirstHello, type MeshFormation } from "./scenarios/mesh.js";
 import { median, round } from "./stats.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     n: { type: "string", default: "5" },
     rounds: { type: "string", default: "7" },
     only: { type: "string", default: WITH_FLOOR.join(",") },
+    pairs: { type: "boolean", default: false },
   },
 });
 const n = Number(values.n);
@@ -32,11 +37,27 @@ async function afterLastStart(impl: Impl): Promise<number> {
     try {
       const mesh = await formMesh(lan, impl, capture, 30_000);
       if (!mesh.formed) throw new Error(`${IMPL_LABEL[impl]}: no mesh of ${n} in 30 s (${mesh.connected.size}/${mesh.needed} pairs)`);
-      return round(mesh.lastPairAt - lastFirstHello(mesh, lan.hosts));
+      const last = lastFirstHello(mesh, lan.hosts);
+      if (values.pairs) printPairs(impl, mesh, last);
+      return round(mesh.lastPairAt - last);
     } finally {
       await capture.stop();
     }
   });
+}
+
+/** --pairs: one round's hellos and the pairs after the last one, in ms from it. */
+function printPairs(impl: Impl, mesh: Pick<MeshFormation, "firstHello" | "connected">, last: number): void {
+  const since = (time: number) => round(time - last);
+  const newcomer = [...mesh.firstHello].find(([, time]) => time === last)?.[0];
+  const after = { "by the last peer": [] as number[], "to the last peer": [] as number[], "among the others": [] as number[] };
+  for (const [pair, time] of [...mesh.connected].sort((a, b) => a[1] - b[1])) {
+    if (time < last) continue;
+    const [client, server] = pair.split(">");
+    after[client === newcomer ? "by the last peer" : server === newcomer ? "to the last peer" : "among the others"].push(since(time));
+  }
+  console.log(`${IMPL_LABEL[impl]}: first hellos at ${[...mesh.firstHello.values()].sort((a, b) => a - b).map(since).join(", ")} ms`);
+  for (const [which, times] of Object.entries(after)) console.log(`  pairs opened ${which}: ${times.join(", ") || "none"}`);
 }
 
 const limits = raiseNeighbourLimits();
