@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freePort, loopbackHosts } from "../support/loopback.js";
+import { freePort, heldPort, loopbackHosts } from "../support/loopback.js";
 import { waitFor } from "../support/wait.js";
 
 const CLI = join(process.cwd(), "dist/src/cli/main.js");
@@ -215,7 +215,9 @@ describe("the CLI's errors", () => {
 
 describe("the CLI with no daemon running", () => {
   it("says so in one line and exits 69, for every command", async () => {
-    const port = String(await freePort());
+    // Held for the six commands: a closed port could meanwhile become another test's daemon's.
+    const held = await heldPort();
+    const port = String(held.port);
     const [host] = loopbackHosts(1) as [string];
     const dir = mkdtempSync(join(tmpdir(), "p2pchat-nodaemon-"));
     try {
@@ -229,6 +231,7 @@ describe("the CLI with no daemon running", () => {
         else assert.equal(result.stdout, "");
       }
     } finally {
+      await held.release();
       rmSync(dir, { recursive: true, force: true });
     }
   });

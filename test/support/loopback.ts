@@ -22,6 +22,19 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A port kept from other tests until released, on which nothing answers at the other 127.x
+ * addresses: a server holds it on 127.0.0.1 meanwhile. A port from freePort() is closed, and the
+ * kernel may hand it to the next test that asks for one, which then starts a daemon on it on all
+ * addresses: a test that wants "nothing answers" for longer than a moment takes this instead.
+ */
+export async function heldPort(): Promise<{ port: number; release(): Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, resolve));
+  const { port } = server.address() as AddressInfo;
+  return { port, release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 /** Log lines kept in memory, so tests can both assert on them and print them when they fail. */
 export class LogCapture {
   readonly lines: string[] = [];
