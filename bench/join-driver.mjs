@@ -12,6 +12,7 @@
 import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { threadsCpuNs } from "../dist/bench/proc.js";
+import { sleep } from "../dist/test/support/wait.js";
 
 const [target, pidText, addressList, joinsText, gapText] = process.argv.slice(2);
 const pid = Number(pidText);
@@ -24,7 +25,6 @@ const JOIN_TIMEOUT_MS = 10_000;
 
 /** CPU time of every thread of the peer under test, in ns. */
 const cpuNs = () => threadsCpuNs(pid);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const kept = [];
 
 /** One newcomer at `address`; resolves once the peer answered our hello and we answered its. */

@@ -15,11 +15,9 @@ export function loopbackHosts(count: number): string[] {
 
 /** A port that is free right now on 127.0.0.1; fine for tests that bind other 127.x addresses. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const held = await heldPort();
+  await held.release();
+  return held.port;
 }
 
 /**
