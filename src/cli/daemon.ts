@@ -7,6 +7,7 @@ import { VERSION } from "../version.js";
 import { lowerBackgroundThreads } from "./background-threads.js";
 import type { CodeCacheUse } from "./compiled-script.js";
 import { notifySystemd, underSystemdNotify } from "./systemd-notify.js";
+import { warmUpConnections } from "./warm-up.js";
 
 /** How the daemon's code was compiled at this start (src/cli/compiled-script.ts), said at debug. */
 const CODE_CACHE_USE: Record<CodeCacheUse, string> = {
@@ -76,11 +77,15 @@ export async function runDaemon(argv: string[], code?: { codeCache: CodeCacheUse
     (bridge ? `, bridge ${bridge.id} in room ${JSON.stringify(bridge.room)} on ${bridge.listen.join(", ") || "no address (dialling only)"}` : ""));
   // Only now, with every socket listening, may `systemctl start chat` return.
   void tellSystemd(["READY=1", `STATUS=${status(config)}`], logger);
-  // Our first hello last: every peer that hears it answers and connects at once, and a line just
-  // logged is still to be written, for which Node makes process.stderr (about 2 ms of a start;
-  // bench/analysis.md "Hello when done starting"). The logger writes in the check phase
-  // (log/logger.ts), so an immediate queued after the line runs after its write.
-  setImmediate(() => {
+  // Our first hello last: every peer that hears it answers and connects at once, and waits on
+  // what we still do then. A line just logged is still to be written, for which Node makes
+  // process.stderr (about 2 ms of a start; bench/analysis.md "Hello when done starting"); the
+  // warm-up's sockets take turns of the loop, so the line is written before it ends. And Node's
+  // connection code is compiled at its first call: once, over loopback, before anyone waits
+  // ("Warm before the hello").
+  void warmUpConnections().then(({ ms, error }) => {
+    logger.debug(error === undefined ? `connection code warmed up over loopback in ${ms.toFixed(1)} ms`
+      : `warm-up over loopback stopped after ${ms.toFixed(1)} ms: ${error}`);
     if (!stopping) node.sayHello();
   });
 }
