@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { withLan } from "../test/lan/netns.js";
 import { Capture } from "./capture.js";
 import { IMPL_LABEL, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
-import { formMesh, lastFirstHello, type MeshFormation } from "./scenarios/mesh.js";
+import { firstHelloAt, formMesh, lastFirstHello, type MeshFormation } from "./scenarios/mesh.js";
 import { median, round } from "./stats.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 
@@ -49,7 +49,7 @@ async function afterLastStart(impl: Impl): Promise<number> {
 /** --pairs: one round's hellos and the pairs after the last one, in ms from it. */
 function printPairs(impl: Impl, mesh: Pick<MeshFormation, "firstHello" | "connected">, last: number): void {
   const since = (time: number) => round(time - last);
-  const newcomer = [...mesh.firstHello].find(([, time]) => time === last)?.[0];
+  const newcomer = firstHelloAt(mesh, last);
   const after = { "by the last peer": [] as number[], "to the last peer": [] as number[], "among the others": [] as number[] };
   for (const [pair, time] of [...mesh.connected].sort((a, b) => a[1] - b[1])) {
     if (time < last) continue;

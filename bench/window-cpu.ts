@@ -18,8 +18,9 @@ import { once } from "node:events";
 import { parseArgs } from "node:util";
 import { withLan } from "../test/lan/netns.js";
 import { Capture } from "./capture.js";
+import { sleep } from "./clock.js";
 import { IMPL_LABEL, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
-import { formMesh, lastFirstHello } from "./scenarios/mesh.js";
+import { firstHelloAt, formMesh, lastFirstHello } from "./scenarios/mesh.js";
 import { round } from "./stats.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 
@@ -56,11 +57,11 @@ async function recordRound(impl: Impl, dataFile: string): Promise<Window> {
     const perf = spawn("perf", ["record", "-q", "-a", "-k", "CLOCK_REALTIME", "-F", String(freq), "-o", dataFile], { stdio: "ignore" });
     try {
       // perf needs a moment to open its events on every core before the peers start.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       const mesh = await formMesh(lan, impl, capture, 30_000);
       if (!mesh.formed) throw new Error(`${IMPL_LABEL[impl]}: no mesh of ${n} in 30 s`);
       const from = lastFirstHello(mesh, lan.hosts);
-      const newcomerAddress = [...mesh.firstHello].find(([, time]) => time === from)?.[0];
+      const newcomerAddress = firstHelloAt(mesh, from);
       const pids = mesh.processes.map((process, i) => ({ pid: process.pid, address: lan.hosts[i]!.address }));
       const newcomer = pids.find((p) => p.address === newcomerAddress)?.pid ?? -1;
       return { from, to: mesh.lastPairAt, newcomer, room: new Set(pids.map((p) => p.pid).filter((pid) => pid !== newcomer)) };

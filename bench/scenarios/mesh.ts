@@ -125,6 +125,11 @@ export function lastFirstHello(mesh: Pick<MeshFormation, "firstHello">, hosts: r
   return Math.max(...hosts.map((h) => mesh.firstHello.get(h.address) ?? NaN));
 }
 
+/** The address whose first hello was on the wire at `time` (lastFirstHello()'s: the last peer up). */
+export function firstHelloAt(mesh: Pick<MeshFormation, "firstHello">, time: number): string | undefined {
+  return [...mesh.firstHello].find(([, at]) => at === time)?.[0];
+}
+
 /** Throws if any of the processes has exited (a peer that died makes every figure after it void). */
 export function assertAlive(processes: readonly LanProcess[], what: string): void {
   const dead = processes.find((p) => (p as { done?: boolean }).done);
