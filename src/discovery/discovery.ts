@@ -7,6 +7,7 @@ import { encodeFrame } from "../protocol/encoder.js";
 import { isPeerId } from "../protocol/peer-id.js";
 import { broadcastTargets, currentInterfaces, type InterfaceBroadcast } from "./broadcast-targets.js";
 import { isLocalAddress } from "./local-address.js";
+import { lookupLiteral } from "./literal-lookup.js";
 
 export interface DiscoveryOptions {
   peerId: string;
@@ -75,7 +76,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     this.options = { ...DEFAULTS, ...options };
     this.hello = encodeFrame({ command: "hello", peer_id: this.options.peerId });
     this.answer = encodeFrame({ status: "ok", peer_id: this.options.peerId });
-    this.socket = createSocket({ type: "udp4", reuseAddr: true });
+    this.socket = createSocket({ type: "udp4", reuseAddr: true, lookup: lookupLiteral });
     this.socket.on("message", (data, remote) => this.receive(data, remote));
     this.socket.on("error", (err) => this.options.logger.warn(`UDP socket error: ${err.message}`));
   }
