@@ -520,6 +520,13 @@ describe("FrameDecoder: nesting depth (a deep frame would overflow the stack of 
     assert.equal(result.ok ? "ok" : result.error.code, "E_TOO_DEEP");
     assert.ok(decodeDatagram(bytes(nested(MAX_FRAME_DEPTH))).ok);
   });
+
+  it("measures a datagram's shape without the whitespace around it", () => {
+    const deep = `{"command":"hello","peer_id":"x","extra":${"[".repeat(5_000)}${"]".repeat(5_000)}}`;
+    const result = decodeDatagram(bytes(` \r\n${deep}\n\t`));
+    assert.equal(result.ok ? "ok" : result.error.code, "E_TOO_DEEP");
+    assert.ok(decodeDatagram(bytes(`\n ${nested(MAX_FRAME_DEPTH)} \r\n`)).ok);
+  });
 });
 
 describe("FrameDecoder: fields (a frame's work is not only its bytes)", () => {
@@ -588,6 +595,9 @@ describe("decodeDatagram (docs/protocol.md §1: one datagram, one JSON object)",
     assert.equal(codeOf(decodeDatagram(bytes('{"status":"ok"} junk'))), "E_INVALID_JSON");
     assert.equal(codeOf(decodeDatagram(bytes(""))), "E_INVALID_JSON");
     assert.equal(codeOf(decodeDatagram(bytes(" \r\n"))), "E_INVALID_JSON");
+    // Only JSON's own whitespace may surround a frame.
+    assert.equal(codeOf(decodeDatagram(bytes('\f{"status":"ok"}'))), "E_INVALID_JSON");
+    assert.equal(codeOf(decodeDatagram(bytes('{"status":"ok"}\u00a0'))), "E_INVALID_JSON");
     assert.equal(codeOf(decodeDatagram(Buffer.from([0x7b, 0xff, 0x7d]))), "E_INVALID_UTF8");
     assert.equal(codeOf(decodeDatagram(bytes('{"x":"' + "a".repeat(100) + '"}'), 50)), "E_FRAME_TOO_LARGE");
   });
