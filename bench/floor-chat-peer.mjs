@@ -90,7 +90,9 @@ net.createServer({ pauseOnConnect: true }, (socket) => {
   socket.on("error", () => {});
 }).listen(PORT, "0.0.0.0");
 
-const udp = dgram.createSocket("udp4");
+// Every destination is an address already: given back in the same call, where dns.lookup() would
+// give it back a tick later (p2pchat's discovery does the same, src/discovery/literal-lookup.ts).
+const udp = dgram.createSocket({ type: "udp4", lookup: (address, _family, callback) => callback(null, address, 4) });
 const hello = Buffer.from(`${JSON.stringify({ command: "hello", peer_id: me })}\n`);
 const answer = Buffer.from(`${JSON.stringify({ status: "ok", peer_id: me })}\n`);
 udp.on("message", (data, from) => {
