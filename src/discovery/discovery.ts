@@ -225,11 +225,17 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       }
       return;
     }
-    // A raw socket can send from port 0, which cannot be answered (dgram would throw); the hello
-    // still tells us where the peer's TCP server is, since that is always the protocol port.
-    // Sent unreported (see send): an answer that fails is no news, the peer that said hello
-    // connects to us anyway once it hears our own hello, whose sends are reported.
-    if (isHello && isUsablePort(remote.port)) this.send(this.answer, remote.port, remote.address, false);
-    this.emit("peer", peerId, remote.address, isHello ? "udp-hello" : "udp-answer");
+    try {
+      this.emit("peer", peerId, remote.address, isHello ? "udp-hello" : "udp-answer");
+    } finally {
+      // After the peer is handled, as when dns.lookup() sent the answer a tick later: our
+      // connection to a peer that just said hello is on its way before the answer wakes it
+      // (bench/analysis.md "Idle CPU"). A raw socket can send from port 0, which cannot be
+      // answered (dgram would throw); the hello still tells us where the peer's TCP server is,
+      // since that is always the protocol port. Sent unreported (see send): an answer that fails
+      // is no news, the peer that said hello connects to us anyway once it hears our own hello,
+      // whose sends are reported.
+      if (isHello && isUsablePort(remote.port)) this.send(this.answer, remote.port, remote.address, false);
+    }
   }
 }
