@@ -86,3 +86,32 @@ describe("Discovery: when the first hello goes", () => {
     }
   });
 });
+
+describe("Discovery: the answer to a hello", () => {
+  it("goes after the peer is handled, and even when handling it failed", async () => {
+    const [host, probeHost] = loopbackHosts(2) as [string, string];
+    const port = await freePort();
+    const log = new LogCapture();
+    const discovery = new Discovery({ peerId: "answerer", port, bindAddress: host, broadcastAddress: host, logger: log.logger("d") });
+    const probe = createSocket("udp4");
+    const answers: string[] = [];
+    probe.on("message", (data) => answers.push(data.toString()));
+    const handled: string[] = [];
+    discovery.on("peer", (peerId) => {
+      handled.push(peerId);
+      throw new Error("the peer table failed");
+    });
+    try {
+      await discovery.start();
+      await new Promise<void>((resolve) => probe.bind(0, probeHost, resolve));
+      probe.send(Buffer.from('{"command":"hello","peer_id":"asker"}\n'), port, host);
+      await waitFor(() => answers.length > 0, { timeoutMs: 2_000, what: "the answer" });
+      assert.deepEqual(answers, ['{"status":"ok","peer_id":"answerer"}\n']);
+      assert.deepEqual(handled, ["asker"]);
+      assert.ok(log.has(/handling a datagram from .* failed: .*the peer table failed/), log.lines.join("\n"));
+    } finally {
+      await discovery.stop();
+      probe.close();
+    }
+  });
+});
