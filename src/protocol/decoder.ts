@@ -451,7 +451,7 @@ export function decodeDatagram(data: Uint8Array, maxBytes: number = DEFAULT_MAX_
   }
   // Parsed with the whitespace around it, which JSON.parse skips (the same four bytes as
   // isWhitespace), rather than through a view without it: a hello ends with a newline, and that
-  // view was a fifth of what decoding one allocated. Two glued objects or trailing junk make
+  // view was a third of what decoding one allocated. Two glued objects or trailing junk make
   // JSON.parse fail, which is the error we want.
   return parseFrame(data);
 }
