@@ -8,6 +8,7 @@ import { isPeerId } from "../protocol/peer-id.js";
 import { broadcastTargets, currentInterfaces, type InterfaceBroadcast } from "./broadcast-targets.js";
 import { isLocalAddress } from "./local-address.js";
 import { lookupLiteral } from "./literal-lookup.js";
+import { sendUnreported } from "./send-route.js";
 
 export interface DiscoveryOptions {
   peerId: string;
@@ -156,12 +157,13 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
    * Sends one datagram. `reported`: whether its outcome is logged (a link that fails, and works
    * again), which takes a callback; without one dgram sends at once, where a callback costs a
    * request, its completion in the next turn of the loop and a second call into JavaScript: for
-   * answers, one per hello of every peer (in a mesh of 40, eight a second).
+   * answers, one per hello of every peer (in a mesh of 40, eight a second). An unreported send
+   * goes straight to the socket's handle (send-route.ts).
    */
   private send(data: Buffer, port: number, address: string, reported = true): void {
     try {
       if (reported) this.trySend(data, port, address);
-      else this.socket.send(data, port, address);
+      else sendUnreported(this.socket, data, port, address);
     } catch (err) {
       // dgram throws synchronously for what it cannot even try (a bad port, an address it cannot
       // parse); the source of a datagram is whatever its sender forged, so this is input, not a bug.
