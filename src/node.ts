@@ -134,9 +134,9 @@ export class ChatNode {
       // Read afresh for every hello that broadcasts on them: an interface that came up is used at once.
       interfaces: () => this.interfaces(0),
       unicastTargets: () => this.unicast.resolve(),
+      onPeer: (peerId, address, via) => this.peers.seen(peerId, address, via),
       ...discoverySettings(running),
     });
-    this.discovery.on("peer", (peerId, address, via) => this.peers.seen(peerId, address, via));
     // A message new to us, from a peer or a peer's hello reply, goes on to the other segments
     // (peers/relay.ts); ours and the history file's have no `via` and are not relayed. It goes to
     // the bridge's room too, unless it came from there (ours: send() publishes it). Both after the

@@ -1,5 +1,4 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { EventEmitter } from "node:events";
 import { errorText } from "../log/error-text.js";
 import type { Logger } from "../log/logger.js";
 import { decodeDatagram } from "../protocol/decoder.js";
@@ -25,6 +24,13 @@ export interface DiscoveryOptions {
   logger: Logger;
   /** Where the socket listens; 0.0.0.0 is the only address that also receives broadcasts. */
   bindAddress: string;
+  /**
+   * A peer said hello or answered ours: its TCP server is at `address` (docs/protocol.md §1).
+   * A callback rather than an event: it comes with every datagram of every peer, and an emit
+   * made an array of its arguments each time, at idle a tenth of what a peer allocated
+   * (bench/analysis.md "Idle CPU").
+   */
+  onPeer: (peerId: string, address: string, via: "udp-hello" | "udp-answer") => void;
 }
 
 /** What may change while discovery runs (config reload). */
@@ -38,12 +44,8 @@ const DEFAULTS: Omit<DiscoveryOptions, "peerId" | "logger"> = {
   bindAddress: "0.0.0.0",
   interfaces: currentInterfaces,
   unicastTargets: () => Promise.resolve([]),
+  onPeer: () => {},
 };
-
-interface DiscoveryEvents {
-  /** A peer said hello or answered ours: its TCP server is at `address` (docs/protocol.md §1). */
-  peer: [peerId: string, address: string, via: "udp-hello" | "udp-answer"];
-}
 
 const MAX_DATAGRAM_BYTES = 65_536;
 
@@ -56,7 +58,7 @@ function isUsablePort(port: number): boolean {
  * hello, and report each peer heard. Answers leave from the same socket, bound to the protocol
  * port, because some peers connect to the source port they see (docs/protocol.md "What real peers do").
  */
-export class Discovery extends EventEmitter<DiscoveryEvents> {
+export class Discovery {
   private readonly socket: Socket;
   /** The hello's interval, from startHellos() on. */
   private timer: NodeJS.Timeout | undefined;
@@ -73,7 +75,6 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   private readonly options: DiscoveryOptions;
 
   constructor(options: Partial<DiscoveryOptions> & Pick<DiscoveryOptions, "peerId" | "logger">) {
-    super();
     this.options = { ...DEFAULTS, ...options };
     this.hello = encodeFrame({ command: "hello", peer_id: this.options.peerId });
     this.answer = encodeFrame({ status: "ok", peer_id: this.options.peerId });
@@ -228,7 +229,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       return;
     }
     try {
-      this.emit("peer", peerId, remote.address, isHello ? "udp-hello" : "udp-answer");
+      this.options.onPeer(peerId, remote.address, isHello ? "udp-hello" : "udp-answer");
     } finally {
       // After the peer is handled, as when dns.lookup() sent the answer a tick later: our
       // connection to a peer that just said hello is on its way before the answer wakes it

@@ -204,19 +204,19 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
 
   private admit(peerId: string, host: string, via: SeenVia): Peer {
     const { maxPeers: _maxPeers, maxIdsPerAddress: _maxIds, ...perPeer } = this.settings;
-    const peer = new Peer(peerId, host, via, { ...this.collaborators, floodLog: this.foundLog }, perPeer);
     // One "change" per peer per turn, once the code that changed it is done: a message queued,
     // sent and acked is three changes, and peer.info() (its reach, its connections) was computed
     // for each before the frame went out. Listeners see the state at the end of the turn.
     let changed = false;
-    peer.on("change", () => {
+    const onChange = () => {
       if (changed || this.stopped || this.listenerCount("change") === 0) return;
       changed = true;
       afterThisTurn(() => {
         changed = false;
         if (!this.stopped && this.listenerCount("change") > 0) this.emit("change", peer.info());
       });
-    });
+    };
+    const peer = new Peer(peerId, host, via, { ...this.collaborators, floodLog: this.foundLog, onChange }, perPeer);
     peer.on("history", (messages) => this.emit("history", peerId, messages, peer.host));
     this.peers.set(peerId, peer);
     this.peersRevision++;

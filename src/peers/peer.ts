@@ -83,11 +83,15 @@ export interface PeerCollaborators {
   floodLog?: Pick<FloodSummary, "write">;
   /** How the peer at an address is reached (discovery/reach.ts); without it, "routed". */
   reachOf?: (host: string) => Reach;
+  /**
+   * Something in info() changed. A callback rather than an event: every datagram from the peer
+   * changes its last sign of life, and an emit made an array of its (no) arguments each time
+   * (bench/analysis.md "Idle CPU").
+   */
+  onChange?: () => void;
 }
 
 interface PeerEvents {
-  /** Something in info() changed. */
-  change: [];
   /** The `messages` of a hello reply: the peer's history, for the history intake (docs/protocol.md §2). */
   history: [messages: unknown];
 }
@@ -352,7 +356,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private changed(): void {
-    if (!this.closed) this.emit("change");
+    if (!this.closed) this.collaborators.onChange?.();
   }
 
   private connect(): void {

@@ -92,15 +92,17 @@ describe("Discovery: the answer to a hello", () => {
     const [host, probeHost] = loopbackHosts(2) as [string, string];
     const port = await freePort();
     const log = new LogCapture();
-    const discovery = new Discovery({ peerId: "answerer", port, bindAddress: host, broadcastAddress: host, logger: log.logger("d") });
+    const handled: string[] = [];
+    const discovery = new Discovery({
+      peerId: "answerer", port, bindAddress: host, broadcastAddress: host, logger: log.logger("d"),
+      onPeer: (peerId) => {
+        handled.push(peerId);
+        throw new Error("the peer table failed");
+      },
+    });
     const probe = createSocket("udp4");
     const answers: string[] = [];
     probe.on("message", (data) => answers.push(data.toString()));
-    const handled: string[] = [];
-    discovery.on("peer", (peerId) => {
-      handled.push(peerId);
-      throw new Error("the peer table failed");
-    });
     try {
       await discovery.start();
       await new Promise<void>((resolve) => probe.bind(0, probeHost, resolve));

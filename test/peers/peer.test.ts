@@ -14,7 +14,9 @@ describe("Peer", () => {
     const connector = fakeConnector();
     const stats = new Stats();
     const logs = new LogCapture();
+    let changes = 0;
     const peer = new Peer("bob", "198.19.0.2", "udp-hello", {
+      onChange: () => changes++,
       connect: connector.connect,
       logger: logs.logger("me"),
       now: clock.now,
@@ -22,8 +24,6 @@ describe("Peer", () => {
       random: () => 0.5, // no jitter: delays are exactly min·2^n
       stats,
     }, { ownPeerId: "me", retryMinMs: 100, retryMaxMs: 1_000, ackTimeoutMs: 1_000, peerTimeoutMs: 60_000, ...settings });
-    let changes = 0;
-    peer.on("change", () => changes++);
     return { peer, clock, connector, stats, logs, changes: () => changes };
   }
 
