@@ -1,4 +1,4 @@
-import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { createSocket, type Socket } from "node:dgram";
 import { errorText } from "../log/error-text.js";
 import type { Logger } from "../log/logger.js";
 import { decodeDatagram } from "../protocol/decoder.js";
@@ -7,6 +7,7 @@ import { isPeerId } from "../protocol/peer-id.js";
 import { broadcastTargets, currentInterfaces, type InterfaceBroadcast } from "./broadcast-targets.js";
 import { isLocalAddress } from "./local-address.js";
 import { lookupLiteral } from "./literal-lookup.js";
+import { receiveStraight, type DatagramSource } from "./receive-route.js";
 import { sendUnreported } from "./send-route.js";
 
 export interface DiscoveryOptions {
@@ -79,6 +80,7 @@ export class Discovery {
     this.hello = encodeFrame({ command: "hello", peer_id: this.options.peerId });
     this.answer = encodeFrame({ status: "ok", peer_id: this.options.peerId });
     this.socket = createSocket({ type: "udp4", reuseAddr: true, lookup: lookupLiteral });
+    // Where this Node's socket is not as expected, datagrams come as events (receive-route.ts).
     this.socket.on("message", (data, remote) => this.receive(data, remote));
     this.socket.on("error", (err) => this.options.logger.warn(`UDP socket error: ${err.message}`));
   }
@@ -90,6 +92,7 @@ export class Discovery {
       this.socket.bind({ port: this.options.port, address: this.options.bindAddress }, () => {
         this.socket.off("error", reject);
         this.socket.setBroadcast(true);
+        receiveStraight(this.socket, (data, remote) => this.receive(data, remote));
         resolve();
       });
     });
@@ -192,7 +195,7 @@ export class Discovery {
    * goes wrong with one (a bug included) costs that datagram, never the process. One datagram
    * sent to the broadcast address reaches every peer on the LAN at once.
    */
-  private receive(data: Buffer, remote: RemoteInfo): void {
+  private receive(data: Buffer, remote: DatagramSource): void {
     try {
       this.onDatagram(data, remote);
     } catch (err) {
@@ -200,7 +203,7 @@ export class Discovery {
     }
   }
 
-  private onDatagram(data: Buffer, remote: RemoteInfo): void {
+  private onDatagram(data: Buffer, remote: DatagramSource): void {
     const { logger, peerId: ownId } = this.options;
     // docs/protocol.md "What real peers do": garbage over UDP is ignored, never answered.
     const decoded = decodeDatagram(data, MAX_DATAGRAM_BYTES);
