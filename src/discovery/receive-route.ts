@@ -1,5 +1,6 @@
 import type { Socket } from "node:dgram";
 import { getSystemErrorName } from "node:util";
+import { udpHandleOf } from "./udp-handle.js";
 
 // Every datagram of the discovery socket is handed straight from the socket's handle to
 // discovery, instead of through dgram's "message" event: there Node's onMessage adds a field to
@@ -22,14 +23,6 @@ interface UdpHandle {
   onmessage?: OnMessage;
 }
 
-/** The handle of a bound socket, where this Node keeps it as Node 20 to 24 do; else undefined. */
-function handleOf(socket: Socket): UdpHandle | undefined {
-  const stateSymbol = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === "state symbol");
-  if (stateSymbol === undefined) return undefined;
-  const handle = (socket as unknown as Record<symbol, { handle?: UdpHandle | null } | undefined>)[stateSymbol]?.handle;
-  return handle ?? undefined;
-}
-
 /**
  * Hands each datagram `socket` receives from now on to `handler` instead of its "message"
  * event; a receive that fails is the socket's "error" event, as dgram makes it. Call it once the
@@ -37,9 +30,9 @@ function handleOf(socket: Socket): UdpHandle | undefined {
  * as expected: datagrams then keep coming as "message" events.
  */
 export function receiveStraight(socket: Socket, handler: DatagramHandler): boolean {
-  const handle = handleOf(socket);
+  const handle = udpHandleOf(socket) as UdpHandle | null | undefined;
   // dgram's own onMessage takes (nread, handle, buf, rinfo): anything else is a Node we do not know.
-  if (handle === undefined || typeof handle.onmessage !== "function" || handle.onmessage.length !== 4) return false;
+  if (!handle || typeof handle.onmessage !== "function" || handle.onmessage.length !== 4) return false;
   handle.onmessage = (nread, _handle, data, source) => {
     if (nread < 0) {
       const code = getSystemErrorName(nread);

@@ -1,4 +1,5 @@
 import type { Socket } from "node:dgram";
+import { udpHandleOf } from "./udp-handle.js";
 
 // An answer to a hello is handed straight to the UDP socket's handle, as dgram's send() hands it
 // in the end, instead of through dgram's JavaScript first: its checks of the arguments, the list
@@ -32,20 +33,11 @@ type SendRequestClass = new () => SendRequest;
  */
 let SendWrap: SendRequestClass | null | undefined;
 
-/** The symbol dgram keeps a socket's state under (lib/internal/dgram.js kStateSymbol), once found; null if none. */
-let stateSymbol: symbol | null | undefined;
-
-/**
- * The socket's handle: null once the socket is closed; undefined where this Node keeps no state
- * the way Node 20 to 24 do.
- */
+/** The socket's handle: null once the socket is closed; undefined where this Node's is not as expected. */
 function handleOf(socket: Socket): UdpHandle | null | undefined {
-  stateSymbol ??= Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === "state symbol") ?? null;
-  if (stateSymbol === null) return undefined;
-  const state = (socket as unknown as Record<symbol, { handle?: UdpHandle | null } | undefined>)[stateSymbol];
-  const handle = state?.handle;
+  const handle = udpHandleOf(socket);
   if (handle === null) return null;
-  return handle !== undefined && typeof handle.send === "function" ? handle : undefined;
+  return handle !== undefined && typeof handle.send === "function" ? (handle as unknown as UdpHandle) : undefined;
 }
 
 /**
