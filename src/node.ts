@@ -8,7 +8,7 @@ import type { BridgeHost, BridgeSettings, RunningBridge } from "./bridge/types.j
 import { interfaceBroadcasts, type InterfaceBroadcast } from "./config/defaults.js";
 import { applyReload, type ReloadPlan } from "./config/reload.js";
 import type { Config } from "./config/types.js";
-import { hostInterfaces } from "./discovery/host-interfaces.js";
+import { hostInterfaces, hostInterfacesWithoutWaiting } from "./discovery/host-interfaces.js";
 import { Discovery, type DiscoverySettings } from "./discovery/discovery.js";
 import { reachesOwnServer } from "./discovery/local-address.js";
 import { reachOf, segmentOf, type Reach } from "./discovery/reach.js";
@@ -83,8 +83,8 @@ export class ChatNode {
   private bridgeStarting: Promise<RunningBridge> | undefined;
   /** Our LAN interfaces, worked out from the host's newest reading of them (host-interfaces.ts:
    *  the hello's, every interval when it broadcasts on every interface, or one at most
-   *  INTERFACES_MAX_AGE_MS old when a message asks first): every relayed message asks for every
-   *  peer's reach. */
+   *  INTERFACES_MAX_AGE_MS old when a message asks first, read after that message's turn):
+   *  every relayed message asks for every peer's reach. */
   private interfacesRead: { reading: object; list: InterfaceBroadcast[] } | undefined;
   /** Each address's reach, for as long as the interfaces read with it: every message received
    *  asks for the reach of every peer (the relay rule), which is the same answer all second. */
@@ -267,7 +267,10 @@ export class ChatNode {
   private reachEntry(host: string): { reach: Reach; segment: string } {
     let entry = this.reaches.get(host);
     if (!entry) {
-      const reach = reachOf(host, this.interfaces(), (address) => this.unicast.originOf(address));
+      // The interfaces the caller has just read (it reads them first), not a reading of our own:
+      // the relay check takes an old one rather than asking the kernel before an ack.
+      const interfaces = this.interfacesRead?.list ?? this.interfaces();
+      const reach = reachOf(host, interfaces, (address) => this.unicast.originOf(address));
       this.reaches.set(host, (entry = { reach, segment: segmentOf(reach) }));
     }
     return entry;
@@ -293,7 +296,9 @@ export class ChatNode {
    * asking every peer again until a peer comes, goes or moves, or the reaches are worked out anew.
    */
   private mayRelayFrom(via: string): boolean {
-    this.interfaces(); // the segments follow the interfaces (a reading at most 5 s old)
+    // The segments follow the interfaces (a reading at most 5 s old): this check comes before the
+    // message's ack, so an older reading is read again after the turn, not here.
+    this.interfacesFrom(hostInterfacesWithoutWaiting(INTERFACES_MAX_AGE_MS));
     const { revision } = this.peers;
     if (this.peersSegment?.revision !== revision) {
       let segment: string | undefined;
@@ -312,7 +317,11 @@ export class ChatNode {
   }
 
   private interfaces(maxAgeMs = INTERFACES_MAX_AGE_MS): InterfaceBroadcast[] {
-    const reading = hostInterfaces(maxAgeMs);
+    return this.interfacesFrom(hostInterfaces(maxAgeMs));
+  }
+
+  /** Our LAN interfaces in `reading`, worked out once per reading: a new one forgets the reaches. */
+  private interfacesFrom(reading: ReturnType<typeof hostInterfaces>): InterfaceBroadcast[] {
     if (this.interfacesRead?.reading !== reading) {
       this.interfacesRead = { reading, list: interfaceBroadcasts(reading) };
       this.forgetReaches();

@@ -11,6 +11,32 @@ let last: { at: number; interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> } | unde
  * been idle: at idle, a large part of a lone peer's CPU.
  */
 export function hostInterfaces(maxAgeMs: number, now = Date.now()): NodeJS.Dict<NetworkInterfaceInfo[]> {
-  if (!last || now - last.at >= maxAgeMs) last = { at: now, interfaces: networkInterfaces() };
+  if (!last || now - last.at >= maxAgeMs) return read(now);
+  return last.interfaces;
+}
+
+function read(now: number): NodeJS.Dict<NetworkInterfaceInfo[]> {
+  last = { at: now, interfaces: networkInterfaces() };
+  return last.interfaces;
+}
+
+let rereadQueued = false;
+
+/**
+ * The newest reading, for a check on a message's way: the relay check before a received
+ * message's ack, the HTTP admission before the /send it carries. A reading `maxAgeMs` old is still
+ * given, and a new one is read right after this turn (setImmediate), for the next caller: the
+ * kernel is not asked between a message and its ack. Only with no reading at all is one read now.
+ */
+export function hostInterfacesWithoutWaiting(maxAgeMs: number, now = Date.now()): NodeJS.Dict<NetworkInterfaceInfo[]> {
+  if (!last) return read(now);
+  if (now - last.at >= maxAgeMs && !rereadQueued) {
+    rereadQueued = true;
+    const old = last;
+    setImmediate(() => {
+      rereadQueued = false;
+      if (last === old) read(Date.now()); // unless another caller has read it since
+    }).unref();
+  }
   return last.interfaces;
 }

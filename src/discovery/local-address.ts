@@ -1,4 +1,4 @@
-import { hostInterfaces } from "./host-interfaces.js";
+import { hostInterfaces, hostInterfacesWithoutWaiting } from "./host-interfaces.js";
 
 /**
  * An address found in a reading up to a minute old is still ours: a hello comes back to us from
@@ -16,6 +16,18 @@ export function isLocalAddress(address: string, now = Date.now()): boolean {
   if (address.startsWith("127.")) return true;
   return addressesOf(hostInterfaces(OURS_MAX_AGE_MS, now)).has(address)
     || addressesOf(hostInterfaces(NOT_OURS_MAX_AGE_MS, now)).has(address);
+}
+
+/**
+ * The same answer, for a check on a message's way (the HTTP admission of the connection a /send
+ * comes on): an old reading is read again after this turn, not before the answer
+ * (hostInterfacesWithoutWaiting). An address given to us in the last seconds may be taken for
+ * another host's once, the cost of which is a connection counted in another host's share.
+ */
+export function isLocalAddressWithoutWaiting(address: string, now = Date.now()): boolean {
+  if (address.startsWith("127.")) return true;
+  return addressesOf(hostInterfacesWithoutWaiting(OURS_MAX_AGE_MS, now)).has(address)
+    || addressesOf(hostInterfacesWithoutWaiting(NOT_OURS_MAX_AGE_MS, now)).has(address);
 }
 
 function addressesOf(reading: ReturnType<typeof hostInterfaces>): Set<string> {

@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { isLocalAddress } from "../discovery/local-address.js";
+import { isLocalAddressWithoutWaiting } from "../discovery/local-address.js";
 
 export interface HttpAdmissionOptions {
   /** Connections at once from one other host: a browser opens at most 6, plus its event stream. */
@@ -27,7 +27,7 @@ export class HttpAdmission {
   refused = 0;
 
   constructor(options: Partial<HttpAdmissionOptions> = {}) {
-    this.options = { ...DEFAULT_HTTP_ADMISSION, isLocal: isLocalAddress, ...options };
+    this.options = { ...DEFAULT_HTTP_ADMISSION, isLocal: isLocalAddressWithoutWaiting, ...options };
   }
 
   /** Counts the connection in and returns true, or returns false: the caller destroys it. */

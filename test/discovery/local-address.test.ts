@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { networkInterfaces } from "node:os";
 import { describe, it } from "node:test";
 import { hostInterfaces } from "../../src/discovery/host-interfaces.js";
-import { isLocalAddress, reachesOwnServer } from "../../src/discovery/local-address.js";
+import { setImmediate as afterTurn } from "node:timers/promises";
+import { isLocalAddress, isLocalAddressWithoutWaiting, reachesOwnServer } from "../../src/discovery/local-address.js";
 
 describe("local addresses", () => {
   it("knows loopback and this host's interface addresses, and nothing else", () => {
@@ -23,6 +24,18 @@ describe("local addresses", () => {
     }
     assert.equal(isLocalAddress("198.19.254.77", now + 11_000), false);
     assert.notEqual(hostInterfaces(Infinity), reading, "read again before answering no");
+  });
+
+  it("without waiting: answers from the reading there is, and reads again after the turn before the next answer", async () => {
+    const now = Date.now() + 120_000; // after the times the tests before read at
+    const reading = hostInterfaces(0, now);
+    const own = Object.values(reading).flat().find((i) => i?.family === "IPv4" && !i.internal);
+    if (own) assert.equal(isLocalAddressWithoutWaiting(own.address, now + 59_000), true);
+    assert.equal(isLocalAddressWithoutWaiting("127.9.9.9", now + 11_000), true);
+    assert.equal(isLocalAddressWithoutWaiting("198.19.254.77", now + 11_000), false);
+    assert.equal(hostInterfaces(Infinity), reading, "no reading on the answer's turn");
+    await afterTurn();
+    assert.notEqual(hostInterfaces(Infinity), reading, "read again after it");
   });
 
   it("a server on 0.0.0.0 is reached at any local address, one on an address only there", () => {
