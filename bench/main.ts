@@ -226,7 +226,7 @@ async function main(): Promise<void> {
       ...await runMesh(impl, n, {
         timeoutMs: plan.mesh.timeoutMs,
         settleMs: plan.mesh.settleMs,
-        ...(plan.mesh.idleCpuAt.includes(n) ? { idleCpuSeconds: plan.mesh.idleCpuSeconds } : {}),
+        ...(plan.mesh.idleCpuAt.includes(n) && round <= plan.mesh.idleCpuRounds ? { idleCpuSeconds: plan.mesh.idleCpuSeconds } : {}),
         log,
       }),
       round,

@@ -5,7 +5,8 @@ export interface Plan {
   floor: { messages: number; gapMs: number };
   startup: { runs: number; cpuAfterMs: number; rssAfterMs: number; cliRuns: number; npmStartRuns: number };
   /** rounds: each size and implementation run that many times, in turn; the medians count. */
-  mesh: { sizes: number[]; timeoutMs: number; settleMs: number; idleCpuSeconds: number; idleCpuAt: number[]; rounds: number };
+  /** idleCpuRounds: the first that many rounds also measure idle CPU at the sizes of idleCpuAt. */
+  mesh: { sizes: number[]; timeoutMs: number; settleMs: number; idleCpuSeconds: number; idleCpuAt: number[]; idleCpuRounds: number; rounds: number };
   newcomer: { n: number; rounds: number; settleSeconds: number };
   /** warmupRate: the warm-up's messages/s, when not the measured rate (`--delivery-warmup N@RATE`).
    *  rounds: each size and implementation run that many times, in turn; the medians count. */
@@ -25,20 +26,23 @@ export const FULL: Plan = {
   // 30 s: a lone Node.js peer wakes once per hello (5 s), so 10 s held two wake-ups of about a
   // millisecond each, and one more or less decided the goal (0.02 against 0.015 % in one run,
   // 0.014 against 0.024 % over 40 s right after it).
-  // Three rounds in turn, the medians counting: one round's time after the last start moves from
+  // Five rounds in turn, the medians counting: one round's time after the last start moves from
   // run to run by more than what sets two implementations apart (two runs of the same code an
-  // hour apart put the mesh of 40 at 1.01× and 2.56× of the reference peer's).
-  mesh: { sizes: [1, 5, 10, 20, 40], timeoutMs: 60_000, settleMs: 2_000, idleCpuSeconds: 30, idleCpuAt: [1, 40], rounds: 3 },
+  // hour apart put the mesh of 40 at 1.01× and 2.56× of the reference peer's), and with three the
+  // mesh of 5 still came out at 0.83×, 1.08× and 1.29× in three runs of much the same code. The
+  // idle windows (30 s each) in the first three only: they take most of a round's time.
+  mesh: { sizes: [1, 5, 10, 20, 40], timeoutMs: 60_000, settleMs: 2_000, idleCpuSeconds: 30, idleCpuAt: [1, 40], idleCpuRounds: 3, rounds: 5 },
   // A newcomer to a settled room of 19, three rounds in turn (the median counts): the mesh's "after
   // the last start" without the backlog of the starts just before it.
   newcomer: { n: 20, rounds: 3, settleSeconds: 3 },
   // A warm-up past V8's optimising threshold (a hot function is optimised after about a thousand
   // runs), at 200/s so that it takes 10 s: a room that has run for a while, not one whose peers
   // compile their hot paths among the measured messages (bench/analysis.md "A room past V8's
-  // threshold"). Three rounds in turn, the medians counting: p2pchat and the reference peer are
+  // threshold"). Five rounds in turn, the medians counting: p2pchat and the reference peer are
   // close here, and one run's figures move by more than the difference (in six runs of the same
-  // code the ratio of their p50 to all 19 went from 0.94 to 1.25).
-  delivery: { sizes: [10, 20], warmupMessages: 2_000, warmupRate: 200, messages: 250, rate: 50, rounds: 3 },
+  // code the ratio of their p50 to all 19 went from 0.94 to 1.25; with three rounds, the p99 to
+  // all 9 came out at 1.08×, 1.14× and 1.32× in three runs of much the same code).
+  delivery: { sizes: [10, 20], warmupMessages: 2_000, warmupRate: 200, messages: 250, rate: 50, rounds: 5 },
   // Three alternating rounds; the median is reported (other work on the machine varies).
   ingest: { connections: 4, warmupMs: 2_000, durationMs: 5_000, repeats: 3 },
   // Steps of a quarter to a third from 300 up: the highest rate sustained is only as fine as the
@@ -52,7 +56,7 @@ export const QUICK: Plan = {
   quick: true,
   floor: { messages: 200, gapMs: 10 },
   startup: { runs: 3, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 5, npmStartRuns: 2 },
-  mesh: { sizes: [1, 5, 20], timeoutMs: 30_000, settleMs: 1_000, idleCpuSeconds: 3, idleCpuAt: [20], rounds: 1 },
+  mesh: { sizes: [1, 5, 20], timeoutMs: 30_000, settleMs: 1_000, idleCpuSeconds: 3, idleCpuAt: [20], idleCpuRounds: 1, rounds: 1 },
   newcomer: { n: 10, rounds: 1, settleSeconds: 1 },
   delivery: { sizes: [10], warmupMessages: 50, messages: 200, rate: 50, rounds: 1 },
   ingest: { connections: 4, warmupMs: 1_000, durationMs: 3_000, repeats: 1 },

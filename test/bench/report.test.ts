@@ -1,10 +1,11 @@
 // The rules that judge the targets and compare the two implementations, on made-up results.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { comparisons, goalChecks, ratio, renderCharts, renderReport, targets } from "../../bench/report.js";
+import { comparisons, goalChecks, meshMedians, ratio, renderCharts, renderReport, targets } from "../../bench/report.js";
 import { QUICK } from "../../bench/plan.js";
 import type { Results } from "../../bench/results.js";
 import type { Impl } from "../../bench/impl.js";
+import type { MeshResult } from "../../bench/scenarios/mesh.js";
 
 const summary = (p50: number, p99: number) => ({ count: 200, min: p50 / 2, p50, p90: (p50 + p99) / 2, p99, max: p99 * 1.2, mean: p50 });
 
@@ -203,5 +204,22 @@ describe("bench report", () => {
     assert.match(renderReport(results(), ""), /after 50 warm-up messages at the same rate/);
     const warmedLonger = results({ plan: { ...QUICK, delivery: { ...QUICK.delivery, warmupMessages: 2000, warmupRate: 200 } } });
     assert.match(renderReport(warmedLonger, ""), /after 2000 warm-up messages at 200 messages\/s/);
+  });
+
+  it("takes idle CPU from the rounds that measured it, and none from a run whose rounds did not", () => {
+    const idle = (medianPercent: number) => ({ seconds: 30, medianPercent, maxPercent: medianPercent * 2, totalPercent: 1, wakeUpsPerSecond: 8, usPerWakeUp: 100 });
+    const rounds: MeshResult[] = [
+      { ...mesh("p2pchat", 40, 60, 50), round: 1, idleCpu: idle(0.1) },
+      { ...mesh("p2pchat", 40, 80, 50), round: 2, idleCpu: idle(0.3) },
+      { ...mesh("p2pchat", 40, 70, 50), round: 3, idleCpu: idle(0.2) },
+      { ...mesh("p2pchat", 40, 50, 50), round: 4 },
+      { ...mesh("p2pchat", 40, 90, 50), round: 5 },
+    ];
+    const [row] = meshMedians(results({ mesh: rounds }));
+    assert.equal(row!.fromLastStartMs, 70, "the formation: the median of all five rounds");
+    assert.equal(row!.idleCpu?.medianPercent, 0.2, "idle CPU: the median of the three that measured it");
+    assert.equal(row!.idleCpu?.maxPercent, 0.4);
+    const [none] = meshMedians(results({ mesh: rounds.map(({ idleCpu: _idle, ...round }) => round) }));
+    assert.equal(none!.idleCpu, undefined);
   });
 });
