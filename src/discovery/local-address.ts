@@ -13,9 +13,7 @@ let cached: { reading: object; addresses: Set<string> } | undefined;
 
 /** Whether `address` is one of this host's own IPv4 addresses (any of 127.0.0.0/8 counts). */
 export function isLocalAddress(address: string, now = Date.now()): boolean {
-  if (address.startsWith("127.")) return true;
-  return addressesOf(hostInterfaces(OURS_MAX_AGE_MS, now)).has(address)
-    || addressesOf(hostInterfaces(NOT_OURS_MAX_AGE_MS, now)).has(address);
+  return isOwnIn(address, now, hostInterfaces);
 }
 
 /**
@@ -25,9 +23,14 @@ export function isLocalAddress(address: string, now = Date.now()): boolean {
  * another host's once, the cost of which is a connection counted in another host's share.
  */
 export function isLocalAddressWithoutWaiting(address: string, now = Date.now()): boolean {
+  return isOwnIn(address, now, hostInterfacesWithoutWaiting);
+}
+
+/** The rule of both: loopback, else a reading up to a minute old, else one at most 10 s old, from `read`. */
+function isOwnIn(address: string, now: number, read: typeof hostInterfaces): boolean {
   if (address.startsWith("127.")) return true;
-  return addressesOf(hostInterfacesWithoutWaiting(OURS_MAX_AGE_MS, now)).has(address)
-    || addressesOf(hostInterfacesWithoutWaiting(NOT_OURS_MAX_AGE_MS, now)).has(address);
+  return addressesOf(read(OURS_MAX_AGE_MS, now)).has(address)
+    || addressesOf(read(NOT_OURS_MAX_AGE_MS, now)).has(address);
 }
 
 function addressesOf(reading: ReturnType<typeof hostInterfaces>): Set<string> {
