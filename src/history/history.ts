@@ -48,9 +48,9 @@ class HostShare {
   }
 
   remove(author: string, id: string): void {
-    const before = this.authors.get(author)?.length ?? 0;
-    removeFrom(this.authors, author, id);
-    if ((this.authors.get(author)?.length ?? 0) === before) return;
+    const ids = this.authors.get(author);
+    if (ids === undefined || !removeFromList(ids, id)) return;
+    if (ids.length === 0) this.authors.delete(author);
     this.count--;
     if (id === this.knownOldest) this.knownOldest = undefined;
   }
@@ -84,9 +84,10 @@ export class History extends EventEmitter<HistoryEvents> {
   private readonly byId = new Map<string, Held>();
   /** Ids in ascending numeric order. */
   private readonly order: string[] = [];
-  /** Each author's ids, ascending: who holds how many, and which is their oldest. */
-  private readonly byAuthor = new Map<string, string[]>();
-  /** The same, grouped first by the host that delivered them ("" for our own and unknown). */
+  /** Each author's ids, ascending, grouped by the host that delivered them ("" for our own and
+   *  unknown): who holds how many, and which is their oldest. Not kept a second time by author
+   *  alone: that index cost every message stored a lookup and a list update, for what is asked
+   *  once per own message and per refusal (newestOf, shares). */
   private readonly byHost = new Map<string, HostShare>();
   /** byHost's shares in an array, walked without an iterator or an entry array per host. */
   private readonly hostShares: HostShare[] = [];
@@ -137,7 +138,6 @@ export class History extends EventEmitter<HistoryEvents> {
     }
     this.byId.set(id, { chat: { peer_id: entry.peer_id, message: entry.message }, via });
     insertSorted(this.order, id);
-    insertInto(this.byAuthor, entry.peer_id, id);
     const host = via ?? "";
     let hostShare = this.byHost.get(host);
     if (!hostShare) {
@@ -155,7 +155,7 @@ export class History extends EventEmitter<HistoryEvents> {
   addOwn(peerId: string, message: string): StoredMessage {
     // After our own newest: a clock stepped back (or a history file from a faster clock) must
     // not make our new message older than our old ones, the first to go when the history is full.
-    const newestOwn = this.byAuthor.get(peerId)?.at(-1);
+    const newestOwn = this.newestOf(peerId);
     let id = this.clock.next(newestOwn);
     while (this.byId.has(id)) id = this.clock.next();
     this.add(id, { peer_id: peerId, message });
@@ -181,7 +181,21 @@ export class History extends EventEmitter<HistoryEvents> {
 
   /** How many messages each author holds (the fair share the eviction keeps). */
   shares(): Map<string, number> {
-    return new Map([...this.byAuthor].map(([author, ids]) => [author, ids.length]));
+    const shares = new Map<string, number>();
+    for (const share of this.hostShares) {
+      for (const [author, ids] of share.authors) shares.set(author, (shares.get(author) ?? 0) + ids.length);
+    }
+    return shares;
+  }
+
+  /** The newest id `author` holds, over every host that delivered theirs. */
+  private newestOf(author: string): string | undefined {
+    let newest: string | undefined;
+    for (const share of this.hostShares) {
+      const last = share.authors.get(author)?.at(-1);
+      if (last !== undefined && (newest === undefined || compareMessageIds(last, newest) > 0)) newest = last;
+    }
+    return newest;
   }
 
   private evictOverflow(): void {
@@ -262,7 +276,6 @@ export class History extends EventEmitter<HistoryEvents> {
     const host = held.via ?? "";
     this.byId.delete(id);
     removeFromList(this.order, id);
-    removeFrom(this.byAuthor, entry.peer_id, id);
     const hostShare = this.byHost.get(host);
     if (hostShare) {
       hostShare.remove(entry.peer_id, id);
@@ -297,21 +310,20 @@ function insertSorted(ids: string[], id: string): void {
   else ids.splice(at, 0, id);
 }
 
-/** Removes `id` from the list under `key`, and the list once empty. */
-function removeFrom(lists: Map<string, string[]>, key: string, id: string): void {
-  const ids = lists.get(key);
-  if (!ids) return;
-  removeFromList(ids, id);
-  if (ids.length === 0) lists.delete(key);
-}
-
 /**
- * Removes `id` from ascending `ids`. What goes is nearly always the oldest (fair eviction gives up
- * a share's oldest), so that is tried first: no search, and `shift` rather than `splice`.
+ * Removes `id` from ascending `ids`; false if it is not there. What goes is nearly always the
+ * oldest (fair eviction gives up a share's oldest), so that is tried first: no search, and
+ * `shift` rather than `splice`.
  */
-function removeFromList(ids: string[], id: string): void {
-  if (ids[0] === id) ids.shift();
-  else ids.splice(insertionIndex(ids, id), 1);
+function removeFromList(ids: string[], id: string): boolean {
+  if (ids[0] === id) {
+    ids.shift();
+    return true;
+  }
+  const at = insertionIndex(ids, id);
+  if (ids[at] !== id) return false;
+  ids.splice(at, 1);
+  return true;
 }
 
 /** Where `id` is, or would go, in ascending `ids`. */

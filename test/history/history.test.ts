@@ -125,6 +125,18 @@ describe("History", () => {
     assert.equal(history.addOwn("me", "next").id, String(now + 60_001));
   });
 
+  it("follows our own newest whichever host delivered it, and counts an author's share over all hosts", () => {
+    const now = 1_707_243_010_000;
+    const history = new History(10, () => now);
+    // Ours from before a restart, as two peers' hello replies brought them back, and one of the history file's.
+    history.add(String(now + 5_000), { peer_id: "me", message: "via one peer" }, "198.18.0.7");
+    history.add(String(now + 9_000), { peer_id: "me", message: "via another" }, "198.18.0.8");
+    history.add(String(now + 1_000), { peer_id: "me", message: "from the file" });
+    history.add(String(now + 2_000), { peer_id: "other", message: "theirs" }, "198.18.0.7");
+    assert.equal(history.addOwn("me", "now").id, String(now + 9_001));
+    assert.deepEqual([...history.shares()].sort(), [["me", 4], ["other", 1]]);
+  });
+
   it("orders ids numerically, also across lengths", () => {
     const history = new History(10);
     history.add("10000000000000", { peer_id: "a", message: "14 digits" });
