@@ -124,7 +124,7 @@ export class ChatNode {
       this.peers.seen(peerId, address, "tcp-hello");
       this.peers.attachInbound(peerId, connection);
     });
-    this.server.on("departed", (peerId, connection) => this.peers.detachInbound(peerId, connection));
+    this.server.on("departed", (peerId, connection, reason) => this.peers.detachInbound(peerId, connection, reason));
 
     this.discovery = new Discovery({
       peerId: running.peerId,

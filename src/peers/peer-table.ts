@@ -5,6 +5,7 @@ import { FloodSummary } from "../log/flood-summary.js";
 import { LogThrottle } from "../log/throttle.js";
 import { TokenBucket, TokenBuckets } from "../policy/token-bucket.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
+import type { CloseReason } from "./framed-socket.js";
 import type { RelayCandidate } from "./relay.js";
 import { Peer, PEER_DEFAULTS, type InboundConnection, type PeerCollaborators, type PeerInfo, type PeerSettings, type SeenVia } from "./peer.js";
 
@@ -137,8 +138,18 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     this.peers.get(peerId)?.attachInbound(connection);
   }
 
-  detachInbound(peerId: string, connection: InboundConnection): void {
-    this.peers.get(peerId)?.detachInbound(connection);
+  /**
+   * A connection `peerId` opened to us ended (`reason`; none when it introduced itself anew as
+   * another). Its Peer says so; one the table no longer holds is said here. Nothing once stopped:
+   * at shutdown we close those connections ourselves.
+   */
+  detachInbound(peerId: string, connection: InboundConnection, reason?: CloseReason): void {
+    if (this.stopped) return;
+    const peer = this.peers.get(peerId);
+    if (peer) peer.detachInbound(connection, reason);
+    else if (reason) {
+      this.collaborators.logger.info(`${peerId} disconnected from us (${connection.remoteAddress}): ${reason.message} (${reason.code})`);
+    }
   }
 
   /** Queues one of our messages for every known peer; returns how many peers it is queued for. */

@@ -116,6 +116,12 @@ const QUEUE_WARNING_INTERVAL_MS = 60_000;
  * or our connection's hello; two hello intervals leave room for one hello lost.
  */
 export const CONNECT_BACK_WAIT_MS = 10_000;
+/**
+ * A peer that stops closes both connections, ours to it and its own to us, within a few ms of each
+ * other; a link that goes down does too, once keepalive notices. Ends this close together are one
+ * event: the first is said at info, the other at debug.
+ */
+export const ONE_DEPARTURE_MS = 2_000;
 
 /**
  * One remote peer and everything we do with it (docs/architecture.md habit 9, after hyperswarm's
@@ -157,6 +163,8 @@ export class Peer extends EventEmitter<PeerEvents> {
    *  large...), not for want of anyone there: a new hello is no news, the backoff stands. */
   private lastFailureReachedIt = false;
   private lastClash: { address: string; at: number } | undefined;
+  /** When a connection with this peer, ours or its own, last ended and the log said so at info. */
+  private lastDepartureSaidAt = -Infinity;
   private settings: PeerSettings;
   private readonly now: () => number;
   private readonly stats: StatsSink;
@@ -297,9 +305,17 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.changed();
   }
 
-  detachInbound(connection: InboundConnection): void {
+  /**
+   * A connection this peer opened to us ended (`reason`), or introduced itself as another peer (no
+   * reason: nothing to say). Said here rather than by the server, beside our own connection's end,
+   * so that a peer leaving is one line at info, not one per connection (sayDeparture).
+   */
+  detachInbound(connection: InboundConnection, reason?: CloseReason): void {
     if (!this.inbound.delete(connection)) return;
     if (this.inbound.size === 0) this.inboundIsNews = true;
+    if (reason && !this.closed) {
+      this.sayDeparture(`${this.id} disconnected from us (${connection.remoteAddress}): ${reason.message} (${reason.code})`);
+    }
     this.changed();
   }
 
@@ -353,6 +369,17 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   get reach(): Reach {
     return this.collaborators.reachOf?.(this.address) ?? { kind: "routed", name: this.address };
+  }
+
+  /** The end of a connection with this peer: at info, unless another end was said just before (ONE_DEPARTURE_MS). */
+  private sayDeparture(line: string): void {
+    const now = this.now();
+    if (now - this.lastDepartureSaidAt < ONE_DEPARTURE_MS) {
+      this.collaborators.logger.debug(line);
+      return;
+    }
+    this.lastDepartureSaidAt = now;
+    this.collaborators.logger.info(line);
   }
 
   private changed(): void {
@@ -417,7 +444,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     // A peer that stays unreachable would fill the log with the same line every few seconds; and
     // a flood of made-up peer_ids, each failing once, with one line each: those that never
     // answered a hello go through the flood summary.
-    if (connection.established) logger.info(line);
+    if (connection.established) this.sayDeparture(line);
     else if (repeated) logger.debug(line);
     else if (this.everEstablished || !this.collaborators.floodLog) logger.info(line);
     else this.collaborators.floodLog.write("info", "cannot-connect", "first failures to connect to new peers", () => line);

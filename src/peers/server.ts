@@ -52,8 +52,9 @@ export interface PeerServerCollaborators {
 export interface PeerServerEvents {
   /** A connection said hello as `peerId` from `address` (a sign of life, docs/protocol.md §2). */
   introduced: [peerId: string, address: string, connection: InboundConnection];
-  /** A connection that had introduced itself as `peerId` closed, or introduced itself anew. */
-  departed: [peerId: string, connection: InboundConnection];
+  /** A connection that had introduced itself as `peerId` closed (`reason`), or introduced itself
+   *  anew (no reason). Whoever listens says it in the log: the server says it at debug only. */
+  departed: [peerId: string, connection: InboundConnection, reason?: CloseReason];
 }
 
 /**
@@ -240,8 +241,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         logger.debug(`inbound connection from ${address} closed: ${reason.message}`);
         return;
       }
-      if (remotePeerId !== settings.ownPeerId) this.emit("departed", remotePeerId, connection);
-      logger.info(`${remotePeerId} disconnected from us (${address}): ${reason.message} (${reason.code})`);
+      // At debug: the listener says it (peers/peer.ts detachInbound), beside our own connection's
+      // end, so that a peer leaving is one line at info; and at shutdown, where we close it, not at all.
+      logger.debug(`${remotePeerId} disconnected from us (${address}): ${reason.message} (${reason.code})`);
+      if (remotePeerId !== settings.ownPeerId) this.emit("departed", remotePeerId, connection, reason);
     });
     socket.resume();
   }

@@ -305,4 +305,26 @@ describe("PeerTable", () => {
     await Promise.resolve();
     assert.equal(s.changes.length, changes);
   });
+
+  it("says the end of a peer's connection to us, of a peer it no longer holds too, and nothing once stopped", async () => {
+    const s = setup();
+    s.table.seen("a", "198.19.8.1", "udp-hello");
+    s.connectionTo("a").answerHello();
+    await settle();
+    const inbound = { remoteAddress: "198.19.8.1" };
+    s.table.attachInbound("a", inbound);
+    s.table.detachInbound("a", inbound, { code: "E_CLOSED_BY_PEER", message: "closed by the peer" });
+    s.table.detachInbound("gone", { remoteAddress: "198.19.8.9" }, { code: "E_CLOSED_BY_PEER", message: "closed by the peer" });
+    const said = () => s.logs.lines.filter((l) => / info +me: .* disconnected from us/.test(l)).map((l) => l.replace(/^.* me: /, ""));
+    assert.deepEqual(said(), [
+      "a disconnected from us (198.19.8.1): closed by the peer (E_CLOSED_BY_PEER)",
+      "gone disconnected from us (198.19.8.9): closed by the peer (E_CLOSED_BY_PEER)",
+    ]);
+    // At shutdown we close the connections ourselves: the table stops first (node.ts), and says none.
+    const again = { remoteAddress: "198.19.8.1" };
+    s.table.attachInbound("a", again);
+    s.table.stop();
+    s.table.detachInbound("a", again, { code: "E_SHUTDOWN", message: "shutting down" });
+    assert.equal(said().length, 2, s.logs.lines.join("\n"));
+  });
 });

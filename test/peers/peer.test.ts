@@ -115,6 +115,44 @@ describe("Peer", () => {
     assert.equal(restarting.logs.lines.filter((l) => / info +me: bob connected to us/.test(l)).length, 0, restarting.logs.lines.join("\n"));
   });
 
+  it("says a peer leaving once at info, whichever of its two connections ends first", async () => {
+    const departures = (s: ReturnType<typeof setup>, level: string) =>
+      s.logs.lines.filter((l) => new RegExp(` ${level} +me: .*(disconnected from us|connection to bob .* lost)`).test(l));
+    const theirsFirst = setup();
+    const ours = await connected(theirsFirst);
+    const theirs = { remoteAddress: "198.19.0.2" };
+    theirsFirst.peer.attachInbound(theirs);
+    theirsFirst.peer.detachInbound(theirs, { code: "E_CLOSED_BY_PEER", message: "closed by the peer" });
+    theirsFirst.clock.advance(3);
+    ours.fail("E_CLOSED_BY_PEER");
+    await settle();
+    assert.deepEqual(departures(theirsFirst, "info").map((l) => l.replace(/^.* me: /, "")),
+      ["bob disconnected from us (198.19.0.2): closed by the peer (E_CLOSED_BY_PEER)"]);
+    assert.equal(departures(theirsFirst, "debug").length, 1, theirsFirst.logs.lines.join("\n"));
+
+    const oursFirst = setup();
+    const mine = await connected(oursFirst);
+    const its = { remoteAddress: "198.19.0.2" };
+    oursFirst.peer.attachInbound(its);
+    mine.fail("E_CLOSED_BY_PEER");
+    await settle();
+    oursFirst.clock.advance(3);
+    oursFirst.peer.detachInbound(its, { code: "E_CLOSED_BY_PEER", message: "closed by the peer" });
+    assert.deepEqual(departures(oursFirst, "info").map((l) => l.replace(/^.* me: /, "")),
+      ["connection to bob at 198.19.0.2 lost: failed: E_CLOSED_BY_PEER (E_CLOSED_BY_PEER)"]);
+
+    // Ends further apart are two events, and each is said.
+    const apart = setup();
+    const again = { remoteAddress: "198.19.0.2" };
+    const ourConnection = await connected(apart);
+    apart.peer.attachInbound(again);
+    apart.peer.detachInbound(again, { code: "ETIMEDOUT", message: "read ETIMEDOUT" });
+    apart.clock.advance(30_000);
+    ourConnection.fail("E_ACK_TIMEOUT");
+    await settle();
+    assert.equal(departures(apart, "info").length, 2, apart.logs.lines.join("\n"));
+  });
+
   it("does not say one way for a connection that ended, or a peer that was stopped, before the wait was over", async () => {
     const lost = setup();
     const connection = await connected(lost);
