@@ -224,7 +224,8 @@ export const SETTINGS: readonly Setting[] = [
     flag: { name: "peer", arg: "HOST[:PORT]", repeatable: true }, reload: "applied",
     description: "peers reached by unicast, on any routed network (--peer may be repeated)",
     notes: "Every discovery interval each gets our hello by unicast (a host name is resolved again each "
-      + "time), and once it answers it is dialled like any peer found by broadcast. PORT, if given, is "
+      + "time), unless it answered that interval's broadcast hello within 250 ms: it hears our broadcasts. "
+      + "Once it answers it is dialled like any peer found by broadcast. PORT, if given, is "
       + "used for the hello and the TCP connection; without it, [NETWORK_INFO] port. This is how two "
       + "LANs joined by a router, or a Wi-Fi that blocks broadcast, become one room (docs/getting-started.md \"Across networks\").",
   }),

@@ -50,6 +50,16 @@ const DEFAULTS: Omit<DiscoveryOptions, "peerId" | "logger"> = {
 
 const MAX_DATAGRAM_BYTES = 65_536;
 
+/**
+ * How long after a broadcast hello the unicast ones wait (at most a quarter of the interval): a
+ * peer that answers the broadcast within it hears our broadcasts and gets no unicast hello this
+ * interval. Peers on a LAN answer within a few ms.
+ */
+const UNICAST_AFTER_BROADCAST_MS = 250;
+
+/** Addresses noted as answering one broadcast: no more than a room has peers, and then some. */
+const MAX_ANSWERS_NOTED = 4_096;
+
 function isUsablePort(port: number): boolean {
   return Number.isInteger(port) && port >= 1 && port <= 65_535;
 }
@@ -73,6 +83,10 @@ export class Discovery {
   private readonly impostorsLogged = new Set<string>();
   /** Datagrams whose handling threw; only the first is logged. */
   private faults = 0;
+  /** Who answered since our last broadcast hello, while its unicast hellos wait (announce). */
+  private answeredBroadcast: Set<string> | undefined;
+  /** The unicast hellos of this interval, waiting for the answers to its broadcast. */
+  private unicastTimer: NodeJS.Timeout | undefined;
   private readonly options: DiscoveryOptions;
 
   constructor(options: Partial<DiscoveryOptions> & Pick<DiscoveryOptions, "peerId" | "logger">) {
@@ -116,6 +130,7 @@ export class Discovery {
   stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.unicastTimer);
     return new Promise((resolve) => {
       try {
         this.socket.close(() => resolve());
@@ -141,7 +156,12 @@ export class Discovery {
 
   /**
    * Sends our hello now: broadcast to every configured address, or every LAN interface's, and by
-   * unicast to every static and remembered peer (docs/getting-started.md "Across networks").
+   * unicast to every static and remembered peer (docs/getting-started.md "Across networks") that
+   * did not answer the broadcast. A peer on our LAN, remembered since it was last connected, hears
+   * the broadcast: a unicast hello as well made it answer twice, and doubled the datagrams of a
+   * room at idle. So the unicast hellos wait a moment for the broadcast's answers, and go to the
+   * peers that gave none: those across a router, behind a link that drops broadcasts, or that do
+   * not answer hellos at all (as before). With no unicast target nothing waits.
    */
   announce(): void {
     const broadcasts = broadcastTargets(this.options.broadcastAddress, this.options.interfaces);
@@ -151,9 +171,31 @@ export class Discovery {
       this.options.logger.info(listed === "" ? "no LAN interface to broadcast on (yet): hellos go by unicast only"
         : `hellos broadcast to ${listed}`);
     }
+    clearTimeout(this.unicastTimer);
+    const answered = broadcasts.length > 0 ? new Set<string>() : undefined;
+    this.answeredBroadcast = answered;
     for (const address of broadcasts) this.send(this.hello, this.options.port, address);
+    const sentAt = Date.now();
     this.options.unicastTargets().then((targets) => {
-      for (const { address, port } of targets) this.send(this.hello, port, address);
+      if (targets.length === 0 || this.stopped) {
+        // Nothing waits: answers are not noted (at idle, one per hello of every peer).
+        if (this.answeredBroadcast === answered) this.answeredBroadcast = undefined;
+        return;
+      }
+      const sendUnanswered = () => {
+        if (this.answeredBroadcast === answered) this.answeredBroadcast = undefined;
+        for (const { address, port } of targets) {
+          if (answered?.has(address) !== true) this.send(this.hello, port, address);
+        }
+      };
+      if (answered === undefined) {
+        sendUnanswered();
+        return;
+      }
+      // A host name to resolve may have taken part of the wait already.
+      const wait = Math.min(UNICAST_AFTER_BROADCAST_MS, this.options.intervalMs / 4) - (Date.now() - sentAt);
+      this.unicastTimer = setTimeout(sendUnanswered, Math.max(0, wait));
+      this.unicastTimer.unref();
     }, (err: unknown) => this.options.logger.warn(`unicast hellos not sent: ${errorText(err)}`));
   }
 
@@ -231,6 +273,9 @@ export class Discovery {
       }
       return;
     }
+    // An answer while the unicast hellos wait: this peer hears our broadcast (announce).
+    const answered = this.answeredBroadcast;
+    if (isAnswer && answered !== undefined && answered.size < MAX_ANSWERS_NOTED) answered.add(remote.address);
     try {
       this.options.onPeer(peerId, remote.address, isHello ? "udp-hello" : "udp-answer");
     } finally {

@@ -117,3 +117,81 @@ describe("Discovery: the answer to a hello", () => {
     }
   });
 });
+
+describe("Discovery: unicast hellos", () => {
+  /** A peer at `address`: it counts the hellos it gets and, if `answers`, answers each as peers do. */
+  async function peerAt(address: string, port: number, answers: boolean) {
+    const socket = createSocket("udp4");
+    const hellos: string[] = [];
+    socket.on("message", (data, from) => {
+      hellos.push(data.toString());
+      if (answers) socket.send(`{"status":"ok","peer_id":"at-${address}"}\n`, from.port, from.address);
+    });
+    await new Promise<void>((resolve) => socket.bind(port, address, resolve));
+    return { hellos, close: () => socket.close() };
+  }
+
+  it("go only to the static and remembered peers that did not answer the broadcast", async () => {
+    const [host, lanPeer, farPeer] = loopbackHosts(3) as [string, string, string];
+    const port = await freePort();
+    // The broadcast reaches lanPeer only (on loopback the "broadcast address" is its address).
+    const lan = await peerAt(lanPeer, port, true);
+    const far = await peerAt(farPeer, port, true);
+    const answered: string[] = [];
+    const discovery = new Discovery({
+      peerId: "announcer", port, bindAddress: host, broadcastAddress: lanPeer, logger: new LogCapture().logger("d"),
+      unicastTargets: () => Promise.resolve([{ address: lanPeer, port }, { address: farPeer, port }]),
+      onPeer: (_peerId, address, via) => via === "udp-answer" && answered.push(address),
+    });
+    try {
+      await discovery.start();
+      discovery.startHellos();
+      await waitFor(() => far.hellos.length > 0, { timeoutMs: 2_000, what: "the unicast hello across" });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(lan.hellos.length, 1, "the peer that answered the broadcast got no unicast hello");
+      assert.equal(far.hellos.length, 1, "the peer the broadcast does not reach got one");
+      assert.deepEqual(answered.sort(), [farPeer, lanPeer].sort());
+    } finally {
+      await discovery.stop();
+      lan.close();
+      far.close();
+    }
+  });
+
+  it("go to every target, at once, when there is no broadcast, and to one that does not answer hellos", async () => {
+    const [host, silent, other] = loopbackHosts(3) as [string, string, string];
+    const port = await freePort();
+    const quiet = await peerAt(silent, port, false);
+    const second = await peerAt(other, port, true);
+    // No interface to broadcast on: unicast only, without waiting for answers.
+    const unicastOnly = new Discovery({
+      peerId: "announcer", port, bindAddress: host, broadcastAddress: "", interfaces: () => [],
+      logger: new LogCapture().logger("d"),
+      unicastTargets: () => Promise.resolve([{ address: silent, port }, { address: other, port }]),
+    });
+    try {
+      await unicastOnly.start();
+      const sent = Date.now();
+      unicastOnly.startHellos();
+      await waitFor(() => quiet.hellos.length > 0 && second.hellos.length > 0, { timeoutMs: 2_000, what: "both unicast hellos" });
+      assert.ok(Date.now() - sent < 200, "sent at once, not after the wait for a broadcast's answers");
+    } finally {
+      await unicastOnly.stop();
+    }
+    // A broadcast to the silent peer: no answer, so it gets the unicast hello too.
+    const quietBefore = quiet.hellos.length;
+    const broadcasting = new Discovery({
+      peerId: "announcer", port, bindAddress: host, broadcastAddress: silent, logger: new LogCapture().logger("d"),
+      unicastTargets: () => Promise.resolve([{ address: silent, port }]),
+    });
+    try {
+      await broadcasting.start();
+      broadcasting.startHellos();
+      await waitFor(() => quiet.hellos.length >= quietBefore + 2, { timeoutMs: 2_000, what: "the broadcast and the unicast hello" });
+    } finally {
+      await broadcasting.stop();
+      quiet.close();
+      second.close();
+    }
+  });
+});
