@@ -4,11 +4,11 @@
 // sides chat through them; late joiners get the other side's history; a cut link converges; a
 // restart finds its remembered peers without any broadcast answered. The tests run concurrently.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, it } from "node:test";
-import { requireLan, requireRefpeer, withSites, type Lan, type LanHost } from "./netns.js";
+import { requireLan, requireRefpeer, withLan, withSites, type Lan, type LanHost } from "./netns.js";
 import { converged, historyOf, httpUp, send } from "./scenario.js";
 import { sleep, waitFor } from "../support/wait.js";
 
@@ -139,6 +139,42 @@ describe("one room across networks", { concurrency: true }, () => {
       await connected(a, site, "far-ref", "remembered", 10_000);
       t.diagnostic(`reconnected to the remembered peer ${(performance.now() - started).toFixed(0)} ms after the restart`);
       assert.match(second.output(), /dialling remembered peer far-ref at /);
+    });
+  });
+
+  it("peers of one LAN that remember each other are greeted by the broadcast alone", async (t) => {
+    if (!requireLan(t)) return;
+    await withLan({ hosts: 2 }, async (lan) => {
+      const [hostA, hostB] = lan.hosts as [LanHost, LanHost];
+      // A hello every second, and each remembering the other from before a restart, as the
+      // service's history file makes every peer of a room.
+      mkdirSync(lan.artifactsDir, { recursive: true });
+      const config = path.join(lan.artifactsDir, "fast-hellos.ini");
+      writeFileSync(config, "[DISCOVERY]\ninterval = 1\n");
+      const historyOf = (name: string, other: { id: string; host: LanHost }) => {
+        const file = path.join(lan.artifactsDir, `${name}-history.json`);
+        writeFileSync(file.replace(/\.json$/, ".peers.json"),
+          JSON.stringify({ peers: [{ peerId: other.id, host: other.host.address, lastSeen: Date.now() }] }));
+        return file;
+      };
+      lan.spawnP2pchat(hostA, { peerId: "lan-a", args: ["--config", config, "--history-file", historyOf("a", { id: "lan-b", host: hostB })] });
+      const b = lan.spawnP2pchat(hostB, { peerId: "lan-b", args: ["--config", config, "--history-file", historyOf("b", { id: "lan-a", host: hostA })] });
+      await Promise.all([httpUp(lan, hostA), httpUp(lan, hostB)]);
+      await connected(lan, hostA, "lan-b", "interface");
+      await connected(lan, hostB, "lan-a", "interface");
+      // The datagrams B's namespace receives (its UDP counters): each second A's broadcast hello,
+      // A's answer to B's broadcast and B's own broadcast looped back; before, A's unicast hello to
+      // its remembered peer and the answer to B's own unicast hello came on top, five a second.
+      const received = () => {
+        const lines = readFileSync(`/proc/${b.pid}/net/snmp`, "utf8").split("\n").filter((l) => l.startsWith("Udp:"));
+        const [names, values] = lines.map((l) => l.split(/\s+/)) as [string[], string[]];
+        return Number(values[names.indexOf("InDatagrams")]);
+      };
+      const before = received();
+      await sleep(6_000);
+      const perSecond = (received() - before) / 6;
+      t.diagnostic(`datagrams B received a second: ${perSecond.toFixed(2)}`);
+      assert.ok(perSecond >= 2 && perSecond <= 4, `${perSecond.toFixed(2)} datagrams a second: 3 expected (5 with unicast hellos to a peer that hears the broadcast)`);
     });
   });
 });
