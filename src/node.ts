@@ -511,6 +511,7 @@ function peerTableSettings(config: Config): Omit<PeerTableSettings, "maxIdsPerAd
     peerTimeoutMs: config.discovery.peerTimeoutMs,
     retryMinMs: config.tcp.retryMinMs,
     retryMaxMs: config.tcp.retryMaxMs,
+    helloIntervalMs: config.discovery.intervalMs,
     maxPeers: config.discovery.maxPeers,
   };
 }

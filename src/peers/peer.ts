@@ -59,6 +59,9 @@ export interface PeerSettings {
   /** Backoff between reconnects; taken when the peer is first seen. */
   retryMinMs: number;
   retryMaxMs: number;
+  /** Our hello's interval ([DISCOVERY] interval): a peer that connects back only when it hears
+   *  one is given two of them (connectBackWaitMs). */
+  helloIntervalMs: number;
 }
 
 export const PEER_DEFAULTS: Omit<PeerSettings, "ownPeerId"> = {
@@ -68,6 +71,7 @@ export const PEER_DEFAULTS: Omit<PeerSettings, "ownPeerId"> = {
   peerTimeoutMs: 15_000,
   retryMinMs: 250,
   retryMaxMs: 10_000,
+  helloIntervalMs: 5_000,
 };
 
 /** What a Peer works with; tests pass a fake `connect`, clock and timers. */
@@ -113,9 +117,15 @@ const QUEUE_WARNING_INTERVAL_MS = 60_000;
 /**
  * How long after our connection to a peer is up its own connection to us may take before the log
  * says the chat goes one way only. A peer connects back as soon as it hears our hello, its answer
- * or our connection's hello; two hello intervals leave room for one hello lost.
+ * or our connection's hello; two hello intervals leave room for one hello lost: 10 s at the
+ * protocol's interval of 5 s, more with a longer one configured (connectBackWaitMs).
  */
 export const CONNECT_BACK_WAIT_MS = 10_000;
+
+/** The wait for a peer to connect back: two of our hello intervals, and never under CONNECT_BACK_WAIT_MS. */
+export function connectBackWaitMs(helloIntervalMs: number): number {
+  return Math.max(CONNECT_BACK_WAIT_MS, 2 * helloIntervalMs);
+}
 /**
  * A peer that stops closes both connections, ours to it and its own to us, within a few ms of each
  * other; a link that goes down does too, once keepalive notices. Ends this close together are one
@@ -418,10 +428,11 @@ export class Peer extends EventEmitter<PeerEvents> {
    * (a peer that does not hear our hellos, a firewall on our side), and one more when it does.
    */
   private awaitConnectBack(): void {
-    this.connectBackWait.start(CONNECT_BACK_WAIT_MS, () => {
+    const waitMs = connectBackWaitMs(this.settings.helloIntervalMs);
+    this.connectBackWait.start(waitMs, () => {
       if (this.closed || !this.outboundReady || this.inbound.size > 0) return;
       this.inboundIsNews = true;
-      this.collaborators.logger.info(`${this.id} has not connected to us within ${CONNECT_BACK_WAIT_MS / 1000} s: ` +
+      this.collaborators.logger.info(`${this.id} has not connected to us within ${waitMs / 1000} s: ` +
         `our messages reach it at ${this.address}, its messages cannot reach us until it does`);
     });
   }

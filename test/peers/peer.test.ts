@@ -153,6 +153,15 @@ describe("Peer", () => {
     assert.equal(departures(apart, "info").length, 2, apart.logs.lines.join("\n"));
   });
 
+  it("waits two hello intervals for a peer to connect back, when the interval is longer than the protocol's", async () => {
+    const slow = setup({ helloIntervalMs: 30_000 });
+    await connected(slow);
+    slow.clock.advance(CONNECT_BACK_WAIT_MS);
+    assert.equal(slow.logs.lines.filter((l) => l.includes("has not connected to us")).length, 0, "a hello every 30 s: not yet");
+    slow.clock.advance(60_000 - CONNECT_BACK_WAIT_MS);
+    assert.ok(slow.logs.has(/bob has not connected to us within 60 s:/), slow.logs.lines.join("\n"));
+  });
+
   it("does not say one way for a connection that ended, or a peer that was stopped, before the wait was over", async () => {
     const lost = setup();
     const connection = await connected(lost);
