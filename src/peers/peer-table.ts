@@ -7,7 +7,7 @@ import { TokenBucket, TokenBuckets } from "../policy/token-bucket.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import type { CloseReason } from "./framed-socket.js";
 import type { RelayCandidate } from "./relay.js";
-import { Peer, PEER_DEFAULTS, type InboundConnection, type PeerCollaborators, type PeerInfo, type PeerSettings, type SeenVia } from "./peer.js";
+import { disconnectedFromUs, Peer, PEER_DEFAULTS, type InboundConnection, type PeerCollaborators, type PeerInfo, type PeerSettings, type SeenVia } from "./peer.js";
 
 export type { PeerInfo, SeenVia } from "./peer.js";
 
@@ -148,7 +148,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     const peer = this.peers.get(peerId);
     if (peer) peer.detachInbound(connection, reason);
     else if (reason) {
-      this.collaborators.logger.info(`${peerId} disconnected from us (${connection.remoteAddress}): ${reason.message} (${reason.code})`);
+      this.collaborators.logger.info(disconnectedFromUs(peerId, connection.remoteAddress, reason));
     }
   }
 

@@ -126,12 +126,18 @@ export const CONNECT_BACK_WAIT_MS = 10_000;
 export function connectBackWaitMs(helloIntervalMs: number): number {
   return Math.max(CONNECT_BACK_WAIT_MS, 2 * helloIntervalMs);
 }
+
 /**
  * A peer that stops closes both connections, ours to it and its own to us, within a few ms of each
  * other; a link that goes down does too, once keepalive notices. Ends this close together are one
  * event: the first is said at info, the other at debug.
  */
 export const ONE_DEPARTURE_MS = 2_000;
+
+/** The log line of a connection a peer opened to us that ended: one wording, wherever it is said. */
+export function disconnectedFromUs(peerId: string, address: string, reason: CloseReason): string {
+  return `${peerId} disconnected from us (${address}): ${reason.message} (${reason.code})`;
+}
 
 /**
  * One remote peer and everything we do with it (docs/architecture.md habit 9, after hyperswarm's
@@ -324,7 +330,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (!this.inbound.delete(connection)) return;
     if (this.inbound.size === 0) this.inboundIsNews = true;
     if (reason && !this.closed) {
-      this.sayDeparture(`${this.id} disconnected from us (${connection.remoteAddress}): ${reason.message} (${reason.code})`);
+      this.sayDeparture(disconnectedFromUs(this.id, connection.remoteAddress, reason));
     }
     this.changed();
   }

@@ -9,6 +9,7 @@ import { encodeFrame } from "../protocol/encoder.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { handleCommand, type CommandContext } from "./commands.js";
 import { FramedSocket, type CloseReason } from "./framed-socket.js";
+import { disconnectedFromUs } from "./peer.js";
 import { routeAcceptedReads } from "./read-route.js";
 
 /** An accepted connection as others see it (the peer table): where it comes from. The server alone drives it. */
@@ -243,7 +244,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       }
       // At debug: the listener says it (peers/peer.ts detachInbound), beside our own connection's
       // end, so that a peer leaving is one line at info; and at shutdown, where we close it, not at all.
-      logger.debug(`${remotePeerId} disconnected from us (${address}): ${reason.message} (${reason.code})`);
+      logger.debug(disconnectedFromUs(remotePeerId, address, reason));
       if (remotePeerId !== settings.ownPeerId) this.emit("departed", remotePeerId, connection, reason);
     });
     socket.resume();
