@@ -75,7 +75,9 @@ const ACKED: AckResult = Object.freeze({ ok: true });
 
 interface InFlight {
   onAck: AckListener;
-  timer: NodeJS.Timeout;
+  /** When its ack is due, on performance.now()'s clock (which no change of the system clock moves). */
+  dueAt: number;
+  ackTimeoutMs: number;
 }
 
 /**
@@ -90,6 +92,9 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
   private phaseTimer: NodeJS.Timeout | undefined;
   /** Requests sent and not yet acked, oldest first: a peer answers frames in the order they came. */
   private readonly inFlight: InFlight[] = [];
+  /** Wakes when the earliest ack is due (checkAcks); one for the connection, not one per request. */
+  private ackTimer: NodeJS.Timeout | undefined;
+  private ackTimerDueAt = Infinity;
   private offeredInFlight = 1;
   private wasReady = false;
 
@@ -137,8 +142,9 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
    *
    * A callback, not a promise: a new message is one request per peer, and a promise (with its
    * reactions and a microtask to settle it) per peer and message was work that a callback, called
-   * where the ack is read, does not need. The frame is written before the timer is made, so that
-   * the next peer's write follows this one sooner.
+   * where the ack is read, does not need. Nor does each request get a timer of its own: a timer
+   * made and cleared per peer and message was work for every message sent (one for the connection
+   * wakes when the earliest ack is due, and finds the answered ones gone).
    */
   request(frame: object, ackTimeoutMs: number, onAck: AckListener): CloseReason | undefined {
     if (this.phase !== "ready") return { code: "E_NOT_READY", message: "connection not ready" };
@@ -152,15 +158,40 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
     this.framed.send(frame);
     // A write the peer's buffer could not take has closed the connection: nothing to wait for.
     if (this.phase !== "ready") return undefined;
-    const timer = setTimeout(() => {
-      this.close({ code: "E_ACK_TIMEOUT", message: `no ack within ${ackTimeoutMs} ms` });
-    }, ackTimeoutMs);
-    this.inFlight.push({ onAck, timer });
+    const dueAt = performance.now() + ackTimeoutMs;
+    this.inFlight.push({ onAck, dueAt, ackTimeoutMs });
+    // Armed already for an ack due no later: that wake-up will see this one too.
+    if (dueAt < this.ackTimerDueAt) this.armAckTimer(dueAt, ackTimeoutMs);
     return undefined;
   }
 
   close(reason: CloseReason): void {
     this.framed.close(reason);
+  }
+
+  private armAckTimer(dueAt: number, inMs: number): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimerDueAt = dueAt;
+    this.ackTimer = setTimeout(() => this.checkAcks(), Math.ceil(inMs));
+  }
+
+  /** The ack timer woke: ends the connection if an ack is overdue, else waits for the earliest one due. */
+  private checkAcks(): void {
+    this.ackTimer = undefined;
+    this.ackTimerDueAt = Infinity;
+    if (this.phase === "closed") return;
+    let earliest: InFlight | undefined;
+    for (const waiting of this.inFlight) {
+      if (earliest === undefined || waiting.dueAt < earliest.dueAt) earliest = waiting;
+    }
+    if (earliest === undefined) return;
+    // Node's timers count from the start of the loop's turn, so one can wake a little early.
+    const left = earliest.dueAt - performance.now();
+    if (left > 0) {
+      this.armAckTimer(earliest.dueAt, left);
+      return;
+    }
+    this.close({ code: "E_ACK_TIMEOUT", message: `no ack within ${earliest.ackTimeoutMs} ms` });
   }
 
   private armPhaseTimer(ms: number, code: string, what: string): void {
@@ -186,10 +217,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
       this.onHelloReply(reply);
     } else {
       const oldest = this.inFlight.shift();
-      if (oldest) {
-        clearTimeout(oldest.timer);
-        oldest.onAck(reply.kind === "ok" ? ACKED : { ok: false, message: reply.why });
-      }
+      if (oldest) oldest.onAck(reply.kind === "ok" ? ACKED : { ok: false, message: reply.why });
     }
     // Any other status frame is unsolicited: ignored, never answered.
   }
@@ -213,7 +241,9 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
   private onClose(reason: CloseReason): void {
     this.phase = "closed";
     if (this.phaseTimer) clearTimeout(this.phaseTimer);
-    for (const waiting of this.inFlight.splice(0)) clearTimeout(waiting.timer);
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    this.inFlight.length = 0;
     this.emit("close", reason);
   }
 }

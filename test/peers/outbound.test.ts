@@ -201,6 +201,36 @@ describe("outbound connections", () => {
     assert.equal(node.stats.forPeer("steady").messagesAcked, 1);
   });
 
+  it("ends the connection when the earliest ack is due, though a request before it may wait longer", async () => {
+    const [host] = loopbackHosts(1) as [string];
+    const port = await freePort();
+    const peer = await scripted(host, port);
+    const outbound = new OutboundConnection({
+      peerId: "pipelined", host, ownPeerId: "node", port, connectTimeoutMs: 2_000, helloTimeoutMs: 2_000,
+      maxFrameBytes: 64 * 1024, maxHelloReplyBytes: 1024 * 1024, maxWriteBufferBytes: 1024 * 1024,
+      logger: new LogCapture().logger("outbound"),
+    });
+    cleanups.push(() => outbound.close({ code: "E_TEST_OVER", message: "test over" }));
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    const ready = once(outbound, "ready");
+    conn.send({ status: "ok", messages: {}, max_in_flight: 3 });
+    await ready;
+    const closed = once(outbound, "close");
+    const frame = (n: number) => ({ command: "new_message", message_id: `${1_700_000_000_000 + n}`, message: `m${n}` });
+    const never = () => assert.fail("no ack is sent");
+    // The first may wait 5 s; the second, sent after it (a peer's wait comes down once its acks are
+    // quick again), only 300 ms: the connection ends when the second's wait is over.
+    const sent = Date.now();
+    assert.equal(outbound.request(frame(1), 5_000, never), undefined);
+    assert.equal(outbound.request(frame(2), 300, never), undefined);
+    const [reason] = (await closed) as [{ code: string; message: string }];
+    const waited = Date.now() - sent;
+    assert.equal(reason.code, "E_ACK_TIMEOUT");
+    assert.equal(reason.message, "no ack within 300 ms");
+    assert.ok(waited >= 290 && waited < 2_000, `the connection ended ${waited} ms after the sends`);
+  });
+
   it("queues messages for a peer that is down and delivers them when it is back", async () => {
     const { node, peerHost, port } = await setup({});
     node.peers.seen("later", peerHost, "udp-hello");
