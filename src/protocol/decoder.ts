@@ -190,6 +190,20 @@ function parseFrame(bytes: Uint8Array): DecodedFrame {
   return { ok: true, value: value as Record<string, unknown> };
 }
 
+/**
+ * The ack of a stored message as p2pchat and most peers write it (docs/protocol.md §2): every other
+ * frame of a chat, nine for each message we send to a room of ten. Known by its bytes, it is handed
+ * on as one shared value, frozen, instead of being decoded, parsed and made anew each time.
+ */
+const ACK_BYTES = Buffer.from('{"status":"ok"}\n', "utf8");
+const ACK_FRAME: DecodedFrame = Object.freeze({ ok: true as const, value: Object.freeze({ status: "ok" }) });
+
+function isAck(buf: Buffer): boolean {
+  if (buf.length !== ACK_BYTES.length) return false;
+  for (let i = 0; i < ACK_BYTES.length; i++) if (buf[i] !== ACK_BYTES[i]) return false;
+  return true;
+}
+
 function tooLarge(limit: number): DecodedFrame {
   return error("E_FRAME_TOO_LARGE", `frame exceeds ${limit} bytes`);
 }
@@ -392,6 +406,7 @@ export class FrameDecoder {
   #wholeFrame(buf: Buffer): DecodedFrame | undefined {
     const n = buf.length;
     if (this.#mode !== Mode.Idle || this.#held > 0 || n > this.maxFrameBytes || buf[0] !== LBRACE) return undefined;
+    if (isAck(buf)) return ACK_FRAME;
     // One line at most: an LF only as the last byte (a CR before it is whitespace to JSON.parse).
     const lineEnd = indexOfByte.call(buf, LF);
     if (lineEnd >= 0 && lineEnd !== n - 1) return undefined;

@@ -153,9 +153,13 @@ export function helloReply(messages: Record<string, { peer_id: string; message: 
 }
 
 /** Reads a frame received on a connection we opened, where replies come: the hello reply, acks. */
+const PLAIN_ACK: ParsedReply = Object.freeze({ kind: "ok" as const, messages: undefined, maxInFlight: undefined });
+
 export function parseReply(frame: Frame): ParsedReply {
   if (frame.command !== undefined) return { kind: "command" };
   if (frame.status === "ok") {
+    // An ack (nine for each message sent to a room of ten): one answer for all of them.
+    if (frame.messages === undefined && frame.max_in_flight === undefined) return PLAIN_ACK;
     const offered = frame.max_in_flight;
     const maxInFlight = typeof offered === "number" && Number.isSafeInteger(offered) && offered >= 1 ? offered : undefined;
     return { kind: "ok", messages: frame.messages, maxInFlight };

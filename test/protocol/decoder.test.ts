@@ -206,6 +206,8 @@ describe("FrameDecoder: a read that is one whole frame (decoded without the byte
   // must agree, on frames and on errors, also for reads that only look like one frame.
   const cases: Array<[string, string, Outcome[]]> = [
     ["one frame and its LF", '{"command":"hello","peer_id":"p"}\n', [{ command: "hello", peer_id: "p" }]],
+    ["an ack as p2pchat writes it (known by its bytes)", '{"status":"ok"}\n', [ack]],
+    ["a frame of an ack's length that is not one", '{"status":"no"}\n', [{ status: "no" }]],
     ["one frame, CR LF", '{"status":"ok"}\r\n', [ack]],
     ["one frame, no terminator", '{"status":"ok"}', [ack]],
     ["a frame, then junk on its line", '{"status":"ok"}x\n', [ack, "E_INVALID_JSON"]],
@@ -232,6 +234,12 @@ describe("FrameDecoder: a read that is one whole frame (decoded without the byte
     const at = (limit: number) => feed([bytes(frame + "\n")], { maxFrameBytes: limit });
     assert.deepEqual(outcomes(at(frame.length).frames), [{ status: "ok", pad: "xxxxxxxx" }]);
     const over = at(frame.length - 1);
+    assert.equal(over.failed, true);
+    assert.deepEqual(outcomes(over.frames), ["E_FRAME_TOO_LARGE"]);
+  });
+
+  it("an ack is held to the frame limit like any frame", () => {
+    const over = feed([bytes('{"status":"ok"}\n')], { maxFrameBytes: 10 });
     assert.equal(over.failed, true);
     assert.deepEqual(outcomes(over.frames), ["E_FRAME_TOO_LARGE"]);
   });
