@@ -57,6 +57,10 @@ const DEFAULTS: IntakeOptions = {
   now: Date.now,
 };
 
+/** The two verdicts of a message taken, one object each: one is made for every message received. */
+const ADDED: Verdict = Object.freeze({ ok: true as const, outcome: "added" as const });
+const DUPLICATE: Verdict = Object.freeze({ ok: true as const, outcome: "duplicate" as const });
+
 /** Buckets of quiet senders are forgotten beyond this many per table (a full bucket holds no state worth keeping). */
 const MAX_BUCKETS = 2_000;
 
@@ -109,7 +113,7 @@ export class MessageIntake {
     const sender = entry.peer_id;
     const early = judgeIdAgainstClock(id, this.options.now(), this.options.maxIdAheadMs);
     if (early) return this.refuse(sender, early.code, early.why);
-    if (this.history.has(id)) return { ok: true, outcome: "duplicate" };
+    if (this.history.has(id)) return DUPLICATE;
     if (!this.byPeer.take(sender) || (source.address !== undefined && !this.byAddress.take(source.address))) {
       const { peerRatePerSecond: rate, peerBurst: burst } = this.options;
       return this.refuse(sender, "E_RATE_LIMITED",
@@ -126,7 +130,7 @@ export class MessageIntake {
       // nothing is built for the line per message while debug is off (as it is by default).
       if (this.logger.enabled("debug")) this.logReceived(id, entry, source);
     }
-    return { ok: true, outcome };
+    return outcome === "added" ? ADDED : DUPLICATE;
   }
 
   /**

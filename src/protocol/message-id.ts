@@ -87,13 +87,16 @@ export function normalizeMessageId(raw: unknown): string | undefined {
  * clock stepping back) never collide. A clock after 1973 gives 13 digits without leading zeros,
  * i.e. canonical ids.
  */
+/** Digits that Number() reads exactly (up to 15). */
+const SAFE_DIGITS = /^[0-9]{1,15}$/;
+
 export class MessageIdClock {
   private last = 0;
   constructor(private readonly now: () => number = Date.now) {}
 
   /** The next id: now, or just after the last one, or just after `after` (an id we must follow). */
   next(after?: string): string {
-    const floor = after !== undefined && /^[0-9]{1,15}$/.test(after) ? Number(after) + 1 : 0;
+    const floor = after !== undefined && SAFE_DIGITS.test(after) ? Number(after) + 1 : 0;
     this.last = Math.max(this.last + 1, Math.floor(this.now()), floor);
     return String(this.last);
   }

@@ -73,7 +73,10 @@ export class Stats implements StatsSink {
   /** The peer counted last, already last in perPeer: a message counts its peer three times in a
    *  row (frame in, stored, frame out), and moving it to the end again each time was a delete and
    *  a set of the Map per count. */
-  private latest: { peerId: string; counters: Counters } | undefined;
+  /** The peer counted last, and its counters: a message counts its peer three times running. Two
+   *  fields, not an object: a sender's acks switch peers at every frame. */
+  private latestPeerId: string | undefined;
+  private latestCounters: Counters | undefined;
 
   constructor(private readonly maxPeers = DEFAULT_MAX_PEERS) {}
 
@@ -106,8 +109,7 @@ export class Stats implements StatsSink {
   }
 
   private peer(peerId: string): Counters {
-    const latest = this.latest;
-    if (latest !== undefined && latest.peerId === peerId) return latest.counters;
+    if (this.latestPeerId === peerId && this.latestCounters !== undefined) return this.latestCounters;
     let counters = this.perPeer.get(peerId);
     if (counters) {
       this.perPeer.delete(peerId);
@@ -119,7 +121,8 @@ export class Stats implements StatsSink {
       }
     }
     this.perPeer.set(peerId, counters);
-    this.latest = { peerId, counters };
+    this.latestPeerId = peerId;
+    this.latestCounters = counters;
     return counters;
   }
 }
