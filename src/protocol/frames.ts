@@ -152,13 +152,13 @@ export function helloReply(messages: Record<string, { peer_id: string; message: 
   return { status: "ok", messages, max_in_flight: MAX_IN_FLIGHT };
 }
 
-/** Reads a frame received on a connection we opened, where replies come: the hello reply, acks. */
+/** What parseReply says of a plain ack (nine for each message sent to a room of ten): one answer for all. */
 const PLAIN_ACK: ParsedReply = Object.freeze({ kind: "ok" as const, messages: undefined, maxInFlight: undefined });
 
+/** Reads a frame received on a connection we opened, where replies come: the hello reply, acks. */
 export function parseReply(frame: Frame): ParsedReply {
   if (frame.command !== undefined) return { kind: "command" };
   if (frame.status === "ok") {
-    // An ack (nine for each message sent to a room of ten): one answer for all of them.
     if (frame.messages === undefined && frame.max_in_flight === undefined) return PLAIN_ACK;
     const offered = frame.max_in_flight;
     const maxInFlight = typeof offered === "number" && Number.isSafeInteger(offered) && offered >= 1 ? offered : undefined;

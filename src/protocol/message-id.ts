@@ -82,14 +82,14 @@ export function normalizeMessageId(raw: unknown): string | undefined {
   return isMessageId(text) ? canonicalMessageId(text) : undefined;
 }
 
+/** Digits that Number() reads exactly (up to 15). */
+const SAFE_DIGITS = /^[0-9]{1,15}$/;
+
 /**
  * Our own ids: the clock in ms, but strictly increasing, so two sends in one millisecond (or a
  * clock stepping back) never collide. A clock after 1973 gives 13 digits without leading zeros,
  * i.e. canonical ids.
  */
-/** Digits that Number() reads exactly (up to 15). */
-const SAFE_DIGITS = /^[0-9]{1,15}$/;
-
 export class MessageIdClock {
   private last = 0;
   constructor(private readonly now: () => number = Date.now) {}
