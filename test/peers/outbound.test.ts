@@ -46,6 +46,28 @@ describe("outbound connections", () => {
     return conn;
   }
 
+  /** An OutboundConnection of its own to a scripted peer, whose hello reply offered `maxInFlight`. */
+  async function readyOutbound(peerId: string, maxInFlight: number) {
+    const [host] = loopbackHosts(1) as [string];
+    const port = await freePort();
+    const peer = await scripted(host, port);
+    const outbound = new OutboundConnection({
+      peerId, host, ownPeerId: "node", port, connectTimeoutMs: 2_000, helloTimeoutMs: 2_000,
+      maxFrameBytes: 64 * 1024, maxHelloReplyBytes: 1024 * 1024, maxWriteBufferBytes: 1024 * 1024,
+      logger: new LogCapture().logger("outbound"),
+    });
+    cleanups.push(() => outbound.close({ code: "E_TEST_OVER", message: "test over" }));
+    const conn = await peer.connection(0);
+    await conn.frame(0);
+    const ready = once(outbound, "ready");
+    conn.send({ status: "ok", messages: {}, max_in_flight: maxInFlight });
+    await ready;
+    return { outbound, conn };
+  }
+
+  /** The n-th new_message frame of a test that drives an OutboundConnection itself. */
+  const frame = (n: number) => ({ command: "new_message", message_id: `${1_700_000_000_000 + n}`, message: `m${n}` });
+
   /** Waits until a connection to `peerId` has ended with `code`, as the counters tell it. */
   const closedWith = (node: ChatNode, peerId: string, code: string) =>
     waitFor(() => (node.stats.forPeer(peerId).closed[code] ?? 0) >= 1, { timeoutMs: 5_000, what: `a close with ${code}` });
@@ -117,22 +139,8 @@ describe("outbound connections", () => {
   });
 
   it("writes the first frame at once, and holds those sent while acks are awaited for one write at the end of the turn", async () => {
-    const [host] = loopbackHosts(1) as [string];
-    const port = await freePort();
-    const peer = await scripted(host, port);
-    const outbound = new OutboundConnection({
-      peerId: "quick", host, ownPeerId: "node", port, connectTimeoutMs: 2_000, helloTimeoutMs: 2_000,
-      maxFrameBytes: 64 * 1024, maxHelloReplyBytes: 1024 * 1024, maxWriteBufferBytes: 1024 * 1024,
-      logger: new LogCapture().logger("outbound"),
-    });
-    cleanups.push(() => outbound.close({ code: "E_TEST_OVER", message: "test over" }));
-    const conn = await peer.connection(0);
-    await conn.frame(0);
-    const ready = once(outbound, "ready");
-    conn.send({ status: "ok", messages: {}, max_in_flight: 3 });
-    await ready;
+    const { outbound, conn } = await readyOutbound("quick", 3);
     const { socket } = (outbound as unknown as { framed: FramedSocket }).framed;
-    const frame = (n: number) => ({ command: "new_message", message_id: `${1_700_000_000_000 + n}`, message: `m${n}` });
 
     const acks: Array<[number, AckResult]> = [];
     const request = (n: number) => assert.equal(outbound.request(frame(n), 3_000, (result) => acks.push([n, result])), undefined);
@@ -202,22 +210,8 @@ describe("outbound connections", () => {
   });
 
   it("ends the connection when the earliest ack is due, though a request before it may wait longer", async () => {
-    const [host] = loopbackHosts(1) as [string];
-    const port = await freePort();
-    const peer = await scripted(host, port);
-    const outbound = new OutboundConnection({
-      peerId: "pipelined", host, ownPeerId: "node", port, connectTimeoutMs: 2_000, helloTimeoutMs: 2_000,
-      maxFrameBytes: 64 * 1024, maxHelloReplyBytes: 1024 * 1024, maxWriteBufferBytes: 1024 * 1024,
-      logger: new LogCapture().logger("outbound"),
-    });
-    cleanups.push(() => outbound.close({ code: "E_TEST_OVER", message: "test over" }));
-    const conn = await peer.connection(0);
-    await conn.frame(0);
-    const ready = once(outbound, "ready");
-    conn.send({ status: "ok", messages: {}, max_in_flight: 3 });
-    await ready;
+    const { outbound } = await readyOutbound("pipelined", 3);
     const closed = once(outbound, "close");
-    const frame = (n: number) => ({ command: "new_message", message_id: `${1_700_000_000_000 + n}`, message: `m${n}` });
     const never = () => assert.fail("no ack is sent");
     // The first may wait 5 s; the second, sent after it (a peer's wait comes down once its acks are
     // quick again), only 300 ms: the connection ends when the second's wait is over.
