@@ -70,11 +70,10 @@ export class Stats implements StatsSink {
   private readonly total = emptyCounters();
   /** Least recently counted first: the first to be forgotten when there are too many. */
   private readonly perPeer = new Map<string, Counters>();
-  /** The peer counted last, already last in perPeer: a message counts its peer three times in a
-   *  row (frame in, stored, frame out), and moving it to the end again each time was a delete and
-   *  a set of the Map per count. */
-  /** The peer counted last, and its counters: a message counts its peer three times running. Two
-   *  fields, not an object: a sender's acks switch peers at every frame. */
+  /** The peer counted last, already last in perPeer, and its counters: a message counts its peer
+   *  three times in a row (frame in, stored, frame out), and moving it to the end again each time
+   *  was a delete and a set of the Map per count. Two fields, not an object: a sender's acks
+   *  switch peers at every frame. */
   private latestPeerId: string | undefined;
   private latestCounters: Counters | undefined;
 
