@@ -11,6 +11,7 @@
 // for structure; the bytes are only decoded as text once the whole frame is known.
 
 import type { ErrorCodeSubset } from "../errors.js";
+import { ACK_OK, encodeFrame } from "./encoder.js";
 
 /** The codes a frame can fail to decode with; each is in the errors catalogue (src/errors.ts). */
 export type FrameErrorCode = ErrorCodeSubset<"E_INVALID_JSON" | "E_NOT_OBJECT" | "E_INVALID_UTF8" | "E_FRAME_TOO_LARGE" | "E_TOO_DEEP" | "E_TOO_MANY_FIELDS">;
@@ -191,12 +192,13 @@ function parseFrame(bytes: Uint8Array): DecodedFrame {
 }
 
 /**
- * The ack of a stored message as p2pchat and most peers write it (docs/protocol.md §2): every other
- * frame of a chat, nine for each message we send to a room of ten. Known by its bytes, it is handed
- * on as one shared value, frozen, instead of being decoded, parsed and made anew each time.
+ * The ack of a stored message as p2pchat (encoder.ts ACK_OK) and most peers write it
+ * (docs/protocol.md §2): every other frame of a chat, nine for each message we send to a room of
+ * ten. Known by its bytes, it is handed on as one shared value, frozen, instead of being decoded,
+ * parsed and made anew each time.
  */
-const ACK_BYTES = Buffer.from('{"status":"ok"}\n', "utf8");
-const ACK_FRAME: DecodedFrame = Object.freeze({ ok: true as const, value: Object.freeze({ status: "ok" }) });
+const ACK_BYTES = encodeFrame(ACK_OK);
+const ACK_FRAME: DecodedFrame = Object.freeze({ ok: true as const, value: ACK_OK });
 
 function isAck(buf: Buffer): boolean {
   if (buf.length !== ACK_BYTES.length) return false;
