@@ -177,18 +177,16 @@ export class Discovery {
     for (const address of broadcasts) this.send(this.hello, this.options.port, address);
     const sentAt = Date.now();
     this.options.unicastTargets().then((targets) => {
-      if (targets.length === 0 || this.stopped) {
-        // Nothing waits: answers are not noted (at idle, one per hello of every peer).
-        if (this.answeredBroadcast === answered) this.answeredBroadcast = undefined;
-        return;
-      }
+      // Also the end of noting answers (at idle, one per hello of every peer), however soon it comes.
       const sendUnanswered = () => {
         if (this.answeredBroadcast === answered) this.answeredBroadcast = undefined;
+        if (this.stopped) return;
         for (const { address, port } of targets) {
           if (answered?.has(address) !== true) this.send(this.hello, port, address);
         }
       };
-      if (answered === undefined) {
+      // Nothing to wait for: no unicast target, no broadcast whose answers could spare one, or stopped.
+      if (targets.length === 0 || answered === undefined || this.stopped) {
         sendUnanswered();
         return;
       }
