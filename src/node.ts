@@ -89,9 +89,9 @@ export class ChatNode {
   /** Each address's reach, for as long as the interfaces read with it: every message received
    *  asks for the reach of every peer (the relay rule), which is the same answer all second. */
   private readonly reaches = new Map<string, { reach: Reach; segment: string }>();
-  /** The one segment every peer in the table is on (undefined if they are on several; NO_PEERS
-   *  with an empty table), as of the table's revision, forgotten with the reaches: in a room on
-   *  one LAN no message is relayed, and every message received asked so of every peer. */
+  /** The one segment every peer in the table is on (undefined if they are on several, or none),
+   *  as of the table's revision, forgotten with the reaches: in a room on one LAN no message is
+   *  relayed, and every message received asked so of every peer. */
   private peersSegment: { revision: number; segment: string | undefined } | undefined;
 
   constructor(config: Config, private readonly logger: Logger, private readonly options: ChatNodeOptions = {}) {
@@ -301,10 +301,10 @@ export class ChatNode {
     this.interfacesFrom(hostInterfacesWithoutWaiting(INTERFACES_MAX_AGE_MS));
     const { revision } = this.peers;
     if (this.peersSegment?.revision !== revision) {
-      let segment: string | undefined = NO_PEERS;
+      let segment: string | undefined;
       for (const peer of this.peers.relayCandidates()) {
         const own = this.segmentOfAddress(peer.host);
-        if (segment === NO_PEERS) segment = own;
+        if (segment === undefined) segment = own;
         else if (own !== segment) {
           segment = undefined;
           break;
@@ -313,9 +313,6 @@ export class ChatNode {
       this.peersSegment = { revision, segment };
     }
     const { segment } = this.peersSegment;
-    // No peer at all: nobody to relay to (a lone peer, or one whose only contact has not been
-    // admitted to the table), and the relay would run after the turn only to find so.
-    if (segment === NO_PEERS) return false;
     return segment === undefined || segment !== this.segmentOfAddress(via);
   }
 
@@ -497,9 +494,6 @@ const BRIDGE_RETRY_MAX_MS = 5_000;
  * asks the kernel through a netlink socket each time).
  */
 const INTERFACES_MAX_AGE_MS = 5_000;
-
-/** mayRelayFrom's segment of an empty peer table (a real segment is "kind:name", never empty). */
-const NO_PEERS = "";
 
 /** A bridge is on when it listens or has bridges to dial ([BRIDGE] listen, peers). */
 export function bridgeConfigured(config: Pick<Config, "bridge">): boolean {

@@ -34,9 +34,7 @@ interface Held {
  * the history is full) looks at one figure per host, not at every author of every host.
  */
 class HostShare {
-  /** Each author's ids, in an array walked with an index: no iterator or entry array per look. */
-  readonly authors: AuthorIds[] = [];
-  private readonly byAuthor = new Map<string, AuthorIds>();
+  readonly authors = new Map<string, string[]>();
   count = 0;
   /** The oldest id of all its authors; undefined once a removal may have changed it. */
   private knownOldest: string | undefined;
@@ -44,48 +42,28 @@ class HostShare {
   constructor(readonly host: string) {}
 
   add(author: string, id: string): void {
-    const known = this.byAuthor.get(author);
-    if (known) insertSorted(known.ids, id);
-    else {
-      const added = { author, ids: [id] };
-      this.byAuthor.set(author, added);
-      this.authors.push(added);
-    }
+    insertInto(this.authors, author, id);
     this.count++;
     if (this.count === 1 || (this.knownOldest !== undefined && compareMessageIds(id, this.knownOldest) < 0)) this.knownOldest = id;
   }
 
   remove(author: string, id: string): void {
-    const known = this.byAuthor.get(author);
-    if (known === undefined || !removeFromList(known.ids, id)) return;
-    if (known.ids.length === 0) {
-      this.byAuthor.delete(author);
-      this.authors.splice(this.authors.indexOf(known), 1);
-    }
+    const ids = this.authors.get(author);
+    if (ids === undefined || !removeFromList(ids, id)) return;
+    if (ids.length === 0) this.authors.delete(author);
     this.count--;
     if (id === this.knownOldest) this.knownOldest = undefined;
   }
 
   get oldest(): string | undefined {
     if (this.knownOldest === undefined) {
-      for (let i = 0; i < this.authors.length; i++) {
-        const first = (this.authors[i] as AuthorIds).ids[0] as string;
+      for (const ids of this.authors.values()) {
+        const first = ids[0] as string;
         if (this.knownOldest === undefined || compareMessageIds(first, this.knownOldest) < 0) this.knownOldest = first;
       }
     }
     return this.knownOldest;
   }
-
-  /** `author`'s ids, ascending, if it has any here. */
-  idsOf(author: string): readonly string[] | undefined {
-    return this.byAuthor.get(author)?.ids;
-  }
-}
-
-/** One author's ids within a host's share, ascending. */
-interface AuthorIds {
-  readonly author: string;
-  readonly ids: string[];
 }
 
 /**
@@ -205,7 +183,7 @@ export class History extends EventEmitter<HistoryEvents> {
   shares(): Map<string, number> {
     const shares = new Map<string, number>();
     for (const share of this.hostShares) {
-      for (const { author, ids } of share.authors) shares.set(author, (shares.get(author) ?? 0) + ids.length);
+      for (const [author, ids] of share.authors) shares.set(author, (shares.get(author) ?? 0) + ids.length);
     }
     return shares;
   }
@@ -214,7 +192,7 @@ export class History extends EventEmitter<HistoryEvents> {
   private newestOf(author: string): string | undefined {
     let newest: string | undefined;
     for (const share of this.hostShares) {
-      const last = share.idsOf(author)?.at(-1);
+      const last = share.authors.get(author)?.at(-1);
       if (last !== undefined && (newest === undefined || compareMessageIds(last, newest) > 0)) newest = last;
     }
     return newest;
@@ -268,12 +246,10 @@ export class History extends EventEmitter<HistoryEvents> {
     // 2. Within that host's share: the author with the most gives up their oldest.
     let victim: string | undefined;
     let most = 0;
-    const share = this.byHost.get(host);
+    const authors = this.byHost.get(host)?.authors;
     const counted = newcomer !== undefined && newcomer.host === host ? newcomer : undefined;
-    if (share !== undefined) {
-      const authors = share.authors;
-      for (let i = 0; i < authors.length; i++) {
-        const { author: who, ids } = authors[i] as AuthorIds;
+    if (authors !== undefined) {
+      for (const [who, ids] of authors) {
         let count = ids.length;
         let oldest = ids[0] as string;
         if (counted !== undefined && who === counted.author) {
@@ -287,7 +263,7 @@ export class History extends EventEmitter<HistoryEvents> {
       }
     }
     // An author that host brought us nothing of yet: the newcomer alone.
-    if (counted !== undefined && share?.idsOf(counted.author) === undefined && givesUpFirst(1, counted.id, most, victim)) {
+    if (counted !== undefined && authors?.has(counted.author) !== true && givesUpFirst(1, counted.id, most, victim)) {
       victim = counted.id;
     }
     return victim === newcomer?.id ? undefined : victim;
@@ -318,6 +294,13 @@ export class History extends EventEmitter<HistoryEvents> {
  */
 function givesUpFirst(count: number, oldest: string, bestCount: number, bestOldest: string | undefined): boolean {
   return count > bestCount || (count === bestCount && bestOldest !== undefined && compareMessageIds(oldest, bestOldest) < 0);
+}
+
+/** Adds `id` to the ascending list under `key`. */
+function insertInto(lists: Map<string, string[]>, key: string, id: string): void {
+  const ids = lists.get(key);
+  if (ids) insertSorted(ids, id);
+  else lists.set(key, [id]);
 }
 
 /** Adds `id` to ascending `ids`: nearly always at the end (ids come mostly in order), a push. */

@@ -131,10 +131,7 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
         return;
       }
     }
-    // A handler that answers at once (GET /send, GET /messages) makes no promise, and none is made
-    // for it: no turn of the microtask queue per request. One that throws at once is caught above.
-    const answering: unknown = handler({ request, response, url });
-    if (answering instanceof Promise) answering.catch((err: Error) => {
+    Promise.resolve(handler({ request, response, url })).catch((err: Error) => {
       options.logger.error(`HTTP ${request.method} ${url.pathname} failed: ${err.message}`);
       if (!response.headersSent) json(response, 500, { status: "error", message: "internal error" });
       else response.destroy();

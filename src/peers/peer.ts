@@ -7,7 +7,7 @@ import { LogThrottle } from "../log/throttle.js";
 import { encodedOnce } from "../protocol/encoder.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import type { CloseReason } from "./framed-socket.js";
-import type { AckListener, AckResult, Connect, OutboundLike } from "./outbound.js";
+import type { AckResult, Connect, OutboundLike } from "./outbound.js";
 import { OneShotTimer, RetryTimer, systemTimers, type Timers } from "./retry-timer.js";
 
 /**
@@ -103,8 +103,6 @@ interface PeerEvents {
 interface PendingMessage {
   message: StoredMessage;
   attempts: number;
-  /** When it was last sent (this.now()), for the ack wait's adaptation. */
-  sentAt: number;
 }
 
 /** A timed-out ack wait grows by this factor, up to this multiple of [TCP] ack_timeout. */
@@ -157,8 +155,6 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** How it first came to our notice, until its first connection says so. */
   private foundVia: SeenVia | undefined;
   private outbound: OutboundLike | undefined;
-  /** The ack listener of `outbound`: one per connection, not a closure per message sent (acks come in order). */
-  private onOutboundAck: AckListener = () => {};
   private readonly inbound = new Set<InboundConnection>();
   /** Our messages waiting to be sent to this peer, oldest first; they survive reconnects. */
   private queue: PendingMessage[] = [];
@@ -341,7 +337,7 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** Queues a message (ours, or one relayed: peers/relay.ts) for this peer, and sends it when its turn comes. */
   enqueue(message: StoredMessage): void {
-    this.queue.push({ message, attempts: 0, sentAt: 0 });
+    this.queue.push({ message, attempts: 0 });
     // A peer that acks slower than we send, or not at all, must not grow our memory without end.
     // The dropped message may still reach it in a hello answer, while in our history. The oldest
     // not yet sent goes: one already sent may be acked yet.
@@ -409,7 +405,6 @@ export class Peer extends EventEmitter<PeerEvents> {
   private connect(): void {
     const connection = this.collaborators.connect({ peerId: this.id, host: this.address });
     this.outbound = connection;
-    this.onOutboundAck = (result) => this.acked(connection, result);
     connection.on("ready", (messages) => this.connected(connection, messages));
     connection.on("close", (reason) => this.disconnected(connection, reason));
   }
@@ -509,23 +504,22 @@ export class Peer extends EventEmitter<PeerEvents> {
       const entry = this.queue.shift();
       if (!entry) return;
       entry.attempts += 1;
-      entry.sentAt = this.now();
       this.awaiting.push(entry);
+      const { message } = entry;
+      const sentAt = this.now();
       // If the connection ends first, onAck is never told: disconnected() puts the message back.
-      connection.request(newMessageFrame(entry.message), this.ackTimeoutMs, this.onOutboundAck);
+      connection.request(newMessageFrame(message), this.ackTimeoutMs, (result) => this.acked(connection, entry, result, sentAt));
     }
   }
 
-  /** The ack of the oldest message awaiting one on `connection` (a peer acks in order, docs/protocol.md "Pipelining"). */
-  private acked(connection: OutboundLike, result: AckResult): void {
+  private acked(connection: OutboundLike, entry: PendingMessage, result: AckResult, sentAt: number): void {
     // Put back by a disconnect that came in the same turn as the ack: it goes again, and the
     // peer, which has it, acks it again.
-    const entry = this.awaiting[0];
-    if (connection !== this.outbound || entry === undefined) return;
+    if (connection !== this.outbound || this.awaiting[0] !== entry) return;
     this.awaiting.shift();
     this.everAcked = true;
     // Acks come quickly again: come back down towards the configured wait.
-    if ((this.now() - entry.sentAt) * ACK_TIMEOUT_GROWTH < this.ackTimeoutMs) {
+    if ((this.now() - sentAt) * ACK_TIMEOUT_GROWTH < this.ackTimeoutMs) {
       this.ackTimeoutMs = Math.max(this.settings.ackTimeoutMs, Math.round(this.ackTimeoutMs / 2));
     }
     const { logger } = this.collaborators;

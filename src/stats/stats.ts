@@ -68,16 +68,14 @@ function emptyCounters(): Counters {
 
 export class Stats implements StatsSink {
   private readonly total = emptyCounters();
-  /** Each peer's counters, and when they were last counted (countsSoFar): the one counted longest
-   *  ago is forgotten when there are too many. A count stamps its peer instead of moving it to the
-   *  end of the Map: a sender counts nine peers in turn for every message (each frame out, each
-   *  ack), and a delete and a set of the Map per count was work for every one. */
-  private readonly perPeer = new Map<string, PeerCounters>();
-  private countsSoFar = 0;
-  /** The peer counted last and its entry: a message counts its peer three times in a row (frame
-   *  in, stored, frame out). Two fields, not an object: a sender's acks switch peers at every frame. */
+  /** Least recently counted first: the first to be forgotten when there are too many. */
+  private readonly perPeer = new Map<string, Counters>();
+  /** The peer counted last, already last in perPeer, and its counters: a message counts its peer
+   *  three times in a row (frame in, stored, frame out), and moving it to the end again each time
+   *  was a delete and a set of the Map per count. Two fields, not an object: a sender's acks
+   *  switch peers at every frame. */
   private latestPeerId: string | undefined;
-  private latestEntry: PeerCounters | undefined;
+  private latestCounters: Counters | undefined;
 
   constructor(private readonly maxPeers = DEFAULT_MAX_PEERS) {}
 
@@ -95,14 +93,14 @@ export class Stats implements StatsSink {
   snapshot(): StatsSnapshot {
     const peers: Record<string, Counters> = {};
     // Sorted, so the JSON reads the same from one call to the next.
-    for (const id of [...this.perPeer.keys()].sort()) peers[id] = copy((this.perPeer.get(id) as PeerCounters).counters);
+    for (const id of [...this.perPeer.keys()].sort()) peers[id] = copy(this.perPeer.get(id) as Counters);
     return { total: copy(this.total), peers };
   }
 
   /** One peer's counters as they are now; zeros for a peer never counted. */
   forPeer(peerId: string): Counters {
-    const entry = this.perPeer.get(peerId);
-    return entry ? copy(entry.counters) : emptyCounters();
+    const counters = this.perPeer.get(peerId);
+    return counters ? copy(counters) : emptyCounters();
   }
 
   get totals(): Counters {
@@ -110,43 +108,22 @@ export class Stats implements StatsSink {
   }
 
   private peer(peerId: string): Counters {
-    // Counted last, so stamped last already.
-    if (this.latestPeerId === peerId && this.latestEntry !== undefined) return this.latestEntry.counters;
-    let entry = this.perPeer.get(peerId);
-    if (entry === undefined) {
-      if (this.perPeer.size >= this.maxPeers) this.forgetLongestUncounted();
-      entry = { counters: emptyCounters(), countedAt: 0 };
-      this.perPeer.set(peerId, entry);
-    }
-    entry.countedAt = ++this.countsSoFar;
-    this.latestPeerId = peerId;
-    this.latestEntry = entry;
-    return entry.counters;
-  }
-
-  /** Makes room for a new peer: a walk over maxPeers entries, once per peer new to a full table. */
-  private forgetLongestUncounted(): void {
-    let oldest: string | undefined;
-    let oldestAt = Infinity;
-    for (const [peerId, entry] of this.perPeer) {
-      if (entry.countedAt < oldestAt) {
-        oldest = peerId;
-        oldestAt = entry.countedAt;
+    if (this.latestPeerId === peerId && this.latestCounters !== undefined) return this.latestCounters;
+    let counters = this.perPeer.get(peerId);
+    if (counters) {
+      this.perPeer.delete(peerId);
+    } else {
+      counters = emptyCounters();
+      if (this.perPeer.size >= this.maxPeers) {
+        const oldest = this.perPeer.keys().next().value;
+        if (oldest !== undefined) this.perPeer.delete(oldest);
       }
     }
-    if (oldest === undefined) return;
-    this.perPeer.delete(oldest);
-    if (this.latestPeerId === oldest) {
-      this.latestPeerId = undefined;
-      this.latestEntry = undefined;
-    }
+    this.perPeer.set(peerId, counters);
+    this.latestPeerId = peerId;
+    this.latestCounters = counters;
+    return counters;
   }
-}
-
-/** One peer's counters and the count that last touched them (Stats.countsSoFar). */
-interface PeerCounters {
-  readonly counters: Counters;
-  countedAt: number;
 }
 
 function addTo(record: Record<string, number>, code: string, n: number): void {
