@@ -200,12 +200,6 @@ function parseFrame(bytes: Uint8Array): DecodedFrame {
 const ACK_BYTES = encodeFrame(ACK_OK);
 const ACK_FRAME: DecodedFrame = Object.freeze({ ok: true as const, value: ACK_OK });
 
-function isAck(buf: Buffer): boolean {
-  if (buf.length !== ACK_BYTES.length) return false;
-  for (let i = 0; i < ACK_BYTES.length; i++) if (buf[i] !== ACK_BYTES[i]) return false;
-  return true;
-}
-
 function tooLarge(limit: number): DecodedFrame {
   return error("E_FRAME_TOO_LARGE", `frame exceeds ${limit} bytes`);
 }
@@ -408,7 +402,7 @@ export class FrameDecoder {
   #wholeFrame(buf: Buffer): DecodedFrame | undefined {
     const n = buf.length;
     if (this.#mode !== Mode.Idle || this.#held > 0 || n > this.maxFrameBytes || buf[0] !== LBRACE) return undefined;
-    if (isAck(buf)) return ACK_FRAME;
+    if (buf.equals(ACK_BYTES)) return ACK_FRAME;
     // One line at most: an LF only as the last byte (a CR before it is whitespace to JSON.parse).
     const lineEnd = indexOfByte.call(buf, LF);
     if (lineEnd >= 0 && lineEnd !== n - 1) return undefined;
