@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { abbaOrder, compareRounds, type Build } from "./ab.js";
-import { deliveryWarmupRate, FULL } from "./plan.js";
+import { deliveryOptions, FULL } from "./plan.js";
 import { runDelivery } from "./scenarios/delivery.js";
 
 const { values } = parseArgs({
@@ -35,15 +35,7 @@ interface RoundFigures {
 
 if (values.round) {
   // One round, in this process: its figures as one JSON line on stdout.
-  const plan = FULL.delivery;
-  const result = await runDelivery("p2pchat", n, {
-    warmupMessages: plan.warmupMessages,
-    warmupRate: deliveryWarmupRate(plan),
-    messages: plan.messages,
-    rate: plan.rate,
-    meshTimeoutMs: FULL.mesh.timeoutMs,
-    log: () => {},
-  });
+  const result = await runDelivery("p2pchat", n, deliveryOptions(FULL, () => {}));
   const figures: RoundFigures = { p50: result.toAll.p50, p99: result.toAll.p99, cpu: result.cpuPerMessageMs ?? Number.NaN };
   console.log(JSON.stringify(figures));
 } else {

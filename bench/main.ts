@@ -16,7 +16,7 @@ import { IMPLS, profileInto, WITH_FLOOR, type Impl } from "./impl.js";
 import { describeMachine } from "./machine.js";
 import { machineMeter } from "./proc.js";
 import { setTimeout as sleep } from "node:timers/promises";
-import { deliveryWarmupRate, FULL, parseWarmup, QUICK, SCENARIOS, type Scenario } from "./plan.js";
+import { deliveryOptions, FULL, parseWarmup, QUICK, SCENARIOS, type Scenario } from "./plan.js";
 import { renderCharts, renderReport } from "./report.js";
 import type { Results } from "./results.js";
 import { runBridge } from "./scenarios/bridge.js";
@@ -246,14 +246,7 @@ async function main(): Promise<void> {
   if (want("delivery")) {
     log("2. delivery latency");
     await inRounds(plan.delivery, (impl, n, round) => attempt("delivery", impl, n, async () => ({
-      ...await runDelivery(impl, n, {
-        warmupMessages: plan.delivery.warmupMessages,
-        warmupRate: deliveryWarmupRate(plan.delivery),
-        messages: plan.delivery.messages,
-        rate: plan.delivery.rate,
-        meshTimeoutMs: plan.mesh.timeoutMs,
-        log,
-      }),
+      ...await runDelivery(impl, n, deliveryOptions(plan, log)),
       round,
     }), results.delivery));
   }

@@ -1,4 +1,5 @@
 // What `npm run bench` runs, and what `npm run bench -- --quick` runs (under 3 minutes).
+import type { DeliveryOptions } from "./scenarios/delivery.js";
 
 export interface Plan {
   quick: boolean;
@@ -71,6 +72,18 @@ export type Scenario = (typeof SCENARIOS)[number];
 /** The delivery scenario's warm-up rate, messages/s: its own, or else the measured rate. */
 export function deliveryWarmupRate(delivery: Plan["delivery"]): number {
   return delivery.warmupRate ?? delivery.rate;
+}
+
+/** What one round of the delivery scenario runs with under `plan` (scenarios/delivery.ts). */
+export function deliveryOptions(plan: Plan, log: (line: string) => void): DeliveryOptions {
+  return {
+    warmupMessages: plan.delivery.warmupMessages,
+    warmupRate: deliveryWarmupRate(plan.delivery),
+    messages: plan.delivery.messages,
+    rate: plan.delivery.rate,
+    meshTimeoutMs: plan.mesh.timeoutMs,
+    log,
+  };
 }
 
 /**
