@@ -114,6 +114,11 @@ const CATALOGUE = {
     meaning: "The history is full and this message would be the one to go: its host and its author hold the most messages, and it is older than all of the author's.",
     hint: "sent a message older than all of its own that we keep: its clock may be behind, or it resends old messages.",
   },
+  E_ID_CLASH: {
+    kind: "command",
+    meaning: "A message's id already holds another text here; the first copy stays, this one is not stored, nor taken from a history. (The same text under another author is the same message, relayed.)",
+    hint: "sent a message under an id another message already has here: two clocks stamped the same millisecond. One of the two is lost wherever the other came first.",
+  },
   E_RATE_LIMITED: {
     kind: "command",
     meaning: "One peer_id or one address sent more than [HISTORY] peer_burst messages at once or peer_rate per second; not stored.",

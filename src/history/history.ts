@@ -15,7 +15,8 @@ export interface StoredMessage extends ChatMessage {
   via?: string;
 }
 
-export type AddResult = "added" | "duplicate" | "too-old";
+/** "clash": the id holds another text: two clocks stamped one millisecond (or a peer changed the text). */
+export type AddResult = "added" | "duplicate" | "clash" | "too-old";
 
 interface HistoryEvents {
   /** A message new to us, from any source. */
@@ -127,10 +128,23 @@ export class History extends EventEmitter<HistoryEvents> {
     return this.byId.get(id)?.chat;
   }
 
-  /** Stores one message unless it is known already or would itself be the one to make room. */
+  /**
+   * What `id` holds already: this message ("duplicate"), another text ("clash": the first copy
+   * wins, docs/protocol.md §3), or nothing (undefined). The author is not compared: a relayed
+   * copy may name the relay, as most peers store it (docs/interop-and-robustness.md), and is
+   * still the same message.
+   */
+  holds(id: string, entry: ChatMessage): "duplicate" | "clash" | undefined {
+    const held = this.byId.get(id);
+    if (held === undefined) return undefined;
+    return held.chat.message === entry.message ? "duplicate" : "clash";
+  }
+
+  /** Stores one message unless its id is taken already or it would itself be the one to make room. */
   add(id: string, entry: ChatMessage, via?: string): AddResult {
     if (!isMessageId(id)) throw new RangeError(`not a message id: ${id}`);
-    if (this.byId.has(id)) return "duplicate";
+    const taken = this.holds(id, entry);
+    if (taken !== undefined) return taken;
     if (this.order.length >= this.cap) {
       const victim = this.victimFor({ host: via ?? "", author: entry.peer_id, id });
       if (victim === undefined) return "too-old";

@@ -11,7 +11,7 @@ import { checkHistoryPayload, type AddResult, type ChatMessage, type History, ty
  * `{"status":"ok"}` or `{"status":"error","message":...}`): ok means stored, or known already.
  */
 export type Verdict =
-  | { ok: true; outcome: Exclude<AddResult, "too-old"> }
+  | { ok: true; outcome: Exclude<AddResult, "too-old" | "clash"> }
   | { ok: false; code: ErrorCode; message: string };
 
 /** What became of a received history (a hello reply, docs/protocol.md §2; or the history file). */
@@ -24,6 +24,8 @@ export interface HistoryReport {
   invalid: string[];
   /** Entries skipped: unusable, from the future, beyond what one reply may bring, or not kept. */
   skipped: number;
+  /** Entries not kept because their id holds another message here (History.holds): one is lost. */
+  clashes: number;
 }
 
 /** Where a message came from, as far as the intake judges it: the host that delivered it. */
@@ -113,13 +115,16 @@ export class MessageIntake {
     const sender = entry.peer_id;
     const early = judgeIdAgainstClock(id, this.options.now(), this.options.maxIdAheadMs);
     if (early) return this.refuse(sender, early.code, early.why);
-    if (this.history.has(id)) return DUPLICATE;
+    const taken = this.history.holds(id, entry);
+    if (taken === "duplicate") return DUPLICATE;
+    if (taken === "clash") return this.refuseClash(id, sender);
     if (!this.byPeer.take(sender) || (source.address !== undefined && !this.byAddress.take(source.address))) {
       const { peerRatePerSecond: rate, peerBurst: burst } = this.options;
       return this.refuse(sender, "E_RATE_LIMITED",
         `more than ${burst} messages at once or ${rate} per second from one peer: not stored, slow down`);
     }
     const outcome = this.history.add(id, entry, source.address);
+    if (outcome === "clash") return this.refuseClash(id, sender);
     if (outcome === "too-old") {
       return this.refuse(sender, "E_TOO_OLD", `message_id ${id} is older than all ${this.history.shares().get(sender) ?? 0} ` +
         `messages of yours we keep (the history is full, and whoever holds the most gives up their oldest); is your clock behind?`);
@@ -141,6 +146,12 @@ export class MessageIntake {
   receiveHistory(peerId: string, messages: unknown, source: MessageSource = {}): HistoryReport {
     const report = this.merge(messages, source.address);
     if (report.added > 0) this.stats.count("messagesStored", peerId, report.added);
+    if (report.clashes > 0) {
+      this.stats.countReason("dropped", "E_ID_CLASH", peerId, report.clashes);
+      this.log.write("warn", `history-clash:${peerId}`, `histories from ${peerId} with clashing ids`,
+        () => `history from ${peerId}: not kept ${report.clashes} of its messages, whose ids hold other texts here ` +
+          "(two clocks stamped the same millisecond, or a peer changed the text; the first copy wins)");
+    }
     if (report.skipped > 0) {
       this.stats.countReason("dropped", "E_BAD_HISTORY_ENTRY", peerId, report.skipped);
       this.log.write("warn", `history-skipped:${peerId}`, `histories from ${peerId} with skipped entries`,
@@ -179,6 +190,15 @@ export class MessageIntake {
       () => `message ${id} received from ${sender}${source.address ? ` via ${source.address}` : ""} (${entry.message.length} chars)`);
   }
 
+  /**
+   * Acked, it would be a lie: the id already holds another text here, which stays (the first
+   * copy wins, docs/protocol.md §3). The sender is told, so that its user learns one was lost.
+   */
+  private refuseClash(id: string, sender: string): Verdict {
+    return this.refuse(sender, "E_ID_CLASH", `message_id ${id} already holds another message here ` +
+      "(two clocks stamped the same millisecond): not stored");
+  }
+
   private refuse(sender: string, code: ErrorCode, why: string): Verdict {
     this.stats.countReason("refused", code, sender);
     // Keyed by the code alone: a flood may claim a new author for every message (a relayed
@@ -193,6 +213,7 @@ export class MessageIntake {
     const invalid = checked.invalid.slice(0, 3);
     let skipped = checked.invalidCount + checked.unexamined;
     let added = 0;
+    let clashes = 0;
     const now = this.options.now();
     for (const [id, entry] of checked.valid) {
       const early = judgeIdAgainstClock(id, now, this.options.maxIdAheadMs);
@@ -203,7 +224,8 @@ export class MessageIntake {
       }
       const outcome = this.history.add(id, entry, via);
       if (outcome === "added") added += 1;
+      else if (outcome === "clash") clashes += 1;
     }
-    return { total: checked.valid.length + checked.invalidCount + checked.unexamined, added, invalid, skipped };
+    return { total: checked.valid.length + checked.invalidCount + checked.unexamined, added, invalid, skipped, clashes };
   }
 }

@@ -6,10 +6,15 @@ import { compareMessageIds, normalizeMessageId } from "../../src/protocol/messag
 const id = (n: number) => String(1_700_000_000_000 + n);
 
 describe("History", () => {
-  it("keeps a message once: the first one wins", () => {
+  it("keeps a message once, and an id once: the first one wins, another message under it is a clash", () => {
     const history = new History(100);
     assert.equal(history.add(id(1), { peer_id: "a", message: "first" }), "added");
-    assert.equal(history.add(id(1), { peer_id: "b", message: "second" }), "duplicate");
+    assert.equal(history.add(id(1), { peer_id: "a", message: "first" }), "duplicate");
+    assert.equal(history.add(id(1), { peer_id: "relay", message: "first" }), "duplicate", "a relayed copy, stored under the relay by some peers");
+    assert.equal(history.add(id(1), { peer_id: "a", message: "second" }), "clash");
+    assert.equal(history.add(id(1), { peer_id: "b", message: "other" }), "clash");
+    assert.equal(history.holds(id(1), { peer_id: "a", message: "first" }), "duplicate");
+    assert.equal(history.holds(id(2), { peer_id: "a", message: "first" }), undefined);
     assert.deepEqual(history.get(id(1)), { peer_id: "a", message: "first" });
     assert.equal(history.size, 1);
   });
@@ -39,7 +44,7 @@ describe("History", () => {
     for (const n of [1, 2, 3, 4]) history.add(id(n), { peer_id: "a", message: "x" });
     assert.deepEqual(history.list().map((m) => m.id), [2, 3, 4].map(id));
     assert.equal(history.add(id(0), { peer_id: "a", message: "old" }), "too-old");
-    assert.equal(history.add(id(3) + "", { peer_id: "a", message: "dup" }), "duplicate");
+    assert.equal(history.add(id(3) + "", { peer_id: "a", message: "x" }), "duplicate");
     history.add(id(10), { peer_id: "a", message: "new" });
     assert.deepEqual(history.list().map((m) => m.id), [3, 4, 10].map(id));
   });
@@ -203,7 +208,7 @@ describe("checkHistoryPayload", () => {
     assert.deepEqual(checked.valid.map(([key]) => key), ["1707243010934", "0000000000042"]);
     const history = new History(100);
     for (const [key, entry] of checked.valid) history.add(key, entry);
-    for (const [key, entry] of checkHistoryPayload({ "1707243010934": { peer_id: "b", message: "plain" } }).valid) {
+    for (const [key, entry] of checkHistoryPayload({ "1707243010934": { peer_id: "a", message: "padded" } }).valid) {
       assert.equal(history.add(key, entry), "duplicate");
     }
     assert.equal(history.get("1707243010934")?.message, "padded");

@@ -17,12 +17,34 @@ describe("MessageIntake", () => {
   it("stores a peer's message and acks it; a known one is acked, one that would not be kept is refused", () => {
     const { history, stats, intake } = setup(1);
     assert.deepEqual(intake.receive("1707243010002", { peer_id: "bob", message: "hi" }), { ok: true, outcome: "added" });
-    assert.deepEqual(intake.receive("1707243010002", { peer_id: "eve", message: "mine" }), { ok: true, outcome: "duplicate" });
+    assert.deepEqual(intake.receive("1707243010002", { peer_id: "bob", message: "hi" }), { ok: true, outcome: "duplicate" });
     const old = intake.receive("1707243010001", { peer_id: "bob", message: "old" });
     assert.equal(old.ok ? "ok" : old.code, "E_TOO_OLD", "acked but not stored would be a lie");
     assert.deepEqual(history.get("1707243010002"), { peer_id: "bob", message: "hi" });
     assert.equal(stats.forPeer("bob").messagesStored, 1);
     assert.deepEqual(stats.forPeer("bob").refused, { E_TOO_OLD: 1 });
+  });
+
+  it("refuses a message whose id holds another one, in a new_message and in a history, and keeps the first", () => {
+    const { history, stats, logs, intake } = setup();
+    intake.receive("1707243010002", { peer_id: "bob", message: "hi" });
+    assert.deepEqual(intake.receive("1707243010002", { peer_id: "relay", message: "hi" }), { ok: true, outcome: "duplicate" },
+      "the same text under a relay's name is the same message");
+    for (const other of [{ peer_id: "eve", message: "hey" }, { peer_id: "bob", message: "hi!" }]) {
+      const clash = intake.receive("1707243010002", other);
+      assert.equal(clash.ok ? "ok" : clash.code, "E_ID_CLASH", `acked but not stored would be a lie: ${JSON.stringify(other)}`);
+      assert.match(clash.ok ? "" : clash.message, /1707243010002 already holds another message/);
+    }
+    assert.deepEqual(stats.forPeer("eve").refused, { E_ID_CLASH: 1 });
+    assert.deepEqual(stats.forPeer("bob").refused, { E_ID_CLASH: 1 });
+    const report = intake.receiveHistory("carol", {
+      "1707243010002": { peer_id: "carol", message: "same ms" },
+      "1707243010003": { peer_id: "carol", message: "new" },
+    });
+    assert.deepEqual([report.added, report.clashes, report.skipped], [1, 1, 0]);
+    assert.equal(stats.forPeer("carol").dropped.E_ID_CLASH, 1);
+    assert.ok(logs.lines.some((l) => /history from carol: not kept 1 of its messages, whose ids hold other texts/.test(l)), logs.lines.join("\n"));
+    assert.deepEqual(history.get("1707243010002"), { peer_id: "bob", message: "hi" }, "the first copy stays");
   });
 
   it("refuses ids from the future with words about the sender's clock, and skips them in histories", () => {

@@ -150,11 +150,14 @@ describe("TCP server", () => {
     peer.close();
   });
 
-  it("keeps the first message for a duplicate id", async () => {
+  it("acks a message it has, and refuses another under the same id, keeping the first", async () => {
     const peer = await client();
     await peer.request({ command: "hello", peer_id: "dup" });
     await peer.request({ command: "new_message", message_id: "1707243011007", message: "first" });
-    assert.deepEqual(await peer.request({ command: "new_message", message_id: "1707243011007", message: "second" }), { status: "ok" });
+    assert.deepEqual(await peer.request({ command: "new_message", message_id: "1707243011007", message: "first" }), { status: "ok" });
+    const clash = await peer.request({ command: "new_message", message_id: "1707243011007", message: "second" });
+    assert.equal(clash.status, "error");
+    assert.match(String(clash.message), /^E_ID_CLASH: message_id 1707243011007 already holds another message/);
     assert.equal(node.history.get("1707243011007")?.message, "first");
     peer.close();
   });

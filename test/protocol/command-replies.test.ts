@@ -84,10 +84,12 @@ describe("handleCommand replies", () => {
   it("stores 0N, 000N and the number N as one message, under the hello's peer_id", () => {
     const { ctx, history } = connection("alice");
     const spellings = ["1707243010934", "01707243010934", "0001707243010934", 1707243010934];
-    spellings.forEach((id, i) => {
-      assert.equal(wire({ command: "new_message", message_id: id, message: `#${i}`, peer_id: "mallory" }, ctx), '{"status":"ok"}\n');
-    });
-    // The first one wins (docs/protocol.md §2: a message known from several peers is kept once).
-    assert.deepEqual(history.list(), [{ id: "1707243010934", peer_id: "alice", message: "#0", via: "198.18.0.2" }]);
+    for (const id of spellings) {
+      assert.equal(wire({ command: "new_message", message_id: id, message: "once", peer_id: "mallory" }, ctx), '{"status":"ok"}\n');
+    }
+    // Another message under any spelling of the id is refused: the first one stays, and an ack means stored.
+    assert.match(wire({ command: "new_message", message_id: "01707243010934", message: "twice" }, ctx) ?? "",
+      /^\{"status":"error","message":"E_ID_CLASH: message_id 1707243010934 already holds another message/);
+    assert.deepEqual(history.list(), [{ id: "1707243010934", peer_id: "alice", message: "once", via: "198.18.0.2" }]);
   });
 });
