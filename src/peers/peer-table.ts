@@ -52,6 +52,8 @@ const FULL_WARNING_INTERVAL_MS = 60_000;
  */
 export class PeerTable extends EventEmitter<PeerTableEvents> {
   private readonly peers = new Map<string, Peer>();
+  /** How many of them each address holds: asked at every admission, so counted, not searched for. */
+  private readonly idsAtHost = new Map<string, number>();
   private settings: PeerTableSettings;
   private readonly now: () => number;
   private readonly stats: StatsSink;
@@ -128,6 +130,8 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
         }
         return;
       }
+      this.countAt(peer.host, -1);
+      this.countAt(host, +1);
       peer.movedTo(host, via);
       this.peersRevision++;
     }
@@ -230,8 +234,15 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     const peer = new Peer(peerId, host, via, { ...this.collaborators, floodLog: this.foundLog, onChange }, perPeer);
     peer.on("history", (messages) => this.emit("history", peerId, messages, peer.host));
     this.peers.set(peerId, peer);
+    this.countAt(host, +1);
     this.peersRevision++;
     return peer;
+  }
+
+  private countAt(host: string, change: 1 | -1): void {
+    const count = (this.idsAtHost.get(host) ?? 0) + change;
+    if (count > 0) this.idsAtHost.set(host, count);
+    else this.idsAtHost.delete(host);
   }
 
   /**
@@ -246,15 +257,17 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
    * and again from one host, stays well within both.
    */
   private makeRoom(host: string): string | undefined {
-    const atHost = [...this.peers.values()].filter((p) => p.host === host);
     const { maxPeers, maxIdsPerAddress } = this.settings;
-    const hostFull = atHost.length >= maxIdsPerAddress;
+    const atHost = this.idsAtHost.get(host) ?? 0;
+    const hostFull = atHost >= maxIdsPerAddress;
     const tableFull = this.peers.size >= maxPeers;
     if (!hostFull && !tableFull) return undefined;
     if (!this.replacements.take(host)) return `${host} replaces its peer ids faster than one host does`;
     if (!this.evictions.take()) return "new peers arrive faster than the full table takes them";
-    if (hostFull && !this.evictIdle(atHost)) {
-      return `${host} already announced ${atHost.length} peer ids that are still connected`;
+    // Only now, at most EVICTIONS_PER_SECOND times a second, is the table searched: a flood of
+    // made-up ids from one address costs a lookup each, not a walk through every peer.
+    if (hostFull && !this.evictIdle([...this.peers.values()].filter((p) => p.host === host))) {
+      return `${host} already announced ${atHost} peer ids that are still connected`;
     }
     if (this.peers.size >= maxPeers && !this.evictIdle([...this.peers.values()])) {
       return `the peer table is full (${maxPeers} peers, [DISCOVERY] max_peers)`;
@@ -275,6 +288,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
       .sort((a, b) => Number(a.established) - Number(b.established) || a.lastSeen - b.lastSeen)[0];
     if (!idle) return false;
     this.peers.delete(idle.id);
+    this.countAt(idle.host, -1);
     this.peersRevision++;
     idle.close({ code: "E_EVICTED", message: "evicted from the peer table" });
     idle.removeAllListeners();

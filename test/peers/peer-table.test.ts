@@ -167,6 +167,24 @@ describe("PeerTable", () => {
     assert.equal(s.table.size, 5);
   });
 
+  it("counts a peer that moved, or was evicted, at its new address only", async () => {
+    const s = setup({ maxIdsPerAddress: 2 });
+    for (const id of ["a", "b"]) {
+      s.table.seen(id, "198.19.2.1", "udp-hello");
+      s.connectionTo(id).fail("ECONNREFUSED");
+    }
+    await settle();
+    s.table.seen("b", "198.19.2.3", "udp-hello");
+    s.table.seen("c", "198.19.2.1", "udp-hello");
+    assert.deepEqual(s.ids(), ["a", "b", "c"], "b's place at 198.19.2.1 is free once it moved");
+    assert.equal(s.stats.totals.dropped.E_EVICTED ?? 0, 0, "nobody was evicted for c");
+    s.table.seen("d", "198.19.2.3", "udp-hello");
+    s.table.seen("e", "198.19.2.3", "udp-hello");
+    assert.deepEqual(s.ids(), ["a", "c", "d", "e"], "b went to make room at its new address, and is counted there no more");
+    s.table.seen("f", "198.19.2.4", "udp-hello");
+    assert.equal(s.table.size, 5);
+  });
+
   it("stays with the connected host when a second host announces the same peer_id, and says so once", () => {
     const s = setup();
     s.table.seen("twin", "198.19.3.1", "udp-hello");
