@@ -9,7 +9,6 @@ import { encodeFrame } from "../protocol/encoder.js";
 import { NO_STATS, type StatsSink } from "../stats/stats.js";
 import { handleCommand, type CommandContext } from "./commands.js";
 import { FramedSocket, type CloseReason } from "./framed-socket.js";
-import { disconnectedFromUs } from "./peer.js";
 import { routeAcceptedReads } from "./read-route.js";
 
 /** An accepted connection as others see it (the peer table): where it comes from. The server alone drives it. */
@@ -242,10 +241,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         logger.debug(`inbound connection from ${address} closed: ${reason.message}`);
         return;
       }
-      // At debug: the listener says it (peers/peer.ts detachInbound), beside our own connection's
-      // end, so that a peer leaving is one line at info; and at shutdown, where we close it, not at all.
-      logger.debug(disconnectedFromUs(remotePeerId, address, reason));
-      if (remotePeerId !== settings.ownPeerId) this.emit("departed", remotePeerId, connection, reason);
+      // Not said here: the listener says it (peers/peer.ts detachInbound), beside our own
+      // connection's end, so that a peer leaving is one line, at info or debug, never two; and at
+      // shutdown, where we close it, not at all. (Our own peer_id never gets this far: introduce refuses it.)
+      this.emit("departed", remotePeerId, connection, reason);
     });
     socket.resume();
   }

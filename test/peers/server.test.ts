@@ -14,13 +14,14 @@ describe("TCP server", () => {
   const [nodeHost, peerHost] = loopbackHosts(2) as [string, string];
   let port: number;
   let node: ChatNode;
+  let logs: LogCapture;
   let peerServer: ScriptedServer;
 
   before(async () => {
     port = await freePort();
     // The scripted peer's own server: where the node connects back after our hello.
     peerServer = await ScriptedServer.listen(peerHost, port);
-    ({ node } = await startLoopbackNode(nodeHost, { peerId: "node", port }));
+    ({ node, logs } = await startLoopbackNode(nodeHost, { peerId: "node", port }));
     node.history.add("1707243010934", { peer_id: "molic-peer3", message: "pokus" });
   });
   after(async () => {
@@ -193,6 +194,16 @@ describe("TCP server", () => {
     assert.equal(entry.inbound, 1);
     assert.equal(entry.address, peerHost);
     peer.close();
+  });
+
+  it("says a peer's connection to us ended in one line, at debug too", async () => {
+    const peer = await client();
+    await peer.request({ command: "hello", peer_id: "leaving" });
+    peer.close();
+    const said = () => logs.lines.filter((l) => /leaving disconnected from us/.test(l));
+    await waitFor(() => said().length > 0, { timeoutMs: 2_000, what: "the departure in the log" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(said().length, 1, said().join("\n"));
   });
 });
 
