@@ -30,11 +30,19 @@ export async function historyOf(lan: Lan, host: LanHost): Promise<History> {
  */
 const APART_MS = 3;
 
+/** The last send of this process: sends take turns, those of callers running at once too (two
+ *  sites probing each other), or two of them could stamp one millisecond and clash (E_ID_CLASH). */
+let lastSend: Promise<unknown> = Promise.resolve();
+
 /** Sends `text` through the host's GET /send, and returns once no other send can share its millisecond. */
-export async function send(lan: Lan, host: LanHost, text: string): Promise<void> {
-  const { status, body } = await lan.http(host, `/send?message=${encodeURIComponent(text)}`);
-  if (status !== 200) throw new Error(`GET /send on ${host.name}: HTTP ${status} ${JSON.stringify(body)}`);
-  await sleep(APART_MS);
+export function send(lan: Lan, host: LanHost, text: string): Promise<void> {
+  const turn = lastSend.then(async () => {
+    const { status, body } = await lan.http(host, `/send?message=${encodeURIComponent(text)}`);
+    if (status !== 200) throw new Error(`GET /send on ${host.name}: HTTP ${status} ${JSON.stringify(body)}`);
+    await sleep(APART_MS);
+  });
+  lastSend = turn.catch(() => undefined);
+  return turn;
 }
 
 /** Every host has one inbound and one outbound protocol connection with every other host. */
