@@ -50,6 +50,9 @@ export interface DeliveryOptions {
   rate: number;
   meshTimeoutMs: number;
   log: (line: string) => void;
+  /** Called with the peers' pids before the measured messages; what it returns is awaited after
+   *  them (bench/sender-trace.ts records the peers' system calls over the measured messages). */
+  whileMeasured?: (pids: readonly number[]) => Promise<() => Promise<void>>;
 }
 
 export async function runDelivery(impl: Impl, n: number, options: DeliveryOptions): Promise<DeliveryResult> {
@@ -77,12 +80,14 @@ export async function runDelivery(impl: Impl, n: number, options: DeliveryOption
       const expect = (text: string) => acks.set(text, new Map());
       const warmup = await sendAtRate(hosts, `warm-up ${impl} N${n}`, options.warmupMessages, options.warmupRate, expect);
       await sleep(500);
+      const stopWatching = await options.whileMeasured?.(mesh.processes.map((p) => p.pid));
       const cpu = () => mesh.processes.reduce((sum, p) => sum + cpuMs(p.pid), 0);
       const cpuBefore = cpu();
       const measured = await sendAtRate(hosts, `delivery ${impl} N${n}`, options.messages, options.rate, expect);
       const everywhere = () => [...acks.values()].every((receivers) => receivers.size >= n - 1);
       await until(everywhere, 10_000, 20);
       const cpuPerMessageMs = round((cpu() - cpuBefore) / options.messages);
+      await stopWatching?.();
       await sleep(200); // the capture delivers what it holds
       stop();
 
