@@ -35,9 +35,9 @@ function callsByThread(text: string): Map<number, Call[]> {
     if (!match) continue;
     const [, tid = "", time = "", event = "", rest = ""] = match;
     // An exit's argument is its return value: for accept4, the new connection's descriptor.
-    const fd = event === "sys_exit_accept4" ? Number.parseInt(rest, 16) : /fd: 0x([0-9a-f]+)/.exec(rest)?.[1];
+    const hex = event === "sys_exit_accept4" ? rest.trim() : /fd: 0x([0-9a-f]+)/.exec(rest)?.[1];
     // perf prints seconds to the microsecond: rounded, the µs are exact.
-    const call = { time: Math.round(Number(time) * 1e6), event, fd: typeof fd === "string" ? Number.parseInt(fd, 16) : fd };
+    const call = { time: Math.round(Number(time) * 1e6), event, fd: hex === undefined ? undefined : Number.parseInt(hex, 16) };
     let calls = threads.get(Number(tid));
     if (!calls) threads.set(Number(tid), (calls = []));
     calls.push(call);
@@ -110,11 +110,13 @@ export interface SendPhases {
   lastFrameToAnswer: [number, number];
 }
 
+/** The p50 and p90 of `values`, rounded to whole µs. */
+export function p50p90(values: readonly number[]): [number, number] {
+  return [Math.round(quantile(values, 0.5)), Math.round(quantile(values, 0.9))];
+}
+
 export function sendPhases(sends: readonly SendCalls[]): SendPhases {
-  const of = (phase: (s: SendCalls) => number): [number, number] => {
-    const values = sends.map(phase);
-    return [Math.round(quantile(values, 0.5)), Math.round(quantile(values, 0.9))];
-  };
+  const of = (phase: (s: SendCalls) => number) => p50p90(sends.map(phase));
   const last = (s: SendCalls) => s.frames[s.frames.length - 1] ?? s.requestRead;
   return {
     sends: sends.length,

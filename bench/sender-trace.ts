@@ -17,8 +17,7 @@ import { sleep } from "./clock.js";
 import { IMPL_LABEL, type Impl } from "./impl.js";
 import { deliveryOptions, FULL } from "./plan.js";
 import { runDelivery } from "./scenarios/delivery.js";
-import { SEND_TRACEPOINTS, sendPhases, sendsFromPerfScript, writeTimes } from "./send-syscalls.js";
-import { quantile } from "./stats.js";
+import { p50p90, SEND_TRACEPOINTS, sendPhases, sendsFromPerfScript, writeTimes } from "./send-syscalls.js";
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +44,7 @@ async function record(pids: readonly number[], into: string): Promise<() => Prom
   };
 }
 
-const p50p90 = (values: number[]) => `${quantile(values, 0.5).toFixed(0)} / ${quantile(values, 0.9).toFixed(0)}`;
+const pair = ([p50, p90]: [number, number]) => `${p50} / ${p90}`;
 
 for (let round = 1; round <= rounds; round++) {
   for (const impl of impls) {
@@ -61,12 +60,11 @@ for (let round = 1; round <= rounds; round++) {
       });
       const phases = sendPhases(sendsFromPerfScript(text, n - 1));
       const writes = writeTimes(text);
-      const pair = ([p50, p90]: [number, number]) => `${p50} / ${p90}`;
       console.log(`round ${round}, ${IMPL_LABEL[impl]}: to all ${n - 1} p50 ${result.toAll.p50} / p99 ${result.toAll.p99} ms; ` +
         `${phases.sends} sends, p50 / p90 µs: accept → request read ${pair(phases.acceptToRead)}, ` +
         `read → first frame ${pair(phases.readToFirstFrame)}, first → last frame ${pair(phases.firstToLastFrame)}, ` +
         `accept → last frame ${pair(phases.acceptToLastFrame)}, last frame → answer ${pair(phases.lastFrameToAnswer)}; ` +
-        `a write ${p50p90(writes.durations)}, from a write's end to the next write (under 200 µs) ${p50p90(writes.gaps)}`);
+        `a write ${pair(p50p90(writes.durations))}, from a write's end to the next write (under 200 µs) ${pair(p50p90(writes.gaps))}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
