@@ -83,7 +83,7 @@ export interface PeerCollaborators {
   /** Jitter of the backoff. */
   random?: () => number;
   stats?: StatsSink;
-  /** Where lines that a flood of made-up peers would repeat go: a few a minute, then a count. */
+  /** Where lines that a flood of made-up peers, or a peer refusing all we send, would repeat go: a few a minute, then a count. */
   floodLog?: Pick<FloodSummary, "write">;
   /** How the peer at an address is reached (discovery/reach.ts); without it, "routed". */
   reachOf?: (host: string) => Reach;
@@ -530,7 +530,12 @@ export class Peer extends EventEmitter<PeerEvents> {
     } else {
       // Sending it again would be refused again: it is dropped, not retried.
       this.stats.countReason("dropped", "E_REFUSED_BY_PEER", this.id);
-      logger.warn(`message ${entry.message.id} refused by ${this.id}: ${result.message}`);
+      // A peer may refuse every message (its rate limit, our clock behind its own): a paste of
+      // two hundred lines must not be two hundred lines of log per such peer. A few a minute, then a count.
+      const line = () => `message ${entry.message.id} refused by ${this.id}: ${result.message}`;
+      const { floodLog } = this.collaborators;
+      if (floodLog) floodLog.write("warn", `refused-by:${this.id}`, `of our messages refused by ${this.id}`, line);
+      else logger.warn(line());
     }
     this.changed();
     this.pump();

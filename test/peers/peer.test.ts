@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { StoredMessage } from "../../src/history/history.js";
-import { CONNECT_BACK_WAIT_MS, Peer, type PeerSettings } from "../../src/peers/peer.js";
+import { FloodSummary } from "../../src/log/flood-summary.js";
+import { CONNECT_BACK_WAIT_MS, Peer, type PeerCollaborators, type PeerSettings } from "../../src/peers/peer.js";
 import { Stats } from "../../src/stats/stats.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { fakeConnector, settle } from "../support/fake-connection.js";
@@ -9,7 +10,7 @@ import { LogCapture } from "../support/loopback.js";
 
 /** One remote peer without sockets: its connection's life, retries, and the stop-and-wait sender. */
 describe("Peer", () => {
-  function setup(settings: Partial<PeerSettings> = {}) {
+  function setup(settings: Partial<PeerSettings> = {}, extra: Pick<PeerCollaborators, "floodLog"> = {}) {
     const clock = new FakeClock();
     const connector = fakeConnector();
     const stats = new Stats();
@@ -23,6 +24,7 @@ describe("Peer", () => {
       timers: clock,
       random: () => 0.5, // no jitter: delays are exactly min·2^n
       stats,
+      ...extra,
     }, { ownPeerId: "me", retryMinMs: 100, retryMaxMs: 1_000, ackTimeoutMs: 1_000, peerTimeoutMs: 60_000, ...settings });
     return { peer, clock, connector, stats, logs, changes: () => changes };
   }
@@ -298,6 +300,26 @@ describe("Peer", () => {
     assert.equal(s.peer.queued, 1);
     assert.deepEqual(s.stats.forPeer("bob").dropped, { E_REFUSED_BY_PEER: 1 });
     assert.ok(s.logs.has(/refused by bob: I do not like it/));
+  });
+
+  it("says a peer's refusals of our messages a few at a time, then as a count", async () => {
+    const clock = new FakeClock();
+    const logs = new LogCapture();
+    const floodLog = new FloodSummary(logs.logger("me"), { linesPerInterval: 3, intervalMs: 60_000, now: clock.now });
+    const s = setup({}, { floodLog });
+    const connection = await connected(s);
+    for (let i = 0; i < 10; i++) {
+      s.peer.enqueue(message(`line ${i}`));
+      await settle();
+      connection.refuse("E_RATE_LIMITED: slow down");
+      await settle();
+    }
+    assert.deepEqual(s.stats.forPeer("bob").dropped, { E_REFUSED_BY_PEER: 10 });
+    const refusals = () => logs.lines.filter((l) => /refused by bob/.test(l));
+    assert.equal(refusals().length, 3, logs.lines.join("\n"));
+    clock.advance(60_000);
+    floodLog.flush();
+    assert.match(logs.lines.at(-1) ?? "", /\.\.\. and 7 more of our messages refused by bob in the last 60 s/);
   });
 
   it("after an ack timeout reconnects with backoff and sends the message again with a longer wait, then comes back down", async () => {
