@@ -51,7 +51,8 @@ export interface DeliveryOptions {
   meshTimeoutMs: number;
   log: (line: string) => void;
   /** Called with the peers' pids before the measured messages; what it returns is awaited after
-   *  them (bench/sender-trace.ts records the peers' system calls over the measured messages). */
+   *  them (bench/sender-trace.ts records the peers' system calls over the measured messages,
+   *  bench/room-profile.ts their CPU samples and TCP counters). */
   whileMeasured?: (pids: readonly number[]) => Promise<() => Promise<void>>;
 }
 
