@@ -69,10 +69,11 @@ async function profileRound(impl: Impl, dir: string): Promise<RoundFigures> {
     },
   });
   const report = spawnSync("perf", ["report", "-i", file, "--stdio", "--no-children", "--sort", "pid,dso,sym", "-n", "-t", "|"],
-    { encoding: "utf8", maxBuffer: 1 << 28 }).stdout;
+    { encoding: "utf8", maxBuffer: 1 << 28 });
+  if (report.status !== 0) throw new Error(`perf report of the ${impl} round failed: ${report.stderr.trim().split("\n").slice(-2).join(" | ")}`);
   const messages = options.messages;
   return {
-    profile: roomProfile(parsePerfReport(report), new Set(pids)),
+    profile: roomProfile(parsePerfReport(report.stdout), new Set(pids)),
     usPerSample: 1e6 / freq / messages,
     cpuPerMessageMs: result.cpuPerMessageMs,
     segmentsPerMessage: Object.fromEntries(Object.entries(growth).map(([counter, count]) => [counter, count / messages])),
@@ -84,10 +85,10 @@ for (let r = 1; r <= rounds; r++) {
   for (const impl of impls) {
     const dir = mkdtempSync(join(tmpdir(), "p2pchat-room-profile-"));
     try {
-      const round_ = await profileRound(impl, dir);
-      figures.get(impl)!.push(round_);
-      console.log(`round ${r}, ${IMPL_LABEL[impl]}: ${Math.round(round_.profile.total * round_.usPerSample)} µs of sampled CPU a message, ` +
-        `${round_.cpuPerMessageMs} ms from /proc; TCP segments out a message ${round(round_.segmentsPerMessage.TcpOutSegs ?? 0)}`);
+      const taken = await profileRound(impl, dir);
+      figures.get(impl)!.push(taken);
+      console.log(`round ${r}, ${IMPL_LABEL[impl]}: ${Math.round(taken.profile.total * taken.usPerSample)} µs of sampled CPU a message, ` +
+        `${taken.cpuPerMessageMs} ms from /proc; TCP segments out a message ${round(taken.segmentsPerMessage.TcpOutSegs ?? 0)}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
