@@ -9,13 +9,13 @@
 // Usage (root, after `npm run build`): node dist/bench/room-profile.js [--rounds 2]
 //   [--only p2pchat,node-floor] [--n 10] [--freq 20000]
 // BENCH_P2PCHAT_MAIN=<other build>/dist/src/cli/main.js profiles another build as p2pchat.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { sleep } from "./clock.js";
 import { IMPL_LABEL, type Impl } from "./impl.js";
+import { requirePerf, startPerfRecord } from "./perf-record.js";
 import { deliveryOptions, FULL } from "./plan.js";
 import { CODE_KINDS, counterGrowth, parseNstat, parsePerfReport, roomProfile, TCP_COUNTERS, type RoomProfile } from "./room-samples.js";
 import { runDelivery } from "./scenarios/delivery.js";
@@ -35,7 +35,7 @@ const freq = Number(values.freq);
 const impls = values.only.split(",") as Impl[];
 if (!Number.isInteger(n) || n < 2 || n > 40) throw new Error(`--n: expected a room of 2 to 40, got ${values.n}`);
 if (!Number.isInteger(freq) || freq < 100) throw new Error(`--freq: expected samples a second, 100 or more, got ${values.freq}`);
-if (spawnSync("perf", ["--version"]).status !== 0) throw new Error("perf is needed: apt-get install linux-perf");
+requirePerf();
 
 /** The TCP counters of the namespace the process `pid` runs in. */
 const countersOf = (pid: number) => parseNstat(execFileSync("nsenter", ["-t", String(pid), "-n", "nstat", "-asz", "--json"], { encoding: "utf8" }));
@@ -58,12 +58,10 @@ async function profileRound(impl: Impl, dir: string): Promise<RoundFigures> {
     whileMeasured: async (peers) => {
       pids = peers;
       const before = peers.map(countersOf);
-      const perf = spawn("perf", ["record", "-q", "-F", String(freq), "-o", file, "-p", peers.join(",")], { stdio: "ignore" });
-      const exited = new Promise<void>((resolve) => perf.once("exit", () => resolve()));
-      await sleep(1_000); // attached to every thread of every peer
+      // A second to attach to every thread of every peer.
+      const stop = await startPerfRecord(["-F", String(freq), "-o", file, "-p", peers.join(",")], 1_000);
       return async () => {
-        perf.kill("SIGINT");
-        await exited;
+        await stop();
         growth = counterGrowth(before, peers.map(countersOf));
       };
     },

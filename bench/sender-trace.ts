@@ -8,13 +8,13 @@
 // Usage (root, after `npm run build`): node dist/bench/sender-trace.js [--rounds 3]
 //   [--only p2pchat,node-floor] [--n 10]
 // BENCH_P2PCHAT_MAIN=<other build>/dist/src/cli/main.js traces another build as p2pchat.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { sleep } from "./clock.js";
 import { IMPL_LABEL, type Impl } from "./impl.js";
+import { requirePerf, startPerfRecord } from "./perf-record.js";
 import { deliveryOptions, FULL } from "./plan.js";
 import { runDelivery } from "./scenarios/delivery.js";
 import { p50p90, SEND_TRACEPOINTS, sendPhases, sendsFromPerfScript, writeTimes } from "./send-syscalls.js";
@@ -29,17 +29,15 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const n = Number(values.n);
 const impls = values.only.split(",") as Impl[];
-if (spawnSync("perf", ["--version"]).status !== 0) throw new Error("perf is needed: apt-get install linux-perf");
+requirePerf();
 
 /** Records the tracepoints on `pids` until the returned function is called; that one resolves to perf script's text. */
 async function record(pids: readonly number[], into: string): Promise<() => Promise<string>> {
   const file = join(into, "perf.data");
-  const perf = spawn("perf", ["record", "-q", "-o", file, ...SEND_TRACEPOINTS.flatMap((t) => ["-e", t]), "-p", pids.join(",")], { stdio: "ignore" });
-  const exited = new Promise<void>((resolve) => perf.once("exit", () => resolve()));
-  await sleep(1_000); // attached to every thread of every peer
+  // A second to attach to every thread of every peer.
+  const stop = await startPerfRecord(["-o", file, ...SEND_TRACEPOINTS.flatMap((t) => ["-e", t]), "-p", pids.join(",")], 1_000);
   return async () => {
-    perf.kill("SIGINT");
-    await exited;
+    await stop();
     return spawnSync("perf", ["script", "-i", file, "-F", "tid,time,event,trace"], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout;
   };
 }

@@ -10,16 +10,15 @@
 //
 // Usage (root, after `npm run build`; `perf` is Debian's linux-perf): node dist/bench/window-cpu.js
 //   [--n 20] [--rounds 4] [--only p2pchat,refpeer,node-floor] [--freq 4000]
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import { once } from "node:events";
 import { parseArgs } from "node:util";
 import { withLan } from "../test/lan/netns.js";
 import { Capture } from "./capture.js";
-import { sleep } from "./clock.js";
 import { IMPL_LABEL, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
+import { requirePerf, startPerfRecord } from "./perf-record.js";
 import { firstHelloAt, formMesh, lastFirstHello } from "./scenarios/mesh.js";
 import { round } from "./stats.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
@@ -35,7 +34,7 @@ const { values } = parseArgs({
 const n = Number(values.n);
 const freq = Number(values.freq);
 const impls = values.only.split(",") as Impl[];
-if (spawnSync("perf", ["--version"]).status !== 0) throw new Error("perf not found (Debian package linux-perf)");
+requirePerf();
 
 /** One round's window (wall-clock ms) and whose each process was. */
 interface Window {
@@ -54,10 +53,9 @@ interface Tally {
 async function recordRound(impl: Impl, dataFile: string): Promise<Window> {
   return withLan({ hosts: n }, async (lan) => {
     const capture = await Capture.start({ subnet: subnetOf(lan), udp: true });
-    const perf = spawn("perf", ["record", "-q", "-a", "-k", "CLOCK_REALTIME", "-F", String(freq), "-o", dataFile], { stdio: "ignore" });
+    // perf needs a moment to open its events on every core before the peers start.
+    const stopPerf = await startPerfRecord(["-a", "-k", "CLOCK_REALTIME", "-F", String(freq), "-o", dataFile], 300);
     try {
-      // perf needs a moment to open its events on every core before the peers start.
-      await sleep(300);
       const mesh = await formMesh(lan, impl, capture, 30_000);
       if (!mesh.formed) throw new Error(`${IMPL_LABEL[impl]}: no mesh of ${n} in 30 s`);
       const from = lastFirstHello(mesh, lan.hosts);
@@ -66,8 +64,7 @@ async function recordRound(impl: Impl, dataFile: string): Promise<Window> {
       const newcomer = pids.find((p) => p.address === newcomerAddress)?.pid ?? -1;
       return { from, to: mesh.lastPairAt, newcomer, room: new Set(pids.map((p) => p.pid).filter((pid) => pid !== newcomer)) };
     } finally {
-      perf.kill("SIGINT");
-      if (perf.exitCode === null) await once(perf, "exit");
+      await stopPerf();
       await capture.stop();
     }
   });
