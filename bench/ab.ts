@@ -32,3 +32,14 @@ export function compareRounds(before: readonly number[], after: readonly number[
   for (let k = 0; k < pairs; k++) if ((after[k] as number) > (before[k] as number)) afterHigher++;
   return { before: median(before), after: median(after), afterHigher, pairs };
 }
+
+/**
+ * What a failed round's standard error says went wrong, on one line: its last three lines that
+ * are not a stack frame, blank, or Node's version line (the last three lines of a crash are
+ * those, and said nothing).
+ */
+export function whyItFailed(stderr: string): string {
+  const told = stderr.split("\n").map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== "" && !/^\s+at /.test(line) && !/^Node\.js v\d/.test(line));
+  return told.slice(-3).join(" | ") || "(nothing on standard error)";
+}

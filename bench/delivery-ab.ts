@@ -12,7 +12,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { abbaOrder, compareRounds, type Build } from "./ab.js";
+import { abbaOrder, compareRounds, whyItFailed, type Build } from "./ab.js";
 import { deliveryOptions, FULL } from "./plan.js";
 import { runDelivery } from "./scenarios/delivery.js";
 
@@ -50,7 +50,7 @@ if (values.round) {
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--round", "--n", String(n)], { env, encoding: "utf8" });
     const line = child.stdout.trim().split("\n").at(-1) ?? "";
     if (child.status !== 0 || !line.startsWith("{")) {
-      throw new Error(`a round of the ${build} build failed (exit ${child.status}): ${child.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      throw new Error(`a round of the ${build} build failed (exit ${child.status}): ${whyItFailed(child.stderr)}`);
     }
     const round = JSON.parse(line) as RoundFigures;
     figures[build].push(round);

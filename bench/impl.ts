@@ -18,7 +18,13 @@ export const IMPL_LABEL: Record<Impl, string> = { p2pchat: "p2pchat", refpeer: "
  *  to compare two builds on the same machine, one run after the other. BENCH_EXTRA_ARGS="--log-level
  *  warn", say, adds command-line options to every p2pchat, BENCH_NODE_FLAGS node flags (to measure
  *  what a setting costs). */
-export const P2PCHAT_MAIN = process.env.BENCH_P2PCHAT_MAIN ?? path.join(repoRoot, "dist", "src", "cli", "main.js");
+export const P2PCHAT_MAIN = mainPath(process.env.BENCH_P2PCHAT_MAIN);
+
+/** BENCH_P2PCHAT_MAIN as an absolute path: the peers run in their LAN's artifacts directory, where
+ *  a path relative to the directory the benchmark was started in would name nothing. */
+export function mainPath(fromEnvironment: string | undefined): string {
+  return fromEnvironment ? path.resolve(fromEnvironment) : path.join(repoRoot, "dist", "src", "cli", "main.js");
+}
 
 /**
  * The node flags a p2pchat build runs with: those of its command's shebang (src/cli/main.ts says

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { abbaOrder, compareRounds } from "../../bench/ab.js";
+import { abbaOrder, compareRounds, whyItFailed } from "../../bench/ab.js";
 
 describe("two builds in turn", () => {
   it("runs them ABBA: each first as often as second, both in every stretch of four", () => {
@@ -19,5 +19,23 @@ describe("two builds in turn", () => {
     // A build with a round fewer (one failed): the pairs are the rounds both have.
     assert.equal(compareRounds([1, 2, 3], [4, 5]).pairs, 2);
     assert.throws(() => compareRounds([], [1]), RangeError);
+  });
+
+  it("says why a round failed by its error, not by the stack frames under it", () => {
+    const crash = [
+      "file:///work/main/dist/bench/scenarios/delivery.js:58",
+      "            throw new Error(`${impl}: no full mesh of ${n} within ${options.meshTimeoutMs} ms`);",
+      "                  ^",
+      "",
+      "Error: p2pchat: no full mesh of 10 within 20000 ms",
+      "    at file:///work/main/dist/bench/scenarios/delivery.js:58:19",
+      "    at async withLan (file:///work/main/dist/test/lan/netns.js:120:16)",
+      "",
+      "Node.js v20.20.2",
+      "",
+    ].join("\n");
+    assert.match(whyItFailed(crash), /\| Error: p2pchat: no full mesh of 10 within 20000 ms$/);
+    assert.doesNotMatch(whyItFailed(crash), /at async|Node\.js v/);
+    assert.equal(whyItFailed(""), "(nothing on standard error)");
   });
 });
