@@ -14,6 +14,10 @@ export interface Machine {
   tcpdump: string;
   /** Load average (1, 5, 15 min) when the run started: other work on the machine skews figures. */
   loadAverage: number[];
+  /** How long the machine had been up when the run started: one just booted is still settling
+   *  (a run begun three minutes after a boot put p2pchat's start 45 ms over the floor, one 45
+   *  minutes later 16 ms: bench/analysis.md, "The final run"). Absent in older results. */
+  uptimeSeconds?: number;
   commit: string;
   /** Uncommitted changes in the work tree when the run started. */
   dirty: boolean;
@@ -48,6 +52,7 @@ export function describeMachine(): Machine {
     // tcpdump --version prints to stdout on new versions and stderr on old ones.
     tcpdump: run("tcpdump", ["--version"]).split("\n")[0] ?? "unknown",
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    uptimeSeconds: Math.round(os.uptime()),
     commit: run("git", ["rev-parse", "--short", "HEAD"], repoRoot),
     dirty: run("git", ["status", "--porcelain", "--untracked-files=no"], repoRoot) !== "",
   };

@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   const idleCheck = machineMeter();
   await sleep(2_000);
   const busyBefore = Math.round(idleCheck().machinePercent * 10) / 10;
-  log(`${command}: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, load average ${machine.loadAverage.join(" ")}, ${busyBefore} % busy just before the run`);
+  log(`${command}: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, load average ${machine.loadAverage.join(" ")}, ${busyBefore} % busy just before the run, up ${Math.round((machine.uptimeSeconds ?? 0) / 60)} min`);
   if (busyBefore > 10) log(`note: other work keeps the machine ${busyBefore} % busy; figures will be slower than on an idle machine`);
 
   const results: Results = {

@@ -243,6 +243,15 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
+/** A machine up for less than this had not settled after its boot when a run began. */
+const SETTLED_AFTER_SECONDS = 15 * 60;
+
+/** "3 min", "1 h 37 min": how long a machine had been up. */
+function upFor(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
 const yesNo = (met: boolean | undefined) => (met === undefined ? "not measured" : met ? "**met**" : "**not met**");
 
 export function renderReport(results: Results, analysis?: string): string {
@@ -265,7 +274,7 @@ export function renderReport(results: Results, analysis?: string): string {
     ["system", `${machine.os}, Linux ${machine.kernel}`],
     ["runtimes", `Node.js ${machine.node} (p2pchat), ${machine.python} (reference peer), ${machine.tcpdump}`],
     ["p2pchat", `commit ${machine.commit}${machine.dirty ? " with uncommitted changes" : ""}`],
-    ["other work", `cores ${fmt(results.busyBeforePercent, "%")} busy in the 2 s before the run; load average (1, 5, 15 min) ${machine.loadAverage.join(", ")} at the start, ${results.loadAverageAfter.join(", ")} at the end`],
+    ["other work", `cores ${fmt(results.busyBeforePercent, "%")} busy in the 2 s before the run; load average (1, 5, 15 min) ${machine.loadAverage.join(", ")} at the start, ${results.loadAverageAfter.join(", ")} at the end${machine.uptimeSeconds === undefined ? "" : `; up ${upFor(machine.uptimeSeconds)} when it started`}`],
     ...((results.kernelLimitsRaised ?? []).length ? [["raised for the run", results.kernelLimitsRaised.join("; ") + " (the ARP table is shared by all namespaces; a mesh of 40 needs 1,560 entries)"]] : []),
   ]));
   out.push("");
@@ -275,6 +284,10 @@ export function renderReport(results: Results, analysis?: string): string {
   if (results.busyBeforePercent > 10) {
     out.push("");
     out.push(`> The machine was not idle when this run started (its cores ${results.busyBeforePercent} % busy with other work): other processes competed for the two cores.`);
+  }
+  if (machine.uptimeSeconds !== undefined && machine.uptimeSeconds < SETTLED_AFTER_SECONDS) {
+    out.push("");
+    out.push(`> The machine had been up ${upFor(machine.uptimeSeconds)} when this run started: a machine still settling after its boot slows the start-up figures (bench/analysis.md, "The final run").`);
   }
   out.push("");
   out.push("Commands: `npm ci && npm run bench` (everything below); `npm run bench -- --quick` (a reduced set in under 3 minutes); " +

@@ -157,6 +157,16 @@ describe("bench report", () => {
     for (const svg of Object.values(charts)) assert.match(svg, /<polyline /);
   });
 
+  it("says how long the machine had been up, and warns when a run began before it settled after its boot", () => {
+    const settled = renderReport(results({ machine: { ...results().machine, uptimeSeconds: 97 * 60 } }), "");
+    assert.match(settled, /; up 1 h 37 min when it started \|/);
+    assert.doesNotMatch(settled, /still settling after its boot/);
+    const justBooted = renderReport(results({ machine: { ...results().machine, uptimeSeconds: 3 * 60 + 20 } }), "");
+    assert.match(justBooted, /> The machine had been up 3 min when this run started: a machine still settling after its boot/);
+    const older = renderReport(results(), "");
+    assert.doesNotMatch(older, /when it started/, "results from before uptime was recorded say nothing of it");
+  });
+
   it("judges the mesh on the medians of its rounds, a mesh that did not form counting as the slowest", () => {
     const round = (impl: Impl, fromLast: number | undefined, rss: number, k: number) =>
       ({ ...mesh(impl, 20, fromLast ?? 0, rss), fromLastStartMs: fromLast, meshMs: fromLast === undefined ? undefined : fromLast + 300, round: k });
