@@ -40,7 +40,8 @@ function osName(): string {
   }
 }
 
-export function describeMachine(): Machine {
+/** This machine, now; its uptime always known (only older results lack it). */
+export function describeMachine(): Machine & { uptimeSeconds: number } {
   return {
     cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
     cores: os.availableParallelism(),

@@ -17,7 +17,7 @@ import { describeMachine } from "./machine.js";
 import { machineMeter } from "./proc.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { deliveryOptions, FULL, parseWarmup, QUICK, SCENARIOS, type Scenario } from "./plan.js";
-import { renderCharts, renderReport } from "./report.js";
+import { renderCharts, renderReport, upFor } from "./report.js";
 import type { Results } from "./results.js";
 import { runBridge } from "./scenarios/bridge.js";
 import { runDelivery } from "./scenarios/delivery.js";
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   const idleCheck = machineMeter();
   await sleep(2_000);
   const busyBefore = Math.round(idleCheck().machinePercent * 10) / 10;
-  log(`${command}: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, load average ${machine.loadAverage.join(" ")}, ${busyBefore} % busy just before the run, up ${Math.round((machine.uptimeSeconds ?? 0) / 60)} min`);
+  log(`${command}: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, load average ${machine.loadAverage.join(" ")}, ${busyBefore} % busy just before the run, up ${upFor(machine.uptimeSeconds)}`);
   if (busyBefore > 10) log(`note: other work keeps the machine ${busyBefore} % busy; figures will be slower than on an idle machine`);
 
   const results: Results = {

@@ -41,9 +41,9 @@ export const FULL: Plan = {
   // messages were not enough: every peer still compiled the same few functions at the same measured
   // message (bench/analysis.md "A room past V8's threshold" and "Past V8's thresholds"). Five
   // rounds in turn, the medians counting: p2pchat and the reference peer are close here, and one
-  // run's figures move by more than the difference (in six runs of the same
-  // code the ratio of their p50 to all 19 went from 0.94 to 1.25; with three rounds, the p99 to
-  // all 9 came out at 1.08×, 1.14× and 1.32× in three runs of much the same code).
+  // run's figures move by more than the difference (in six runs of the same code the ratio of
+  // their p50 to all 19 went from 0.94 to 1.25; with three rounds, the p99 to all 9 came out at
+  // 1.08×, 1.14× and 1.32× in three runs of much the same code).
   delivery: { sizes: [10, 20], warmupMessages: 6_000, warmupRate: 200, messages: 250, rate: 50, rounds: 5 },
   // Three alternating rounds; the median is reported (other work on the machine varies).
   ingest: { connections: 4, warmupMs: 2_000, durationMs: 5_000, repeats: 3 },

@@ -246,8 +246,8 @@ function table(header: string[], rows: string[][]): string {
 /** A machine up for less than this had not settled after its boot when a run began. */
 const SETTLED_AFTER_SECONDS = 15 * 60;
 
-/** "3 min", "1 h 37 min": how long a machine had been up. */
-function upFor(seconds: number): string {
+/** "3 min", "1 h 37 min": how long a machine had been up (the report's and the run's log). */
+export function upFor(seconds: number): string {
   const minutes = Math.floor(seconds / 60);
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
