@@ -108,7 +108,19 @@ describe("bench report", () => {
     assert.equal(byName(lean, "mesh of 5").met, true);
     const slowMesh = goalChecks(results({ mesh: [mesh("p2pchat", 20, 400, 60), mesh("refpeer", 20, 40, 22)] }));
     assert.equal(byName(slowMesh, "mesh of 5").met, false);
-    assert.match(byName(slowMesh, "mesh of 5").p2pchat, /worse on last peer's first hello → full mesh/);
+    assert.equal(byName(slowMesh, "mesh of 5").p2pchat, "worse on mesh of 20: last peer's first hello → full mesh (10×)");
+
+    // Where the bare Node.js peer is worse than the reference peer too, and p2pchat no worse than
+    // it, the runtime stops the goal; where p2pchat is worse than that floor as well, it does not.
+    const withFloor = (p2pchatMs: number, floorMs: number) =>
+      byName(goalChecks(results({ mesh: [mesh("p2pchat", 20, p2pchatMs, 60), mesh("refpeer", 20, 40, 22), mesh("node-floor", 20, floorMs, 45)] })), "mesh of 5");
+    assert.equal(withFloor(50, 60).met, "floor");
+    assert.equal(withFloor(50, 60).p2pchat, "worse on mesh of 20: last peer's first hello → full mesh (1.25×; the bare Node.js peer 1.5×)");
+    assert.equal(withFloor(70, 60).met, false, "worse than the floor itself");
+    assert.equal(withFloor(50, 30).met, false, "the floor under the reference peer");
+    assert.equal(withFloor(30, 60).met, true);
+    assert.match(renderReport(results({ mesh: [mesh("p2pchat", 20, 50, 60), mesh("refpeer", 20, 40, 22), mesh("node-floor", 20, 60, 45)] })),
+      /\| mesh of 5, 10, 20, 40 after the last start: no worse than the reference peer \| .* \| \*\*stopped by the floor\*\* \|[\s\S]*\*\*Stopped by the floor\*\*: /);
     assert.equal(byName(lean, "ingest ≥ 2.4×").met, true); // 25,000 against 10,000
     assert.equal(byName(lean, "fan-out sustained").met, undefined);
   });
