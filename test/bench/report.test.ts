@@ -108,14 +108,14 @@ describe("bench report", () => {
     assert.equal(byName(lean, "mesh of 5").met, true);
     const slowMesh = goalChecks(results({ mesh: [mesh("p2pchat", 20, 400, 60), mesh("refpeer", 20, 40, 22)] }));
     assert.equal(byName(slowMesh, "mesh of 5").met, false);
-    assert.equal(byName(slowMesh, "mesh of 5").p2pchat, "worse on mesh of 20: last peer's first hello → full mesh (10×)");
+    assert.equal(byName(slowMesh, "mesh of 5").p2pchat, "worse on mesh of 20: last peer's first hello → full mesh, 10× the reference peer's");
 
     // Where the bare Node.js peer is worse than the reference peer too, and p2pchat no worse than
     // it, the runtime stops the goal; where p2pchat is worse than that floor as well, it does not.
     const withFloor = (p2pchatMs: number, floorMs: number) =>
       byName(goalChecks(results({ mesh: [mesh("p2pchat", 20, p2pchatMs, 60), mesh("refpeer", 20, 40, 22), mesh("node-floor", 20, floorMs, 45)] })), "mesh of 5");
     assert.equal(withFloor(50, 60).met, "floor");
-    assert.equal(withFloor(50, 60).p2pchat, "worse on mesh of 20: last peer's first hello → full mesh (1.25×; the bare Node.js peer 1.5×)");
+    assert.equal(withFloor(50, 60).p2pchat, "worse on mesh of 20: last peer's first hello → full mesh, 1.25× the reference peer's (the bare Node.js peer 1.5×)");
     assert.equal(withFloor(70, 60).met, false, "worse than the floor itself");
     assert.equal(withFloor(50, 30).met, false, "the floor under the reference peer");
     assert.equal(withFloor(30, 60).met, true);
