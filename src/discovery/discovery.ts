@@ -8,6 +8,7 @@ import { broadcastTargets, currentInterfaces, type InterfaceBroadcast } from "./
 import { isLocalAddress } from "./local-address.js";
 import { lookupLiteral } from "./literal-lookup.js";
 import { receiveStraight, type DatagramSource } from "./receive-route.js";
+import { RepeatedDatagrams, type RepeatedDatagram } from "./repeated-datagrams.js";
 import { sendUnreported } from "./send-route.js";
 
 export interface DiscoveryOptions {
@@ -59,6 +60,9 @@ const UNICAST_AFTER_BROADCAST_MS = 250;
 
 /** Addresses noted as answering one broadcast: no more than a room has peers, and then some. */
 const MAX_ANSWERS_NOTED = 4_096;
+/** Addresses whose last hello and answer are kept to know them again, and the longest kept (repeated-datagrams.ts). */
+const MAX_REPEATED_ADDRESSES = 1_024;
+const MAX_REPEATED_BYTES = 1_024;
 
 function isUsablePort(port: number): boolean {
   return Number.isInteger(port) && port >= 1 && port <= 65_535;
@@ -85,6 +89,7 @@ export class Discovery {
   private faults = 0;
   /** Who answered since our last broadcast hello, while its unicast hellos wait (announce). */
   private answeredBroadcast: Set<string> | undefined;
+  private readonly repeated = new RepeatedDatagrams(MAX_REPEATED_ADDRESSES, MAX_REPEATED_BYTES);
   /** The unicast hellos of this interval, waiting for the answers to its broadcast. */
   private unicastTimer: NodeJS.Timeout | undefined;
   private readonly options: DiscoveryOptions;
@@ -244,24 +249,33 @@ export class Discovery {
   }
 
   private onDatagram(data: Buffer, remote: DatagramSource): void {
+    const said = this.repeated.match(remote.address, data) ?? this.check(data, remote);
+    if (said !== undefined) this.accept(said, remote);
+  }
+
+  /**
+   * What a datagram new from its address says: a hello or an answer from another peer, noted for
+   * when its bytes come again (repeated-datagrams.ts), or undefined for one that is ignored.
+   */
+  private check(data: Buffer, remote: DatagramSource): RepeatedDatagram | undefined {
     const { logger, peerId: ownId } = this.options;
     // docs/protocol.md "What real peers do": garbage over UDP is ignored, never answered.
     const decoded = decodeDatagram(data, MAX_DATAGRAM_BYTES);
     if (!decoded.ok) {
       logger.debug(`ignored UDP datagram from ${remote.address}:${remote.port}: ${decoded.error.message}`);
-      return;
+      return undefined;
     }
     const frame = decoded.value;
     const peerId = frame.peer_id;
     if (!isPeerId(peerId)) {
       logger.debug(`ignored UDP frame from ${remote.address}: no usable peer_id`);
-      return;
+      return undefined;
     }
     const isHello = frame.command === "hello";
     const isAnswer = frame.command === undefined && frame.status === "ok";
     if (!isHello && !isAnswer) {
       logger.debug(`ignored UDP frame from ${remote.address}: neither hello nor answer`);
-      return;
+      return undefined;
     }
     if (peerId === ownId) {
       // Our own broadcast comes back to us; the same id from elsewhere is a clash worth telling.
@@ -269,11 +283,18 @@ export class Discovery {
         this.impostorsLogged.add(remote.address);
         logger.warn(`a peer at ${remote.address} uses our peer_id ${JSON.stringify(ownId)}: not connecting to it`);
       }
-      return;
+      return undefined;
     }
+    const said = { peerId, isHello };
+    this.repeated.note(remote.address, data, said);
+    return said;
+  }
+
+  /** A hello or an answer from another peer: the peer is seen, and a hello answered. */
+  private accept({ peerId, isHello }: RepeatedDatagram, remote: DatagramSource): void {
     // An answer while the unicast hellos wait: this peer hears our broadcast (announce).
     const answered = this.answeredBroadcast;
-    if (isAnswer && answered !== undefined && answered.size < MAX_ANSWERS_NOTED) answered.add(remote.address);
+    if (!isHello && answered !== undefined && answered.size < MAX_ANSWERS_NOTED) answered.add(remote.address);
     try {
       this.options.onPeer(peerId, remote.address, isHello ? "udp-hello" : "udp-answer");
     } finally {
