@@ -1,10 +1,11 @@
 // At idle every peer of a room sends the same bytes again and again: its hello every interval,
 // and its answer to each of ours. A datagram byte for byte the same as the last hello or answer
 // accepted from its address says what that one said, so it is not decoded and checked again:
-// compared in one native call, it touches none of the decoder's code. At idle a peer's cost is
-// less what it computes than how much code and data a wake-up brings back into the CPU's caches,
-// and discovery's checks of each datagram made an idle p2pchat pay about an eighth more per
-// wake-up than the bare Node.js peer (bench/analysis.md "Idle CPU", *A datagram said again*).
+// compared in one native call, it touches none of the decoder's code. Measured, discovery's
+// checks of each datagram made an idle p2pchat pay about an eighth more per wake-up than the bare
+// Node.js peer, far more than they cost in a tight loop: most likely because at idle what counts
+// is how much code and data a wake-up brings back into the CPU's caches (bench/analysis.md
+// "Idle CPU", *A datagram said again*).
 
 /** What an accepted hello or answer said, to hand on when its bytes come again. */
 export interface RepeatedDatagram {
