@@ -43,8 +43,13 @@ const isNumber = (v: number | undefined): v is number => v !== undefined && Numb
 /** Whether a figure's value a is worse than b, by which way the figure is better. */
 const isWorse = (c: Comparison, a: number, b: number) => (c.better === "lower" ? a > b : a < b);
 
-/** How many times the reference peer's figure a value is, read so that over 1 is worse: "1.23". */
-const timesWorse = (c: Comparison, value: number) => round(c.better === "lower" ? value / c.refpeer! : c.refpeer! / value);
+/** How many times the reference peer's figure a value is, read so that over 1 is worse: "1.23×";
+ *  a zero on either side (idle CPU) admits no ratio. */
+function timesWorse(c: Comparison, value: number): string {
+  const times = c.better === "lower" ? value / c.refpeer! : c.refpeer! / value;
+  if (Number.isFinite(times)) return `${round(times)}×`;
+  return value === c.refpeer ? "the same as" : value > c.refpeer! ? "more than" : "less than";
+}
 
 /** "2.4× better" / "1.6× worse" / "same" for p2pchat against the reference peer. */
 export function ratio(c: Comparison): { text: string; factor: number | undefined } {
@@ -228,7 +233,7 @@ export function goalChecks(results: Results): TargetCheck[] {
     // in the same run, and p2pchat is no worse than the bare peer.
     const stoppedByFloor = (c: Comparison) => isNumber(c.floor) && isWorse(c, c.floor, c.refpeer!) && !isWorse(c, c.p2pchat!, c.floor);
     const missed = (c: Comparison) =>
-      `${c.figure}, ${timesWorse(c, c.p2pchat!)}× the reference peer's${isNumber(c.floor) ? ` (the bare Node.js peer ${timesWorse(c, c.floor)}×)` : ""}`;
+      `${c.figure}, ${timesWorse(c, c.p2pchat!)} the reference peer's${isNumber(c.floor) ? ` (the bare Node.js peer ${timesWorse(c, c.floor)})` : ""}`;
     checks.push({
       target,
       p2pchat: both.length === 0 ? "—" : worse.length === 0 ? `${both.length} of ${both.length} figures no worse` : `worse on ${worse.map(missed).join("; ")}`,

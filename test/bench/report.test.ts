@@ -119,6 +119,14 @@ describe("bench report", () => {
     assert.equal(withFloor(70, 60).met, false, "worse than the floor itself");
     assert.equal(withFloor(50, 30).met, false, "the floor under the reference peer");
     assert.equal(withFloor(30, 60).met, true);
+    // Idle CPU can be zero, which admits no ratio: the figure still says which way it went.
+    const idle = (maxPercent: number) => ({ seconds: 30, medianPercent: maxPercent, maxPercent, totalPercent: 1, wakeUpsPerSecond: 1, usPerWakeUp: 100 });
+    const idleAt = (ours: number, theirs: number, floor: number) => byName(goalChecks(results({ mesh: [
+      { ...mesh("p2pchat", 40, 60, 50), idleCpu: idle(ours) }, { ...mesh("refpeer", 40, 200, 25), idleCpu: idle(theirs) }, { ...mesh("node-floor", 40, 60, 45), idleCpu: idle(floor) },
+    ] })), "idle CPU");
+    assert.equal(idleAt(0.01, 0, 0).p2pchat, "worse on idle CPU per peer, mesh of 40 (max), more than the reference peer's (the bare Node.js peer the same as)");
+    assert.equal(idleAt(0.01, 0, 0).met, false, "the floor no worse than the reference peer");
+    assert.equal(idleAt(0.01, 0, 0.02).met, "floor");
     assert.match(renderReport(results({ mesh: [mesh("p2pchat", 20, 50, 60), mesh("refpeer", 20, 40, 22), mesh("node-floor", 20, 60, 45)] })),
       /\| mesh of 5, 10, 20, 40 after the last start: no worse than the reference peer \| .* \| \*\*stopped by the floor\*\* \|[\s\S]*\*\*Stopped by the floor\*\*: /);
     assert.equal(byName(lean, "ingest ≥ 2.4×").met, true); // 25,000 against 10,000
