@@ -16,7 +16,7 @@ export interface Machine {
   loadAverage: number[];
   /** How long the machine had been up when the run started: one just booted is still settling
    *  (a run begun three minutes after a boot put p2pchat's start 45 ms over the floor, one 45
-   *  minutes later 16 ms: bench/analysis.md, "The final run"). Absent in older results. */
+   *  minutes later 16 ms: bench/analysis.md, "The run of 22:09"). Absent in older results. */
   uptimeSeconds?: number;
   commit: string;
   /** Uncommitted changes in the work tree when the run started. */

@@ -310,7 +310,7 @@ export function renderReport(results: Results, analysis?: string): string {
   }
   if (machine.uptimeSeconds !== undefined && machine.uptimeSeconds < SETTLED_AFTER_SECONDS) {
     out.push("");
-    out.push(`> The machine had been up ${upFor(machine.uptimeSeconds)} when this run started: a machine still settling after its boot slows the start-up figures (bench/analysis.md, "The final run").`);
+    out.push(`> The machine had been up ${upFor(machine.uptimeSeconds)} when this run started: a machine still settling after its boot slows the start-up figures (bench/analysis.md, "The run of 22:09").`);
   }
   out.push("");
   out.push("Commands: `npm ci && npm run bench` (everything below); `npm run bench -- --quick` (a reduced set in under 3 minutes); " +
