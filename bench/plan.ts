@@ -27,24 +27,29 @@ export const FULL: Plan = {
   // 30 s: a lone Node.js peer wakes once per hello (5 s), so 10 s held two wake-ups of about a
   // millisecond each, and one more or less decided the goal (0.02 against 0.015 % in one run,
   // 0.014 against 0.024 % over 40 s right after it).
-  // Five rounds in turn, the medians counting: one round's time after the last start moves from
+  // Eleven rounds in turn, the medians counting: one round's time after the last start moves from
   // run to run by more than what sets two implementations apart (two runs of the same code an
-  // hour apart put the mesh of 40 at 1.01× and 2.56× of the reference peer's), and with three the
-  // mesh of 5 still came out at 0.83×, 1.08× and 1.29× in three runs of much the same code. The
-  // idle windows (30 s each) in the first three only: they take most of a round's time.
-  mesh: { sizes: [1, 5, 10, 20, 40], timeoutMs: 60_000, settleMs: 2_000, idleCpuSeconds: 30, idleCpuAt: [1, 40], idleCpuRounds: 3, rounds: 5 },
+  // hour apart put the mesh of 40 at 1.01× and 2.56× of the reference peer's), with three the
+  // mesh of 5 still came out at 0.83×, 1.08× and 1.29× in three runs of much the same code, and
+  // with five the mesh of 20 at 0.88×, 1.01×, 1.24× and 1.29× in four (its rounds fall in two
+  // groups, about 25 and 60 ms, and a median of five is whichever group three of them fell in;
+  // bench/analysis.md "Five rounds, then eleven"). A round past the idle windows takes about a
+  // minute for all sizes and implementations. The idle windows (30 s each) in the first three
+  // only: they take most of a round's time.
+  mesh: { sizes: [1, 5, 10, 20, 40], timeoutMs: 60_000, settleMs: 2_000, idleCpuSeconds: 30, idleCpuAt: [1, 40], idleCpuRounds: 3, rounds: 11 },
   // A newcomer to a settled room of 19, three rounds in turn (the median counts): the mesh's "after
   // the last start" without the backlog of the starts just before it.
   newcomer: { n: 20, rounds: 3, settleSeconds: 3 },
   // A warm-up past V8's optimising thresholds, at 200/s so that it takes 30 s: a room that has run
   // for a while, not one whose peers compile their hot paths among the measured messages. 2,000
   // messages were not enough: every peer still compiled the same few functions at the same measured
-  // message (bench/analysis.md "A room past V8's threshold" and "Past V8's thresholds"). Five
+  // message (bench/analysis.md "A room past V8's threshold" and "Past V8's thresholds"). Seven
   // rounds in turn, the medians counting: p2pchat and the reference peer are close here, and one
   // run's figures move by more than the difference (in six runs of the same code the ratio of
   // their p50 to all 19 went from 0.94 to 1.25; with three rounds, the p99 to all 9 came out at
-  // 1.08×, 1.14× and 1.32× in three runs of much the same code).
-  delivery: { sizes: [10, 20], warmupMessages: 6_000, warmupRate: 200, messages: 250, rate: 50, rounds: 5 },
+  // 1.08×, 1.14× and 1.32× in three runs of much the same code; with five, each of four runs
+  // missed one figure of four, a different one in each). A round takes 40 s (the warm-up is 30).
+  delivery: { sizes: [10, 20], warmupMessages: 6_000, warmupRate: 200, messages: 250, rate: 50, rounds: 7 },
   // Three alternating rounds; the median is reported (other work on the machine varies).
   ingest: { connections: 4, warmupMs: 2_000, durationMs: 5_000, repeats: 3 },
   // Steps of a quarter to a third from 300 up: the highest rate sustained is only as fine as the
