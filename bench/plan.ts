@@ -21,8 +21,11 @@ export interface Plan {
 export const FULL: Plan = {
   quick: false,
   floor: { messages: 500, gapMs: 10 },
-  // 25 command-line runs: `node -e 0` alone spread from 97 to 140 ms over 10 in one run.
-  startup: { runs: 11, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 25, npmStartRuns: 7 },
+  // 25 command-line runs: `node -e 0` alone spread from 97 to 140 ms over 10 in one run. 21
+  // starts of each: a start on this machine takes one of two times about 1.4× apart, the floor's
+  // as well as p2pchat's (bench/analysis.md "Start-up: one of two speeds"), and with 11 the
+  // difference of two medians moved from +12.8 to +45.1 ms over five runs of much the same code.
+  startup: { runs: 21, cpuAfterMs: 1_000, rssAfterMs: 2_000, cliRuns: 25, npmStartRuns: 7 },
   // N = 1 is the idle footprint of a peer alone; 40 is the issue's largest mesh. Idle CPU over
   // 30 s: a lone Node.js peer wakes once per hello (5 s), so 10 s held two wake-ups of about a
   // millisecond each, and one more or less decided the goal (0.02 against 0.015 % in one run,

@@ -2,7 +2,9 @@
 // (bench/floor-peer.mjs), p2pchat's daemon and the reference peer, each started alone in an idle
 // namespace, in turn (floor, p2pchat, reference peer, floor, ...), so that the three see the same
 // machine. For each: the time from spawning the process to its TCP port accepting a connection,
-// its CPU (utime + stime) one second after that, and its RSS once settled. The floor is what any
+// its CPU one second after that (every thread's time on a CPU, to the nanosecond, from
+// schedstat: utime and stime count 10 ms ticks, and a median of ticks moved the goal by a whole
+// tick), and its RSS once settled. The floor is what any
 // Node.js peer pays; what p2pchat spends beyond it is its own. Also the wall time of
 // `p2pchat --version` and `--help` against `node -e 0`, and `npm start` on an unchanged tree to
 // its HTTP API answering.
@@ -14,7 +16,7 @@ import * as path from "node:path";
 import { HTTP_PORT, PEER_PORT, repoRoot, withLan, type Lan, type LanHost, type LanProcess } from "../../test/lan/netns.js";
 import { nowMs, sleep } from "../clock.js";
 import { P2PCHAT_MAIN, startPeer } from "../impl.js";
-import { cpuMs, descendantsOf, rssMb } from "../proc.js";
+import { descendantsOf, rssMb, threadsCpuNs } from "../proc.js";
 import { median, round } from "../stats.js";
 
 export type StartupSubject = "floor" | "p2pchat" | "refpeer";
@@ -98,7 +100,12 @@ async function measureOnce(lan: Lan, host: LanHost, subject: StartupSubject, run
   try {
     const accepted = await acceptedAt(host.address, PEER_PORT, child, 20_000);
     await sleep(Math.max(0, accepted + options.cpuAfterMs - nowMs()));
-    const cpu = cpuMs(child.pid);
+    let cpu = NaN;
+    try {
+      cpu = threadsCpuNs(child.pid) / 1e6;
+    } catch {
+      // it exited: said below with its output
+    }
     await sleep(Math.max(0, accepted + options.rssAfterMs - nowMs()));
     const rss = rssMb(child.pid);
     if (!Number.isFinite(cpu) || !Number.isFinite(rss)) throw new Error(`${child.name} exited while being measured; its output:\n${child.output().slice(-800)}`);
