@@ -350,7 +350,7 @@ export function renderReport(results: Results, analysis?: string): string {
   if ((results.startup ?? []).length > 0) {
     out.push("## 0b. Start-up against the floor");
     out.push("");
-    out.push(`Each started alone in an idle namespace, in turn (the floor, p2pchat, the reference peer, the floor, ...), ${results.startup![0]!.runs.length} times; medians. The floor is a bare Node.js script that opens the protocol's three sockets and nothing else (\`bench/floor-peer.mjs\`): what any Node.js peer pays. "TCP accepting" is from spawning the process to the first TCP connection to port 9876 that succeeds (polled every millisecond from outside); CPU is utime + stime of the process ${plan.startup?.cpuAfterMs ?? 1000} ms after that, RSS is VmRSS ${plan.startup?.rssAfterMs ?? 2000} ms after it.`);
+    out.push(`Each started alone in an idle namespace, in turn (the floor, p2pchat, the reference peer, the floor, ...), ${results.startup![0]!.runs.length} times; medians. The floor is a bare Node.js script that opens the protocol's three sockets and nothing else (\`bench/floor-peer.mjs\`): what any Node.js peer pays. "TCP accepting" is from spawning the process to the first TCP connection to port 9876 that succeeds (polled every millisecond from outside); CPU is the time on a CPU of every thread of the process (\`/proc/<pid>/task/*/schedstat\`, to the nanosecond) ${plan.startup?.cpuAfterMs ?? 1000} ms after that, RSS is VmRSS ${plan.startup?.rssAfterMs ?? 2000} ms after it.`);
     out.push("");
     const floor = results.startup!.find((r) => r.subject === "floor");
     const label = { floor: `floor: bare Node.js ${machine.node}, three sockets`, p2pchat: "p2pchat daemon", refpeer: "reference peer" } as const;
