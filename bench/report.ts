@@ -6,6 +6,7 @@ import { lineChart, type Series } from "./chart.js";
 import { IMPL_LABEL, IMPLS, type Impl } from "./impl.js";
 import { deliveryWarmupRate } from "./plan.js";
 import type { Results } from "./results.js";
+import type { StartupResult } from "./scenarios/startup.js";
 import { renderBridge } from "./scenarios/bridge.js";
 import type { DeliveryResult } from "./scenarios/delivery.js";
 import type { IngestResult } from "./scenarios/ingest.js";
@@ -354,9 +355,16 @@ export function renderReport(results: Results, analysis?: string): string {
     out.push("");
     const floor = results.startup!.find((r) => r.subject === "floor");
     const label = { floor: `floor: bare Node.js ${machine.node}, three sockets`, p2pchat: "p2pchat daemon", refpeer: "reference peer" } as const;
-    out.push(table(["process", "TCP accepting", "over the floor", "CPU", "over the floor", "RSS", "over the floor"],
-      results.startup!.map((r) => [label[r.subject], fmt(r.acceptMs, "ms"), r.subject === "floor" || !floor ? "" : fmt(round(r.acceptMs - floor.acceptMs), "ms"),
-        fmt(r.cpuMs, "ms"), r.subject === "floor" || !floor ? "" : fmt(round(r.cpuMs - floor.cpuMs), "ms"),
+    // Each start's fastest and slowest beside the medians: on a machine whose speed for a start
+    // moves from minute to minute, the floor's own spread says how far a margin over it can move
+    // (bench/analysis.md "Start-up: one of two speeds").
+    const spread = (r: StartupResult, key: "acceptMs" | "cpuMs") => {
+      const values = r.runs.map((run) => run[key]);
+      return values.length > 1 ? `${fmt(Math.min(...values))}-${fmt(Math.max(...values), "ms")}` : "—";
+    };
+    out.push(table(["process", "TCP accepting", "over the floor", "fastest-slowest", "CPU", "over the floor", "fastest-slowest", "RSS", "over the floor"],
+      results.startup!.map((r) => [label[r.subject], fmt(r.acceptMs, "ms"), r.subject === "floor" || !floor ? "" : fmt(round(r.acceptMs - floor.acceptMs), "ms"), spread(r, "acceptMs"),
+        fmt(r.cpuMs, "ms"), r.subject === "floor" || !floor ? "" : fmt(round(r.cpuMs - floor.cpuMs), "ms"), spread(r, "cpuMs"),
         fmt(r.rssMb, "MB"), r.subject === "floor" || !floor ? "" : fmt(round(r.rssMb - floor.rssMb), "MB")])));
     out.push("");
     if ((results.cli ?? []).length > 0) {

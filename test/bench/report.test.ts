@@ -160,7 +160,8 @@ describe("bench report", () => {
 
   it("renders the report with machine, targets and a table per scenario, and both charts", () => {
     const text = renderReport(results({
-      startup: [{ subject: "floor", acceptMs: 90, cpuMs: 80, rssMb: 44, runs: [] }, { subject: "p2pchat", acceptMs: 115, cpuMs: 120, rssMb: 50, runs: [] }],
+      startup: [{ subject: "floor", acceptMs: 90, cpuMs: 80, rssMb: 44, runs: [] }, { subject: "p2pchat", acceptMs: 115, cpuMs: 120, rssMb: 50,
+        runs: [{ acceptMs: 115, cpuMs: 120, rssMb: 50 }, { acceptMs: 98.5, cpuMs: 131, rssMb: 50 }, { acceptMs: 140, cpuMs: 104, rssMb: 50 }] }],
       cli: [{ command: "node -e 0", wallMs: 40, runs: [40] }, { command: "p2pchat --version", wallMs: 44, runs: [44] }],
     }), "## Analysis\n\nWhy each figure is what it is.");
     for (const heading of ["## Machine", "## Targets", "## 0. The runtimes' floor", "## 0b. Start-up against the floor", "## Every comparable figure", "## 1. Mesh formation", "## 2. Delivery latency", "## 3. Ingest", "## 5. Footprint", "## 6. One node, many peers", "## How it is measured", "## Analysis"]) {
@@ -170,7 +171,9 @@ describe("bench report", () => {
     assert.match(text, /Test CPU, 2 cores/);
     assert.match(text, /\*\*This is the quick set\*\*/);
     assert.match(text, /\| ceiling: bare Node.js ack server \|  \| 45,000 \|/);
-    assert.match(text, /\| p2pchat daemon \| 115 ms \| 25 ms \| 120 ms \| 40 ms \| 50 MB \| 6 MB \|/);
+    // Each start's fastest and slowest beside the medians; a subject without its runs says so.
+    assert.match(text, /\| p2pchat daemon \| 115 ms \| 25 ms \| 98\.5-140 ms \| 120 ms \| 40 ms \| 104-131 ms \| 50 MB \| 6 MB \|/);
+    assert.match(text, /\| floor: bare Node\.js [^|]+ \| 90 ms \|  \| — \| 80 ms \|  \| — \| 44 MB \|  \|/);
     assert.match(text, /\| `p2pchat --version` \| 44 ms \| 1\.1× \|/);
     const charts = renderCharts(results());
     assert.deepEqual(Object.keys(charts).sort(), ["latency.svg", "rss.svg"]);
