@@ -35,7 +35,7 @@ export const FULL: Plan = {
   // hour apart put the mesh of 40 at 1.01× and 2.56× of the reference peer's), with three the
   // mesh of 5 still came out at 0.83×, 1.08× and 1.29× in three runs of much the same code, and
   // with five the mesh of 20 at 0.88×, 1.01×, 1.24× and 1.29× in four (its rounds fall in two
-  // groups, about 25 and 60 ms, and a median of five is whichever group three of them fell in;
+  // groups, about 20-30 and 45-60 ms, and a median of five is whichever group three fell in;
   // bench/analysis.md "Five rounds, then eleven"). A round past the idle windows takes about a
   // minute for all sizes and implementations. The idle windows (30 s each) in the first three
   // only: they take most of a round's time.

@@ -6,11 +6,11 @@ import { lineChart, type Series } from "./chart.js";
 import { IMPL_LABEL, IMPLS, type Impl } from "./impl.js";
 import { deliveryWarmupRate } from "./plan.js";
 import type { Results } from "./results.js";
-import type { StartupResult } from "./scenarios/startup.js";
 import { renderBridge } from "./scenarios/bridge.js";
 import type { DeliveryResult } from "./scenarios/delivery.js";
 import type { IngestResult } from "./scenarios/ingest.js";
 import type { MeshResult } from "./scenarios/mesh.js";
+import type { StartupResult } from "./scenarios/startup.js";
 import { median, round, type Summary } from "./stats.js";
 
 const COLORS: Record<Impl, string> = { p2pchat: "#1f77b4", refpeer: "#d62728", "node-floor": "#7f7f7f" };
