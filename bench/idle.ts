@@ -6,14 +6,17 @@
 // whether a peer wakes more often than another or pays more per wake-up.
 //
 // Usage (root, after `npm run build`): node dist/bench/idle.js [--n 40] [--seconds 20]
-//   [--settle 5] [--only p2pchat,refpeer,node-floor] [--rounds N]
+//   [--settle 5] [--only p2pchat,refpeer,node-floor] [--rounds N] [--peers] [--reverse]
+// --peers: every peer's CPU, wake-ups and page faults over the window, busiest first, by host
+// (the maximum of a mesh of 40 is one host's: bench/analysis.md "Five rounds, then eleven");
+// --reverse: the peers started from the last host to the first.
 import { parseArgs } from "node:util";
 import { withLan, type LanProcess } from "../test/lan/netns.js";
 import { sleep } from "./clock.js";
 import { Capture } from "./capture.js";
 import { IMPL_LABEL, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
 import { formMesh } from "./scenarios/mesh.js";
-import { threadDelta, threadTimes, type ThreadTimes } from "./proc.js";
+import { minorFaults, threadDelta, threadTimes, type ThreadTimes } from "./proc.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 import { median } from "./stats.js";
 
@@ -24,6 +27,8 @@ const { values } = parseArgs({
     settle: { type: "string", default: "5" },
     only: { type: "string", default: WITH_FLOOR.join(",") },
     rounds: { type: "string", default: "1" },
+    peers: { type: "boolean", default: false },
+    reverse: { type: "boolean", default: false },
   },
 });
 const n = Number(values.n);
@@ -60,13 +65,15 @@ try {
         const capture = await Capture.start({ subnet: subnetOf(lan), udp: true });
         let processes: LanProcess[] = [];
         try {
-          const mesh = await formMesh(lan, impl, capture, 60_000);
+          const order = values.reverse ? [...lan.hosts].reverse() : lan.hosts;
+          const mesh = await formMesh(lan, impl, capture, 60_000, order);
           processes = mesh.processes;
           if (!mesh.formed) throw new Error(`${impl}: no mesh of ${n} (${mesh.connected.size}/${mesh.needed} pairs)`);
           capture.kill();
           await sleep(Number(values.settle) * 1000);
           const pids = processes.map((p) => p.pid);
           const before = pids.map((pid) => threadTimes(pid));
+          const faultsBefore = pids.map(minorFaults);
           const start = performance.now();
           await sleep(seconds * 1000);
           const elapsedS = (performance.now() - start) / 1000;
@@ -79,6 +86,13 @@ try {
             // Per wake-up of any thread: the reference peer's work is all in threads other than its
             // main one, which sleeps, so a figure per main-thread wake-up would divide by nothing.
             `µs per wake-up ${f((median(cpu) * 10_000) / Math.max(1e-9, median(peers.map((p) => p.mainWakeUps + p.otherWakeUps))), 0)}`);
+          if (values.peers) {
+            const rows = peers.map((p, i) => ({ ...p, host: order[i]!.address, started: i + 1, faults: minorFaults(pids[i]!) - faultsBefore[i]! }));
+            for (const p of rows.sort((a, b) => b.cpuPercent - a.cpuPercent)) {
+              console.log(`  ${p.host} (started ${p.started}): ${f(p.cpuPercent, 3)} %, ${f(p.mainWakeUps + p.otherWakeUps, 1)} wake-ups/s ` +
+                `(other threads ${f(p.otherCpuPercent, 3)} %), ${p.faults} page faults`);
+            }
+          }
         } finally {
           capture.kill();
           for (const p of processes) p.kill("SIGTERM");

@@ -80,6 +80,16 @@ export function cpuTimesMs(pid: number): { user: number; system: number } {
   }
 }
 
+/** Minor page faults so far (proc(5) field 10, `minflt`: a page the process touched for the
+ *  first time, or got back); NaN if the process is gone. */
+export function minorFaults(pid: number): number {
+  try {
+    return Number(statFields(readFileSync(`/proc/${pid}/stat`, "utf8"))[7]);
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU time used so far (user + system), in ms; NaN if the process is gone. */
 export function cpuMs(pid: number): number {
   const { user, system } = cpuTimesMs(pid);

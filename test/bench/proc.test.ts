@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { describe, it } from "node:test";
-import { idleMeter, threadDelta, threadTimes } from "../../bench/proc.js";
+import { idleMeter, minorFaults, threadDelta, threadTimes } from "../../bench/proc.js";
 
 /** A node process that runs `script`; resolves once it has said "ready". */
 async function child(script: string): Promise<ChildProcess> {
@@ -19,6 +19,24 @@ async function stop(proc: ChildProcess): Promise<void> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("bench/proc: what a process's threads cost, read from /proc", () => {
+  it("counts the page faults of memory touched for the first time", async () => {
+    // Touches 8 MiB (2,048 pages of 4 KiB) it never had, once told to on its stdin.
+    const proc = spawn(process.execPath, ["-e", `console.log("ready"); process.stdin.once("data", () => { globalThis.b = Buffer.alloc(8 * 1024 * 1024, 1); console.log("touched"); })`],
+      { stdio: ["pipe", "pipe", "inherit"] });
+    try {
+      await once(proc.stdout!, "data");
+      const before = minorFaults(proc.pid!);
+      assert.ok(Number.isInteger(before) && before > 0, `a started node has faulted: ${before}`);
+      proc.stdin!.write("go\n");
+      await once(proc.stdout!, "data");
+      const after = minorFaults(proc.pid!);
+      assert.ok(after - before >= 1_500, `8 MiB touched: ${after - before} faults`);
+    } finally {
+      await stop(proc);
+    }
+    assert.ok(Number.isNaN(minorFaults(proc.pid!)), "a process gone has none to read");
+  });
+
   it("counts a timer's wake-ups on the main thread and its CPU below the 10 ms of a clock tick", async () => {
     // Wakes every 20 ms and does next to nothing: 25 wake-ups a second, far less than a tick each.
     const proc = await child("setInterval(() => {}, 20)");
