@@ -77,7 +77,7 @@ async function firstSuccess(child: LanProcess, what: string, timeoutMs: number, 
 
 /** Resolves with the moment (nowMs) a TCP connection to address:port succeeds, polling every
  *  millisecond or two: a refused connect costs the host almost nothing and answers at once. */
-function acceptedAt(address: string, port: number, child: LanProcess, timeoutMs: number): Promise<number> {
+export function acceptedAt(address: string, port: number, child: LanProcess, timeoutMs: number): Promise<number> {
   return firstSuccess(child, `accepting TCP on ${port}`, timeoutMs, 1, () => new Promise((resolve) => {
     const socket = net.connect({ host: address, port });
     socket.once("connect", () => {
