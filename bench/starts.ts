@@ -39,9 +39,9 @@ async function startOnce(lan: Lan, host: LanHost, main: string | undefined, run:
   try {
     const accepted = await acceptedAt(host.address, PEER_PORT, child, 20_000);
     await sleep(Math.max(0, accepted + 1_000 - nowMs()));
-    const start = { acceptMs: accepted - spawnedAt, cpuMs: threadsCpuNs(child.pid) / 1e6, faults: minorFaults(child.pid) };
-    if (!Number.isFinite(start.faults)) throw new Error(`${child.name} exited while being measured; its output:\n${child.output().slice(-800)}`);
-    return start;
+    const faults = minorFaults(child.pid);
+    if (!Number.isFinite(faults)) throw new Error(`${child.name} exited while being measured; its output:\n${child.output().slice(-800)}`);
+    return { acceptMs: accepted - spawnedAt, cpuMs: threadsCpuNs(child.pid) / 1e6, faults };
   } finally {
     child.kill("SIGKILL");
     await child.exited;
