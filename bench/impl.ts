@@ -44,8 +44,8 @@ export function profileInto(dir: string | undefined): void {
 }
 
 /** Starts one peer. p2pchat runs as `npm start` runs it (node with its flags, dist/src/cli/main.js), in the LAN's
- *  artifacts directory so that no config/config.ini of the developer's is picked up. */
-export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, extraArgs: string[] = []): LanProcess {
+ *  artifacts directory so that no config/config.ini of the developer's is picked up; `main`: another build's. */
+export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, extraArgs: string[] = [], main = P2PCHAT_MAIN): LanProcess {
   if (impl === "refpeer") return lan.spawnRefpeer(host, { peerId, name: `${host.name}-${peerId}` });
   const profile = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${peerId}-${process.pid}-${Date.now()}.cpuprofile`] : [];
   if (impl === "node-floor") {
@@ -60,10 +60,10 @@ export function startPeer(lan: Lan, host: LanHost, impl: Impl, peerId: string, e
   const config = path.join(lan.artifactsDir, "bench.ini");
   fs.writeFileSync(config, "[HISTORY]\npeer_rate = 1000000\npeer_burst = 1000000\n");
   return lan.spawn(host, process.execPath, [
-    ...nodeFlagsOf(P2PCHAT_MAIN),
+    ...nodeFlagsOf(main),
     ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean),
     ...profile,
-    P2PCHAT_MAIN,
+    main,
     "--config", config,
     "--peer-id", peerId,
     "--broadcast", lan.broadcast,

@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { HTTP_PORT, PEER_PORT, repoRoot, withLan, type Lan, type LanHost, type LanProcess } from "../../test/lan/netns.js";
 import { nowMs, sleep } from "../clock.js";
 import { P2PCHAT_MAIN, startPeer } from "../impl.js";
-import { descendantsOf, rssMb, threadsCpuNs } from "../proc.js";
+import { descendantsOf, minorFaults, rssMb, threadsCpuNs } from "../proc.js";
 import { median, round } from "../stats.js";
 
 export type StartupSubject = "floor" | "p2pchat" | "refpeer";
@@ -77,7 +77,7 @@ async function firstSuccess(child: LanProcess, what: string, timeoutMs: number, 
 
 /** Resolves with the moment (nowMs) a TCP connection to address:port succeeds, polling every
  *  millisecond or two: a refused connect costs the host almost nothing and answers at once. */
-export function acceptedAt(address: string, port: number, child: LanProcess, timeoutMs: number): Promise<number> {
+function acceptedAt(address: string, port: number, child: LanProcess, timeoutMs: number): Promise<number> {
   return firstSuccess(child, `accepting TCP on ${port}`, timeoutMs, 1, () => new Promise((resolve) => {
     const socket = net.connect({ host: address, port });
     socket.once("connect", () => {
@@ -89,31 +89,49 @@ export function acceptedAt(address: string, port: number, child: LanProcess, tim
   }));
 }
 
-function start(lan: Lan, host: LanHost, subject: StartupSubject, run: number): LanProcess {
+/** One start of `subject`, alone; `main`: another build's dist/src/cli/main.js for p2pchat. */
+export function startSubject(lan: Lan, host: LanHost, subject: StartupSubject, run: number, main?: string): LanProcess {
   if (subject === "floor") return lan.spawn(host, process.execPath, [FLOOR_PEER, host.address], { name: `floor-${run}` });
-  return startPeer(lan, host, subject, `${subject}-start-${run}`);
+  return startPeer(lan, host, subject, `${subject}-start-${run}`, [], main);
 }
 
-async function measureOnce(lan: Lan, host: LanHost, subject: StartupSubject, run: number, options: StartupOptions): Promise<StartupResult["runs"][number]> {
+/** What one start cost, unrounded: spawn to TCP accepting (ms); every thread's CPU (ms) and the
+ *  minor page faults `cpuAfterMs` after it; RSS (MB) `rssAfterMs` after it. */
+export interface StartCost {
+  acceptMs: number;
+  cpuMs: number;
+  faults: number;
+  rssMb: number;
+}
+
+/** Starts a process with `spawn` and reads what its start cost; it is killed after. */
+export async function measureStart(host: LanHost, spawn: () => LanProcess,
+  after: Pick<StartupOptions, "cpuAfterMs" | "rssAfterMs">): Promise<StartCost> {
   const spawnedAt = nowMs();
-  const child = start(lan, host, subject, run);
+  const child = spawn();
   try {
     const accepted = await acceptedAt(host.address, PEER_PORT, child, 20_000);
-    await sleep(Math.max(0, accepted + options.cpuAfterMs - nowMs()));
+    await sleep(Math.max(0, accepted + after.cpuAfterMs - nowMs()));
     let cpu = NaN;
     try {
       cpu = threadsCpuNs(child.pid) / 1e6;
     } catch {
       // it exited: said below with its output
     }
-    await sleep(Math.max(0, accepted + options.rssAfterMs - nowMs()));
+    const faults = minorFaults(child.pid);
+    await sleep(Math.max(0, accepted + after.rssAfterMs - nowMs()));
     const rss = rssMb(child.pid);
-    if (!Number.isFinite(cpu) || !Number.isFinite(rss)) throw new Error(`${child.name} exited while being measured; its output:\n${child.output().slice(-800)}`);
-    return { acceptMs: round(accepted - spawnedAt), cpuMs: round(cpu), rssMb: round(rss) };
+    if (![cpu, faults, rss].every(Number.isFinite)) throw new Error(`${child.name} exited while being measured; its output:\n${child.output().slice(-800)}`);
+    return { acceptMs: accepted - spawnedAt, cpuMs: cpu, faults, rssMb: rss };
   } finally {
     child.kill("SIGKILL");
     await child.exited;
   }
+}
+
+async function measureOnce(lan: Lan, host: LanHost, subject: StartupSubject, run: number, options: StartupOptions): Promise<StartupResult["runs"][number]> {
+  const cost = await measureStart(host, () => startSubject(lan, host, subject, run), options);
+  return { acceptMs: round(cost.acceptMs), cpuMs: round(cost.cpuMs), rssMb: round(cost.rssMb) };
 }
 
 /** Each subject started `runs` times, alone, in turn; medians per subject. */
