@@ -44,10 +44,13 @@ const isNumber = (v: number | undefined): v is number => v !== undefined && Numb
 /** Whether a figure's value a is worse than b, by which way the figure is better. */
 const isWorse = (c: Comparison, a: number, b: number) => (c.better === "lower" ? a > b : a < b);
 
+/** How many times `theirs` `ours` is, read so that over 1 is better: the figure's own direction. */
+const timesBetter = (c: Comparison, ours: number, theirs: number) => (c.better === "lower" ? theirs / ours : ours / theirs);
+
 /** How many times the reference peer's figure a value is, read so that over 1 is worse: "1.23×";
  *  a zero on either side (idle CPU) admits no ratio. */
 function timesWorse(c: Comparison, value: number): string {
-  const times = c.better === "lower" ? value / c.refpeer! : c.refpeer! / value;
+  const times = timesBetter(c, c.refpeer!, value);
   if (Number.isFinite(times)) return `${round(times)}×`;
   return value === c.refpeer ? "the same as" : value > c.refpeer! ? "more than" : "less than";
 }
@@ -62,7 +65,7 @@ export function ratio(c: Comparison): { text: string; factor: number | undefined
     const oursBetter = c.better === "lower" ? ours < theirs : ours > theirs;
     return { text: oursBetter ? "better" : "worse", factor: oursBetter ? Infinity : 0 };
   }
-  const factor = c.better === "lower" ? theirs / ours : ours / theirs;
+  const factor = timesBetter(c, ours, theirs);
   return factor >= 1
     ? { text: `${round(factor)}× better`, factor }
     : { text: `${round(1 / factor)}× worse`, factor };
