@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { createSocket, type Socket } from "node:dgram";
 import { after, before, describe, it } from "node:test";
 import { Discovery } from "../../src/discovery/discovery.js";
 import { RepeatedDatagrams } from "../../src/discovery/repeated-datagrams.js";
-import { freePort, LogCapture, loopbackHosts } from "../support/loopback.js";
+import { freePort, LogCapture, loopbackHosts, udpProbe, type UdpProbe } from "../support/loopback.js";
 import { sleep, waitFor } from "../support/wait.js";
 
 const bytes = (frame: object) => Buffer.from(`${JSON.stringify(frame)}\n`);
@@ -60,12 +59,12 @@ describe("RepeatedDatagrams", () => {
 /** Discovery with its checks skipped for a datagram said again: it must still do all it did. */
 describe("Discovery: a datagram said again", () => {
   let discovery: Discovery;
-  let probe: Socket;
+  let probe: UdpProbe;
   let port: number;
   let host: string;
   let probeHost: string;
   const seen: string[] = [];
-  const answers: string[] = [];
+  let answers: string[];
 
   before(async () => {
     [host, probeHost] = loopbackHosts(2) as [string, string];
@@ -79,17 +78,15 @@ describe("Discovery: a datagram said again", () => {
       onPeer: (peerId, address, via) => seen.push(`${peerId}@${address} ${via}`),
     });
     await discovery.start();
-    probe = createSocket("udp4");
-    await new Promise<void>((resolve) => probe.bind(0, probeHost, resolve));
-    probe.on("message", (data) => answers.push(data.toString()));
+    probe = await udpProbe(probeHost);
+    answers = probe.received;
   });
   after(async () => {
     probe.close();
     await discovery.stop();
   });
 
-  const send = (data: Buffer | string) =>
-    new Promise<void>((resolve, reject) => probe.send(data, port, host, (err) => (err ? reject(err) : resolve())));
+  const send = (data: Buffer | string) => probe.send(data, port, host);
 
   it("sees the peer and answers its hello every time, however often the same bytes come", async () => {
     for (let i = 0; i < 3; i++) await send(HELLO);

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { createSocket, type Socket } from "node:dgram";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { ChatNode } from "../../src/node.js";
-import { freePort, loopbackHosts } from "../support/loopback.js";
+import { freePort, loopbackHosts, udpProbe, type UdpProbe } from "../support/loopback.js";
 import { startLoopbackNode } from "../support/loopback-node.js";
 import { canSendRaw, sendRawUdp } from "../support/raw-udp.js";
 import { sleep, waitFor } from "../support/wait.js";
@@ -11,27 +10,25 @@ import { sleep, waitFor } from "../support/wait.js";
 /** docs/protocol.md "What real peers do": anything but a good hello or answer over UDP is ignored. */
 describe("UDP input", () => {
   let node: ChatNode;
-  let socket: Socket;
+  let socket: UdpProbe;
   let port: number;
   let nodeHost: string;
   let probeHost: string;
-  const replies: string[] = [];
+  let replies: string[];
 
   before(async () => {
     [nodeHost, probeHost] = loopbackHosts(2) as [string, string];
     port = await freePort();
     ({ node } = await startLoopbackNode(nodeHost, { peerId: "node", port }));
-    socket = createSocket("udp4");
-    await new Promise<void>((resolve) => socket.bind(0, probeHost, resolve));
-    socket.on("message", (data) => replies.push(data.toString()));
+    socket = await udpProbe(probeHost);
+    replies = socket.received;
   });
   after(async () => {
     socket.close();
     await node.stop();
   });
 
-  const send = (data: string | Buffer) =>
-    new Promise<void>((resolve, reject) => socket.send(data, port, nodeHost, (err) => (err ? reject(err) : resolve())));
+  const send = (data: string | Buffer) => socket.send(data, port, nodeHost);
 
   const bad: Array<[string, string | Buffer]> = [
     ["random bytes", randomBytes(512)],

@@ -1,3 +1,4 @@
+import { createSocket } from "node:dgram";
 import { createServer, type AddressInfo } from "node:net";
 import type { Config } from "../../src/config/types.js";
 import { createLogger, type Logger } from "../../src/log/logger.js";
@@ -31,6 +32,26 @@ export async function heldPort(): Promise<{ port: number; release(): Promise<voi
   await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, resolve));
   const { port } = server.address() as AddressInfo;
   return { port, release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** A test's own UDP socket on a loopback host: what it received, as text, and a send that
+ *  resolves once the datagram is out (or rejects with the send's error). */
+export interface UdpProbe {
+  readonly received: string[];
+  send(data: string | Buffer, port: number, host: string): Promise<void>;
+  close(): void;
+}
+
+export async function udpProbe(host: string): Promise<UdpProbe> {
+  const socket = createSocket("udp4");
+  const received: string[] = [];
+  socket.on("message", (data) => received.push(data.toString()));
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
+  return {
+    received,
+    send: (data, port, to) => new Promise<void>((resolve, reject) => socket.send(data, port, to, (err) => (err ? reject(err) : resolve()))),
+    close: () => socket.close(),
+  };
 }
 
 /** Log lines kept in memory, so tests can both assert on them and print them when they fail. */
