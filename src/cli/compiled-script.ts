@@ -13,9 +13,10 @@
  *
  * V8 accepts a cache only from the same V8 version and the same flags (it hashes them), so the
  * build writes it under the flags the daemon runs with (main.js's shebang) and `--no-lazy`, with
- * feedback allocation lazy as by default while the cache is made or read (withLazyFeedback). A
- * cache that is missing or refused (another node, a node flag added, a profiler) costs nothing
- * but the cache's benefit: the chunk is then compiled whole, as before.
+ * feedback allocation lazy as by default while the cache is made or read, also in a node started
+ * with --no-lazy-feedback-allocation (withLazyFeedback). A cache that is missing or refused
+ * (another node, a node flag added, a profiler) costs nothing but the cache's benefit: the chunk
+ * is then compiled whole, as before.
  *
  * node:vm, node:v8 and node:module are imported here, on the daemon's way only.
  */
@@ -31,7 +32,7 @@ type ScriptFunction = (
   importMetaUrl: string, importer: (specifier: string) => Promise<unknown>,
 ) => void;
 
-/** The daemon's node flag (main.ts) that is set aside while the chunk's top-level code runs. */
+/** V8's flag (eager-feedback.ts) that is set aside while the chunk is compiled and its top-level code runs. */
 const EAGER_FEEDBACK = "--no-lazy-feedback-allocation";
 
 /** Whether the code cache was read: "used", "refused" by V8 (compiled instead), or "absent". */
@@ -73,8 +74,9 @@ export async function loadCompiledScript<T>(location: URL): Promise<LoadedScript
   const module = { exports: {} };
   // import() from this module, with a specifier relative to the chunk made absolute first.
   const importer = (specifier: string) => import(specifier.startsWith(".") ? new URL(specifier, url).href : specifier);
-  // The chunk's top-level code runs once, here: under the daemon's --no-lazy-feedback-allocation
-  // (main.ts) every function of it would get its feedback vector for nothing, some 8 ms of a start.
+  // The chunk's top-level code runs once, here: under --no-lazy-feedback-allocation every function
+  // of it would get its feedback vector for nothing, some 8 ms of a start. The daemon sets that
+  // flag only after this (eager-feedback.ts); a node started with it has it set aside here.
   withLazyFeedback(setFlagsFromString, () => run(module.exports, createRequire(file), module, file, dirname(file), url, importer));
   return { exports: module.exports as T, codeCache };
 }
@@ -109,10 +111,10 @@ async function compiledWhole<R>(source: string, options: ScriptOptions, use: (sc
 }
 
 /**
- * Runs `run` under V8's default, lazy feedback allocation, in a node started with the daemon's
- * --no-lazy-feedback-allocation (main.ts) too. V8 hashes that flag into a code cache, so the cache
- * is made and read under the default: one cache serves the daemon's command (its shebang) and a
- * plain `node dist/src/cli/main.js` alike.
+ * Runs `run` under V8's default, lazy feedback allocation, in a node started with
+ * --no-lazy-feedback-allocation too (a service unit written by an earlier version had it). V8
+ * hashes that flag into a code cache, so the cache is made and read under the default: one cache
+ * serves the daemon's command (its shebang), a plain `node dist/src/cli/main.js` and such a node alike.
  */
 function withLazyFeedback<R>(setFlags: (flags: string) => void, run: () => R): R {
   if (!process.execArgv.includes(EAGER_FEEDBACK)) return run();

@@ -6,6 +6,7 @@ import { ChatNode, shownBroadcast } from "../node.js";
 import { VERSION } from "../version.js";
 import { lowerBackgroundThreads } from "./background-threads.js";
 import type { CodeCacheUse } from "./compiled-script.js";
+import { feedbackFromFirstCall } from "./eager-feedback.js";
 import { notifySystemd, underSystemdNotify } from "./systemd-notify.js";
 import { warmUpConnections } from "./warm-up.js";
 
@@ -34,6 +35,9 @@ export async function runDaemon(argv: string[], code?: { codeCache: CodeCacheUse
     throw err;
   }
   const { config } = loaded;
+  // The config is read once (and `util.parseArgs`, loaded at its first call, comes from Node's
+  // cache before it): from here on is the code that takes peers in.
+  feedbackFromFirstCall();
   const logger = createLogger({ level: config.log.level });
   logger.info(
     `p2pchat ${VERSION} starting as ${JSON.stringify(config.peerId)}: UDP/TCP port ${config.port}, ` +
@@ -83,8 +87,8 @@ export async function runDaemon(argv: string[], code?: { codeCache: CodeCacheUse
   // warm-up's sockets take turns of the loop, so the line is written before it ends. And Node's
   // connection code is compiled at its first call: once, over loopback, before anyone waits
   // ("Warm before the hello").
-  void warmUpConnections().then(({ ms, error }) => {
-    logger.debug(error === undefined ? `connection code warmed up over loopback in ${ms.toFixed(1)} ms`
+  void warmUpConnections().then(({ ms, hellos, error }) => {
+    logger.debug(error === undefined ? `connection code warmed up over loopback in ${ms.toFixed(1)} ms (${hellos} connections)`
       : `warm-up over loopback stopped after ${ms.toFixed(1)} ms: ${error}`);
     if (!stopping) node.sayHello();
   });

@@ -1,14 +1,10 @@
-#!/usr/bin/env -S node --no-memory-reducer --no-lazy-feedback-allocation
-// The node flags (the same in `npm start` and deploy/chat.service: test/cli/node-flags.test.ts):
-// - --no-memory-reducer: V8's memory reducer runs full collections in the idle seconds after a
-//   start, most of an idle peer's CPU; it is read when the heap is set up, so
-//   v8.setFlagsFromString() here would be too late (bench/analysis.md "Idle CPU").
-// - --no-lazy-feedback-allocation: a function gets the feedback vector its inline caches learn
-//   in, and that V8's baseline compiler needs, at its first call instead of after some eight.
-//   A peer that has just started takes its first peers in with code that has run a few times
-//   only; set from inside, after node's own start, it bought less (bench/analysis.md "Feedback
-//   from the first call"). The daemon's chunk's top-level code runs without it
-//   (src/cli/compiled-script.ts).
+#!/usr/bin/env -S node --no-memory-reducer
+// The node flag (the same in `npm start` and deploy/chat.service: test/cli/node-flags.test.ts):
+// --no-memory-reducer: V8's memory reducer runs full collections in the idle seconds after a
+// start, most of an idle peer's CPU; it is read when the heap is set up, so
+// v8.setFlagsFromString() here would be too late (bench/analysis.md "Idle CPU"). The daemon's
+// other V8 flag, feedback from a function's first call, is set from inside once its code has
+// loaded (src/cli/eager-feedback.ts says why not here).
 // The daemon's chunk is loaded compiled whole, from its code cache (src/cli/compiled-script.ts).
 /**
  * `p2pchat`: runs the peer, or one of its subcommands. Everything past this file is imported only

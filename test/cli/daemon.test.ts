@@ -110,7 +110,7 @@ describe("the p2pchat command", () => {
     await waitFor(() => printed().includes("hellos broadcast to"), { timeoutMs: 5_000, what: "the first hello" });
     const lines = printed().split("\n");
     const listening = lines.findIndex((line) => line.includes("listening: UDP and TCP"));
-    const warmed = lines.findIndex((line) => /debug +connection code warmed up over loopback in [\d.]+ ms$/.test(line));
+    const warmed = lines.findIndex((line) => /debug +connection code warmed up over loopback in [\d.]+ ms \(\d+ connections\)$/.test(line));
     const hello = lines.findIndex((line) => line.includes("hellos broadcast to"));
     assert.ok(listening >= 0 && listening < warmed && warmed < hello, `"listening", the warm-up, then the first hello:\n${printed()}`);
   });

@@ -1,14 +1,14 @@
-// The daemon's warm-up before its first hello (src/cli/warm-up.ts): a hello and its answer over
-// loopback, and a datagram to itself, with sockets of its own. It always resolves, within its
-// limit, and leaves nothing open: the first hello never waits long for it, and a process holds
-// nothing of it afterwards (one that does nothing else exits by itself).
+// The daemon's warm-up before its first hello (src/cli/warm-up.ts): hellos and their answers over
+// several loopback connections at once, and a datagram to itself, with sockets of its own. It
+// always resolves, within its limit, and leaves nothing open: the first hello never waits long
+// for it, and a process holds nothing of it afterwards (one that does nothing else exits by itself).
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
-import { WARM_UP_LIMIT_MS, warmUpConnections } from "../../src/cli/warm-up.js";
+import { WARM_UP_CONNECTIONS, WARM_UP_LIMIT_MS, warmUpConnections } from "../../src/cli/warm-up.js";
 import { requireLan, withLan } from "../lan/netns.js";
 
 const WARM_UP_MODULE = pathToFileURL(join(process.cwd(), "dist/src/cli/warm-up.js")).href;
@@ -23,9 +23,10 @@ async function leftOpen(): Promise<string[]> {
 }
 
 describe("the warm-up before the first hello", () => {
-  it("says a hello over loopback and reads its answer, and a datagram, within its limit, leaving nothing open", async () => {
+  it("says a hello over each of its loopback connections and reads every answer, and a datagram, within its limit, leaving nothing open", async () => {
     const result = await warmUpConnections();
     assert.equal(result.error, undefined);
+    assert.equal(result.hellos, WARM_UP_CONNECTIONS);
     assert.ok(result.ms < WARM_UP_LIMIT_MS, `${result.ms} ms`);
     assert.deepEqual(await leftOpen(), []);
   });

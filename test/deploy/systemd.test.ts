@@ -195,7 +195,7 @@ describe("the chat service under a real systemd (systemd-nspawn)", { timeout: 10
     assert.match(status, /^CapBnd:\s+0+$/m, "an empty bounding set");
     assert.match(status, /^NoNewPrivs:\s+1$/m);
     const exe = (await container().exec("cat", [`/proc/${pid}/cmdline`])).stdout.split("\0");
-    assert.deepEqual(exe.slice(0, 6), [NODE, "--no-memory-reducer", "--no-lazy-feedback-allocation", `${LAYOUT.appDir}/dist/src/cli/main.js`, "--config", LAYOUT.configFile]);
+    assert.deepEqual(exe.slice(0, 5), [NODE, "--no-memory-reducer", `${LAYOUT.appDir}/dist/src/cli/main.js`, "--config", LAYOUT.configFile]);
   });
 
   it("runs its helper threads at the lowest priority under the unit's system call filter", async (t) => {

@@ -74,7 +74,7 @@ describe("deploy/chat.service", () => {
   it("runs what the installer installs, as its user, the way the daemon expects", () => {
     const unit = settings(TEMPLATE);
     assert.deepEqual(unit.get("ExecStart"), [
-      `${UNIT_NODE} --no-memory-reducer --no-lazy-feedback-allocation ${LAYOUT.appDir}/dist/src/cli/main.js --config ${LAYOUT.configFile} --history-file /var/lib/p2pchat/history.json`,
+      `${UNIT_NODE} --no-memory-reducer ${LAYOUT.appDir}/dist/src/cli/main.js --config ${LAYOUT.configFile} --history-file /var/lib/p2pchat/history.json`,
     ]);
     // The history file's directory: made by systemd for the service user, writable under ProtectSystem=strict.
     assert.deepEqual(unit.get("StateDirectory"), ["p2pchat"]);
@@ -93,7 +93,7 @@ describe("deploy/chat.service", () => {
 
   it("is rendered with the installer's node in ExecStart and nothing else changed", () => {
     const rendered = renderUnit(TEMPLATE, "/usr/local/bin/node");
-    assert.match(rendered, /^ExecStart=\/usr\/local\/bin\/node --no-memory-reducer --no-lazy-feedback-allocation \/opt\/p2pchat\/dist\/src\/cli\/main\.js/m);
+    assert.match(rendered, /^ExecStart=\/usr\/local\/bin\/node --no-memory-reducer \/opt\/p2pchat\/dist\/src\/cli\/main\.js/m);
     assert.equal(rendered.replace("/usr/local/bin/node", UNIT_NODE), TEMPLATE);
   });
 });

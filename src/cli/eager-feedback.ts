@@ -1,0 +1,27 @@
+// Required here, while feedback allocation is still V8's default, so that they come from Node's
+// cache (below): `net` requires `cluster` (and it `child_process`) the first time a server
+// listens, and the global `performance` loads `perf_hooks` at its first use, both after
+// feedbackFromFirstCall().
+import "node:cluster";
+import "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
+
+/** V8's flag: a function's feedback vector at its first call instead of after some eight. */
+export const EAGER_FEEDBACK = "--no-lazy-feedback-allocation";
+
+/**
+ * From here on, a function gets the feedback vector its inline caches learn in, and that V8's
+ * baseline compiler needs, at its first call. A peer that has just started takes its first peers
+ * in with code that has run a few times only (bench/analysis.md "Feedback from the first call").
+ *
+ * Why from inside, after the daemon's chunk has loaded, and not on node's command line: V8 hashes
+ * its flags into a code cache, and Node's cache of its own built-in modules is made under the
+ * default. Under the flag from the start, two thirds of the built-in modules a daemon loads (the
+ * ES module loader, the streams, `net`, `http`) were compiled from source at every start, some
+ * 9 ms of CPU (bench/analysis.md "Where a start's extra goes"). By the time this runs, the
+ * chunk's top-level code has required the modules the daemon uses, from Node's cache; one loaded
+ * later (a subcommand's, the bridge's) is compiled from source, as all of them were before.
+ */
+export function feedbackFromFirstCall(): void {
+  setFlagsFromString(EAGER_FEEDBACK);
+}
