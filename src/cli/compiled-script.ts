@@ -32,7 +32,9 @@ type ScriptFunction = (
   importMetaUrl: string, importer: (specifier: string) => Promise<unknown>,
 ) => void;
 
-/** V8's flag (eager-feedback.ts) that is set aside while the chunk is compiled and its top-level code runs. */
+/** V8's flag (eager-feedback.ts) that is set aside while the chunk is compiled and its top-level
+ *  code runs. Spelled here again: eager-feedback.ts requires Node modules that `--version` and
+ *  the subcommands, which load this module too, must not. */
 const EAGER_FEEDBACK = "--no-lazy-feedback-allocation";
 
 /** Whether the code cache was read: "used", "refused" by V8 (compiled instead), or "absent". */

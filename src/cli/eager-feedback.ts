@@ -17,10 +17,11 @@ export const EAGER_FEEDBACK = "--no-lazy-feedback-allocation";
  * Why from inside, after the daemon's chunk has loaded, and not on node's command line: V8 hashes
  * its flags into a code cache, and Node's cache of its own built-in modules is made under the
  * default. Under the flag from the start, two thirds of the built-in modules a daemon loads (the
- * ES module loader, the streams, `net`, `http`) were compiled from source at every start, some
- * 9 ms of CPU (bench/analysis.md "Where a start's extra goes"). By the time this runs, the
- * chunk's top-level code has required the modules the daemon uses, from Node's cache; one loaded
- * later (a subcommand's, the bridge's) is compiled from source, as all of them were before.
+ * ES module loader, the streams and `net` among them) were compiled from source at every start:
+ * in starts in turn, 15-20 ms of time and of CPU more (bench/analysis.md "Node's modules from
+ * Node's cache"). By the time this runs, the chunk's top-level code has required the modules the
+ * daemon uses, from Node's cache; one loaded later (the page's `node:crypto`, the bridge's) is
+ * compiled from source, as all of them were before.
  */
 export function feedbackFromFirstCall(): void {
   setFlagsFromString(EAGER_FEEDBACK);
