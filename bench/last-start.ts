@@ -6,7 +6,10 @@
 // (BENCH_P2PCHAT_MAIN, BENCH_EXTRA_ARGS, run one after the other) fit in a minute.
 //
 // Usage (root, after `npm run build`): node dist/bench/last-start.js [--n 5] [--rounds 7]
-//   [--only p2pchat,refpeer,node-floor] [--pairs]
+//   [--only p2pchat,refpeer,node-floor] [--pairs] [--cpu]
+// --cpu: also the CPU all N peers spent from their starts until the mesh formed (user and system
+// from /proc/<pid>/stat as soon as it has, in clock ticks of 10 ms, summed): the work a room's
+// forming costs, which moves less with the machine's hour than the time after the last start.
 // --pairs: each round's wire record from the last peer's first hello, in ms: every peer's first
 // hello, then each pair that connected after it, the last peer's own (as client or as server)
 // told from those among the others, which the starts before it left to form (bench/analysis.md
@@ -15,6 +18,7 @@ import { parseArgs } from "node:util";
 import { withLan } from "../test/lan/netns.js";
 import { Capture } from "./capture.js";
 import { IMPL_LABEL, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
+import { cpuMs } from "./proc.js";
 import { firstHelloAt, formMesh, lastFirstHello, type MeshFormation } from "./scenarios/mesh.js";
 import { median, round } from "./stats.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
@@ -25,13 +29,21 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "7" },
     only: { type: "string", default: WITH_FLOOR.join(",") },
     pairs: { type: "boolean", default: false },
+    cpu: { type: "boolean", default: false },
   },
 });
 const n = Number(values.n);
 const impls = values.only.split(",") as Impl[];
 
-/** One mesh of `n`: ms from the last peer's first hello to the last pair, on the wire. */
-async function afterLastStart(impl: Impl): Promise<number> {
+interface Round {
+  /** ms from the last peer's first hello to the last pair, on the wire. */
+  afterMs: number;
+  /** ms of CPU all peers spent from their starts until the mesh formed (--cpu). */
+  cpuMs: number;
+}
+
+/** One mesh of `n`. */
+async function afterLastStart(impl: Impl): Promise<Round> {
   return withLan({ hosts: n }, async (lan) => {
     const capture = await Capture.start({ subnet: subnetOf(lan), udp: true });
     try {
@@ -39,7 +51,8 @@ async function afterLastStart(impl: Impl): Promise<number> {
       if (!mesh.formed) throw new Error(`${IMPL_LABEL[impl]}: no mesh of ${n} in 30 s (${mesh.connected.size}/${mesh.needed} pairs)`);
       const last = lastFirstHello(mesh, lan.hosts);
       if (values.pairs) printPairs(impl, mesh, last);
-      return round(mesh.lastPairAt - last);
+      const cpu = values.cpu ? mesh.processes.reduce((sum, peer) => sum + cpuMs(peer.pid), 0) : NaN;
+      return { afterMs: round(mesh.lastPairAt - last), cpuMs: round(cpu) };
     } finally {
       await capture.stop();
     }
@@ -62,14 +75,18 @@ function printPairs(impl: Impl, mesh: Pick<MeshFormation, "firstHello" | "connec
 
 const limits = raiseNeighbourLimits();
 try {
-  const results = new Map<Impl, number[]>(impls.map((impl) => [impl, []]));
+  const results = new Map<Impl, Round[]>(impls.map((impl) => [impl, []]));
   // In turn, round by round, so that the machine's drift falls on every implementation alike.
   for (let r = 0; r < Number(values.rounds); r++) {
     for (const impl of impls) results.get(impl)!.push(await afterLastStart(impl));
   }
-  for (const [impl, ms] of results) {
-    console.log(`${IMPL_LABEL[impl]}, mesh of ${n}, last start → mesh: median ${round(median(ms))} ms ` +
-      `(${[...ms].sort((a, b) => a - b).join(", ")})`);
+  const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+  for (const [impl, rounds] of results) {
+    const after = rounds.map((r) => r.afterMs);
+    console.log(`${IMPL_LABEL[impl]}, mesh of ${n}, last start → mesh: median ${round(median(after))} ms (${sorted(after).join(", ")})`);
+    if (!values.cpu) continue;
+    const cpu = rounds.map((r) => r.cpuMs);
+    console.log(`  CPU of all ${n} peers from their starts to the mesh: median ${round(median(cpu))} ms (${sorted(cpu).join(", ")})`);
   }
 } finally {
   limits.restore();
