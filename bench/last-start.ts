@@ -80,7 +80,7 @@ try {
   for (let r = 0; r < Number(values.rounds); r++) {
     for (const impl of impls) results.get(impl)!.push(await afterLastStart(impl));
   }
-  const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+  const sorted = (figures: number[]) => [...figures].sort((a, b) => a - b);
   for (const [impl, rounds] of results) {
     const after = rounds.map((r) => r.afterMs);
     console.log(`${IMPL_LABEL[impl]}, mesh of ${n}, last start → mesh: median ${round(median(after))} ms (${sorted(after).join(", ")})`);

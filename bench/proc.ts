@@ -70,24 +70,26 @@ export function descendantsOf(pid: number): number[] {
   return found;
 }
 
+/** The process's own `/proc/<pid>/stat` fields (statFields), or undefined if it is gone. */
+function processStat(pid: number): string[] | undefined {
+  try {
+    return statFields(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU time used so far, user and system apart, in ms (all threads, ended ones included); NaN if the process is gone. */
 export function cpuTimesMs(pid: number): { user: number; system: number } {
-  try {
-    const fields = statFields(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    return { user: (Number(fields[11]) * 1000) / clockTicks(), system: (Number(fields[12]) * 1000) / clockTicks() };
-  } catch {
-    return { user: NaN, system: NaN };
-  }
+  const fields = processStat(pid);
+  if (!fields) return { user: NaN, system: NaN };
+  return { user: (Number(fields[11]) * 1000) / clockTicks(), system: (Number(fields[12]) * 1000) / clockTicks() };
 }
 
 /** Minor page faults so far (proc(5) field 10, `minflt`: a page the process touched for the
  *  first time, or got back); NaN if the process is gone. */
 export function minorFaults(pid: number): number {
-  try {
-    return Number(statFields(readFileSync(`/proc/${pid}/stat`, "utf8"))[7]);
-  } catch {
-    return NaN;
-  }
+  return Number(processStat(pid)?.[7] ?? NaN);
 }
 
 /** CPU time used so far (user + system), in ms; NaN if the process is gone. */
