@@ -86,7 +86,7 @@ export async function runDaemon(argv: string[], code?: { codeCache: CodeCacheUse
   // process.stderr (about 2 ms of a start; bench/analysis.md "Hello when done starting"); the
   // warm-up's sockets take turns of the loop, so the line is written before it ends. And Node's
   // connection code is compiled at its first call: over loopback, before anyone waits ("Warm
-  // before the hello"; eight connections, warm-up.ts says why).
+  // before the hello"; three connections, warm-up.ts says why).
   void warmUpConnections().then(({ ms, hellos, error }) => {
     logger.debug(error === undefined ? `connection code warmed up over loopback in ${ms.toFixed(1)} ms (${hellos} connections)`
       : `warm-up over loopback stopped after ${ms.toFixed(1)} ms: ${error}`);

@@ -17,8 +17,11 @@ const MAX_FRAME_BYTES = 4_096;
  * of their own code, as V8 does by default. After one connection of warm-up, a settled room of
  * 19 took a newcomer in with 2.1-2.8 ms of CPU a peer; after 3, 8 or 16, 1.1-1.6 ms, what it
  * took with the flag on node's command line (bench/analysis.md "Node's modules from Node's cache").
+ * Three, not more: each connection costs the start CPU (one took 11.8 ms in a fresh node, three
+ * 13 ms, eight 16.7 ms), and a mesh of 40 formed at least as fast after three as after eight
+ * (bench/analysis.md "Three warm-up connections against eight").
  */
-export const WARM_UP_CONNECTIONS = 8;
+export const WARM_UP_CONNECTIONS = 3;
 
 export interface WarmUpResult {
   /** How long it took (ms). */
