@@ -1,9 +1,8 @@
-// Required here, while feedback allocation is still V8's default, so that they come from Node's
+// Required here, while feedback allocation is still V8's default, so that it comes from Node's
 // cache (below): `net` requires `cluster` (and it `child_process`) the first time a server
-// listens, and the global `performance` loads `perf_hooks` at its first use, both after
-// feedbackFromFirstCall().
+// listens, after feedbackFromFirstCall(). (The global `performance` would load `perf_hooks` the
+// same way; the daemon's clock is monotonic-clock.ts, which needs no module.)
 import "node:cluster";
-import "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 
 /** V8's flag: a function's feedback vector at its first call instead of after some eight. */

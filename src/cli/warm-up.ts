@@ -3,6 +3,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { FramedSocket } from "../peers/framed-socket.js";
 import { ReadRoute, routeAcceptedReads } from "../peers/read-route.js";
 import { decodeDatagram } from "../protocol/decoder.js";
+import { monotonicMs } from "../monotonic-clock.js";
 
 /** The warm-up talks to itself only, over this host's loopback: never a packet to the LAN. */
 const LOOPBACK = "127.0.0.1";
@@ -45,7 +46,7 @@ export interface WarmUpResult {
  * Always resolves, within `limitMs`, and leaves no socket open.
  */
 export async function warmUpConnections(limitMs = WARM_UP_LIMIT_MS, connections = WARM_UP_CONNECTIONS): Promise<WarmUpResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   const server = createServer();
   const udp = createSocket("udp4");
   const sockets: Socket[] = [];
@@ -58,9 +59,9 @@ export async function warmUpConnections(limitMs = WARM_UP_LIMIT_MS, connections 
         limit = setTimeout(() => reject(new Error(`not done within ${limitMs} ms`)), limitMs);
       }),
     ]);
-    return { ms: performance.now() - started, hellos: answered.hellos };
+    return { ms: monotonicMs() - started, hellos: answered.hellos };
   } catch (err) {
-    return { ms: performance.now() - started, hellos: answered.hellos, error: (err as Error).message };
+    return { ms: monotonicMs() - started, hellos: answered.hellos, error: (err as Error).message };
   } finally {
     clearTimeout(limit);
     for (const socket of sockets) socket.destroy();

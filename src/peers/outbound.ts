@@ -6,6 +6,7 @@ import { errorText } from "../log/error-text.js";
 import { MAX_IN_FLIGHT, parseReply, type ParsedReply } from "../protocol/frames.js";
 import { ReadRoute } from "./read-route.js";
 import { FramedSocket, type CloseReason, type FrameCounter } from "./framed-socket.js";
+import { monotonicMs } from "../monotonic-clock.js";
 
 /** Whom to connect to: a peer's id and the address its TCP server is at (docs/protocol.md §1). */
 export interface ConnectTarget {
@@ -75,7 +76,7 @@ const ACKED: AckResult = Object.freeze({ ok: true });
 
 interface InFlight {
   onAck: AckListener;
-  /** When its ack is due, on performance.now()'s clock (which no change of the system clock moves). */
+  /** When its ack is due, on monotonicMs()'s clock (which no change of the system clock moves). */
   dueAt: number;
   ackTimeoutMs: number;
 }
@@ -158,7 +159,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
     this.framed.send(frame);
     // A write the peer's buffer could not take has closed the connection: nothing to wait for.
     if (this.phase !== "ready") return undefined;
-    const dueAt = performance.now() + ackTimeoutMs;
+    const dueAt = monotonicMs() + ackTimeoutMs;
     this.inFlight.push({ onAck, dueAt, ackTimeoutMs });
     // Armed already for an ack due no later: that wake-up will see this one too.
     if (dueAt < this.ackTimerDueAt) this.armAckTimer(dueAt, ackTimeoutMs);
@@ -186,7 +187,7 @@ export class OutboundConnection extends EventEmitter<OutboundEvents> implements 
     }
     if (earliest === undefined) return;
     // Node's timers count from the start of the loop's turn, so one can wake a little early.
-    const left = earliest.dueAt - performance.now();
+    const left = earliest.dueAt - monotonicMs();
     if (left > 0) {
       this.armAckTimer(earliest.dueAt, left);
       return;

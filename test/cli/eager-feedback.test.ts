@@ -26,9 +26,10 @@ const DAEMON_FLAGS = nodeFlagsOf(MAIN);
 /**
  * Runs the daemon, on loopback, with `flags`, until it has listened and warmed up; then the
  * built-in modules it compiled from source, not from Node's cache (what Node's own tests read,
- * internalBinding("builtins").getCacheUsage(), from a module loaded with --import).
+ * internalBinding("builtins").getCacheUsage(), from a module loaded with --import), and all the
+ * built-in modules it loaded.
  */
-async function compiledFromSource(flags: string[]): Promise<string[]> {
+async function builtinsOfAStart(flags: string[]): Promise<{ fromSource: string[]; loaded: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), "p2pchat-eager-feedback-"));
   const [host] = loopbackHosts(1) as [string];
   let daemon: ChildProcess | undefined;
@@ -37,7 +38,10 @@ async function compiledFromSource(flags: string[]): Promise<string[]> {
     writeFileSync(reporter, [
       `import { createRequire } from "node:module";`,
       `const { internalBinding } = createRequire(import.meta.url)("internal/test/binding");`,
-      `process.on("exit", () => process.stdout.write(JSON.stringify([...internalBinding("builtins").getCacheUsage().compiledWithoutCache])));`,
+      `process.on("exit", () => process.stdout.write(JSON.stringify({`,
+      `  fromSource: [...internalBinding("builtins").getCacheUsage().compiledWithoutCache],`,
+      `  loaded: process.moduleLoadList.filter((entry) => entry.startsWith("NativeModule ")).map((entry) => entry.slice(13)),`,
+      `})));`,
     ].join("\n"));
     daemon = spawn(process.execPath, [...flags, "--no-warnings", "--expose-internals", "--import", pathToFileURL(reporter).href, MAIN,
       "--peer-id", "eager", "--port", String(await freePort()), "--broadcast", host, "--http-bind", host,
@@ -50,7 +54,7 @@ async function compiledFromSource(flags: string[]): Promise<string[]> {
     await waitFor(() => stderr.includes("warmed up over loopback"), { timeoutMs: 10_000, what: "the daemon to warm up" });
     daemon.kill("SIGTERM");
     await exited;
-    return JSON.parse(stdout) as string[];
+    return JSON.parse(stdout) as { fromSource: string[]; loaded: string[] };
   } finally {
     daemon?.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
@@ -86,9 +90,15 @@ describe("eager feedback from inside", () => {
   });
 
   it("leaves Node's own modules of a daemon's start to Node's code cache, which the flag on the command line refuses", async () => {
-    const underOurFlags = await compiledFromSource(DAEMON_FLAGS);
-    assert.deepEqual(underOurFlags, []);
-    const underTheFlag = await compiledFromSource([...DAEMON_FLAGS, EAGER_FEEDBACK]);
-    for (const module of ["stream", "internal/modules/esm/loader"]) assert.ok(underTheFlag.includes(module), underTheFlag.join(" "));
+    const underOurFlags = await builtinsOfAStart(DAEMON_FLAGS);
+    assert.deepEqual(underOurFlags.fromSource, []);
+    const underTheFlag = await builtinsOfAStart([...DAEMON_FLAGS, EAGER_FEEDBACK]);
+    for (const module of ["stream", "internal/modules/esm/loader"]) assert.ok(underTheFlag.fromSource.includes(module), underTheFlag.fromSource.join(" "));
+  });
+
+  it("loads no perf_hooks at a start: the daemon's clock needs none", async () => {
+    const { loaded } = await builtinsOfAStart(DAEMON_FLAGS);
+    assert.ok(loaded.includes("net"), loaded.join(" "));
+    for (const module of ["perf_hooks"]) assert.ok(!loaded.includes(module), `${module} loaded: ${loaded.join(" ")}`);
   });
 });
