@@ -54,7 +54,8 @@ await Promise.all([
 /** One self-contained module; a lazily imported module of ours becomes an import of its chunk,
  *  `chunkPrefix` being the way there from `outfile`. */
 function bundle(entry, outfile, chunkPrefix) {
-  return build(options(entry, outfile, chunkPrefix));
+  const esm = options(entry, outfile, chunkPrefix);
+  return build({ ...esm, plugins: [builtinsWithoutTheLoader(), ...esm.plugins] });
 }
 
 function options(entry, outfile, chunkPrefix) {
@@ -105,6 +106,27 @@ async function bundleScript(entry, outfile) {
     mkdirSync(path.dirname(file.path), { recursive: true });
     writeFileSync(file.path, text);
   }
+}
+
+/**
+ * A built-in module (`node:fs`) that an ES module chunk imports is taken from
+ * `process.getBuiltinModule()` (Node 20.16 and later) instead of through the ES module loader.
+ * The loader resolves, loads and links each one, and makes it a facade that reads every export
+ * once: `node:fs`'s `ReadStream` getter loads Node's file streams, which nothing of a daemon's
+ * start needs (bench/analysis.md "Fewer of Node's modules at a start"). The script chunk
+ * (bundleScript) requires them as CommonJS does, which is the same.
+ */
+function builtinsWithoutTheLoader() {
+  return {
+    name: "builtins-without-the-loader",
+    setup(build) {
+      build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: "builtin" }));
+      build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+        contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+        loader: "js",
+      }));
+    },
+  };
 }
 
 /** A dynamic `import()` of one of our modules stays one, of that module's chunk. */

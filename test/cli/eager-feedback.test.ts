@@ -96,9 +96,9 @@ describe("eager feedback from inside", () => {
     for (const module of ["stream", "internal/modules/esm/loader"]) assert.ok(underTheFlag.fromSource.includes(module), underTheFlag.fromSource.join(" "));
   });
 
-  it("loads no perf_hooks at a start: the daemon's clock needs none", async () => {
+  it("loads neither perf_hooks nor fs's streams at a start: the daemon's clock and imports need neither", async () => {
     const { loaded } = await builtinsOfAStart(DAEMON_FLAGS);
     assert.ok(loaded.includes("net"), loaded.join(" "));
-    for (const module of ["perf_hooks"]) assert.ok(!loaded.includes(module), `${module} loaded: ${loaded.join(" ")}`);
+    for (const module of ["perf_hooks", "internal/fs/streams"]) assert.ok(!loaded.includes(module), `${module} loaded: ${loaded.join(" ")}`);
   });
 });
