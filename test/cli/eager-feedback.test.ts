@@ -61,6 +61,11 @@ async function builtinsOfAStart(flags: string[]): Promise<{ fromSource: string[]
   }
 }
 
+type BuiltinsOfAStart = Awaited<ReturnType<typeof builtinsOfAStart>>;
+let startUnderOurFlags: Promise<BuiltinsOfAStart> | undefined;
+/** One start under the daemon's own flags, read by every test that asks about it. */
+const aStartUnderOurFlags = (): Promise<BuiltinsOfAStart> => (startUnderOurFlags ??= builtinsOfAStart(DAEMON_FLAGS));
+
 /** Runs `lines` (an ES module body) in a fresh node with `flags`; its stdout. */
 function inFreshNode(flags: string[], lines: string[]): string {
   const result = spawnSync(process.execPath, [...flags, "--no-warnings", "--input-type=module", "-e", lines.join("\n")], { encoding: "utf8" });
@@ -90,14 +95,14 @@ describe("eager feedback from inside", () => {
   });
 
   it("leaves Node's own modules of a daemon's start to Node's code cache, which the flag on the command line refuses", async () => {
-    const underOurFlags = await builtinsOfAStart(DAEMON_FLAGS);
+    const underOurFlags = await aStartUnderOurFlags();
     assert.deepEqual(underOurFlags.fromSource, []);
     const underTheFlag = await builtinsOfAStart([...DAEMON_FLAGS, EAGER_FEEDBACK]);
     for (const module of ["stream", "internal/modules/esm/loader"]) assert.ok(underTheFlag.fromSource.includes(module), underTheFlag.fromSource.join(" "));
   });
 
   it("loads neither perf_hooks nor fs's streams at a start: the daemon's clock and imports need neither", async () => {
-    const { loaded } = await builtinsOfAStart(DAEMON_FLAGS);
+    const { loaded } = await aStartUnderOurFlags();
     assert.ok(loaded.includes("net"), loaded.join(" "));
     for (const module of ["perf_hooks", "internal/fs/streams"]) assert.ok(!loaded.includes(module), `${module} loaded: ${loaded.join(" ")}`);
   });
