@@ -3,6 +3,7 @@ import type { History, StoredMessage } from "../history/history.js";
 import type { Logger } from "../log/logger.js";
 import { errorText } from "../log/error-text.js";
 import { HttpAdmission, type HttpAdmissionOptions } from "./admission.js";
+import { checkConnectionsWhileConnected } from "./connection-check.js";
 import { crossSiteRefusal } from "./guard.js";
 import { readBody, json, queryParam } from "./io.js";
 import { isOverBytes } from "../protocol/message-size.js";
@@ -36,6 +37,13 @@ const STATE_CHANGING = new Set(["/send"]);
 const HEADER_ROOM = 8 * 1024;
 /** Node's own default: what every request but a long GET /send needs at most. */
 const MIN_HEADER_BYTES = 16 * 1024;
+/**
+ * How often stuck requests are looked for: every 5 s, not Node's 30 s, so that headersTimeout
+ * (10 s) and requestTimeout free a slow client's connection within 5 s of when they say. Only
+ * while a client is connected (connection-check.ts): a check wakes the process, and with nobody
+ * connected it woke an idle daemon for nothing.
+ */
+const CONNECTION_CHECK_MS = 5_000;
 /** How often refused connections are summed up in the log while they go on. */
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
@@ -88,13 +96,10 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
   // The parser's limit is fixed when the server is made: a reload that raises
   // max_message_bytes applies to GET /send after a restart (POST /send at once).
   const maxHeaderSize = Math.max(MIN_HEADER_BYTES, options.maxMessageBytes() * 3 + HEADER_ROOM);
-  // Stuck requests are checked for every 5 s, not Node's 30 s, so that headersTimeout (10 s) and
-  // requestTimeout free a slow client's connection within 5 s of when they say. Each check wakes
-  // the process, listened to or not: every 2 s, it was a fifth of an idle lone peer's CPU.
   let faults = 0;
   // The boundary between a client's bytes and our code: whatever a request does to a handler (a
   // bug included) costs that request, never the process (docs/interop-and-robustness.md).
-  const server = createServer({ maxHeaderSize, connectionsCheckingInterval: 5_000 }, (request, response) => {
+  const server = createServer({ maxHeaderSize, connectionsCheckingInterval: CONNECTION_CHECK_MS }, (request, response) => {
     try {
       handle(request, response);
     } catch (err) {
@@ -157,6 +162,7 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  checkConnectionsWhileConnected(server, CONNECTION_CHECK_MS);
   return server;
 }
 
