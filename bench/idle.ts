@@ -7,16 +7,26 @@
 //
 // Usage (root, after `npm run build`): node dist/bench/idle.js [--n 40] [--seconds 20]
 //   [--settle 5] [--only p2pchat,refpeer,node-floor] [--rounds N] [--peers] [--reverse]
+//   [--perf] [--freq 1999]
 // --peers: every peer's CPU, wake-ups and page faults over the window, busiest first, by host
 // (the maximum of a mesh of 40 is one host's: bench/analysis.md "Five rounds, then eleven");
 // --reverse: the peers started from the last host to the first.
+// --perf: also `perf record` every peer's threads over the window (--freq samples a second), and
+// what a wake-up costs by kind of code (bench/room-samples.ts): where a Node.js peer's wake-up
+// goes, and the reference peer's. Needs perf (Debian: linux-perf).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { withLan, type LanProcess } from "../test/lan/netns.js";
 import { sleep } from "./clock.js";
 import { Capture } from "./capture.js";
 import { IMPL_LABEL, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
 import { formMesh } from "./scenarios/mesh.js";
+import { requirePerf, startPerfRecord } from "./perf-record.js";
 import { minorFaults, threadDelta, threadTimes, type ThreadTimes } from "./proc.js";
+import { CODE_KINDS, parsePerfReport, roomProfile, type RoomProfile } from "./room-samples.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 import { median } from "./stats.js";
 
@@ -29,8 +39,12 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "1" },
     peers: { type: "boolean", default: false },
     reverse: { type: "boolean", default: false },
+    perf: { type: "boolean", default: false },
+    freq: { type: "string", default: "1999" },
   },
 });
+const freq = Number(values.freq);
+if (values.perf) requirePerf();
 const n = Number(values.n);
 const seconds = Number(values.seconds);
 const impls = values.only.split(",") as Impl[];
@@ -72,12 +86,19 @@ try {
           capture.kill();
           await sleep(Number(values.settle) * 1000);
           const pids = processes.map((p) => p.pid);
+          // perf records a little more than the window (the second it takes to attach, and its
+          // stop): what it sampled is divided by the wake-ups from its start to its stop.
+          const dir = values.perf ? mkdtempSync(join(tmpdir(), "p2pchat-idle-perf-")) : undefined;
+          const atPerfStart = pids.map((pid) => threadTimes(pid));
+          const stopPerf = dir ? await startPerfRecord(["-F", String(freq), "-o", join(dir, "perf.data"), "-p", pids.join(",")], 1_000) : undefined;
           const before = pids.map((pid) => threadTimes(pid));
           const faultsBefore = pids.map(minorFaults);
           const start = performance.now();
           await sleep(seconds * 1000);
           const elapsedS = (performance.now() - start) / 1000;
           const peers = pids.map((pid, i) => idleOf(threadDelta(before[i]!, threadTimes(pid)), pid, elapsedS));
+          await stopPerf?.();
+          const perfWakeUps = pids.reduce((sum, pid, i) => sum + threadDelta(atPerfStart[i]!, threadTimes(pid)).reduce((a, t) => a + t.wakeUps, 0), 0);
           const f = (x: number, digits = 2) => x.toFixed(digits);
           const cpu = peers.map((p) => p.cpuPercent);
           console.log(`${IMPL_LABEL[impl]}, mesh of ${n}, ${f(elapsedS, 1)} s idle: CPU per peer median ${f(median(cpu), 3)} % max ${f(Math.max(...cpu), 3)} %, ` +
@@ -86,6 +107,13 @@ try {
             // Per wake-up of any thread: the reference peer's work is all in threads other than its
             // main one, which sleeps, so a figure per main-thread wake-up would divide by nothing.
             `µs per wake-up ${f((median(cpu) * 10_000) / Math.max(1e-9, median(peers.map((p) => p.mainWakeUps + p.otherWakeUps))), 0)}`);
+          if (dir) {
+            try {
+              console.log(wakeUpByKind(profileOf(join(dir, "perf.data"), pids), perfWakeUps));
+            } finally {
+              rmSync(dir, { recursive: true, force: true });
+            }
+          }
           if (values.peers) {
             const rows = peers.map((p, i) => ({ ...p, host: order[i]!.address, started: i + 1, faults: minorFaults(pids[i]!) - faultsBefore[i]! }));
             for (const p of rows.sort((a, b) => b.cpuPercent - a.cpuPercent)) {
@@ -103,4 +131,24 @@ try {
   }
 } finally {
   limits.restore();
+}
+
+/** The peers' samples of a `perf record -p` file by kind of code. */
+function profileOf(file: string, pids: readonly number[]): RoomProfile {
+  const report = spawnSync("perf", ["report", "-i", file, "--stdio", "--no-children", "--sort", "pid,dso,sym", "-n", "-t", "|"],
+    { encoding: "utf8", maxBuffer: 1 << 28 });
+  if (report.status !== 0) throw new Error(`perf report failed: ${report.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+  return roomProfile(parsePerfReport(report.stdout), new Set(pids));
+}
+
+/** µs of CPU per wake-up (any thread, all peers) by kind of code, as sampled: one line each. */
+function wakeUpByKind(profile: RoomProfile, wakeUps: number): string {
+  const us = (samples: number) => ((samples * 1e6) / freq / Math.max(1, wakeUps)).toFixed(1);
+  const lines = [`  sampled, µs per wake-up (${Math.round(wakeUps)} wake-ups, ${profile.total} samples at ${freq}/s): ${us(profile.total)} in all`];
+  for (const kind of CODE_KINDS) {
+    const main = profile.main[kind];
+    const other = profile.other[kind];
+    if (main + other > 0) lines.push(`    ${kind}: ${us(main)} main thread, ${us(other)} other threads`);
+  }
+  return lines.join("\n");
 }

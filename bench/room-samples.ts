@@ -1,7 +1,8 @@
 // A room's CPU by the kind of code it ran, from a `perf record -p <every peer>` (bench/room-profile.ts
-// records one over the delivery scenario's measured messages): main threads and the others apart,
-// each split into V8's builtins, JavaScript compiled by V8, V8's optimising compiler, garbage
-// collection, other native code, libraries and the kernel. Read from
+// records one over the delivery scenario's measured messages, bench/idle.ts --perf one over an idle
+// mesh's window): main threads and the others apart, each split into V8's builtins, JavaScript
+// compiled by V8, V8's optimising compiler, garbage collection, other native code, Python's
+// interpreter (the reference peer), libraries and the kernel. Read from
 // `perf report --stdio --no-children --sort pid,dso,sym -n -t '|'`, which needs no call stacks
 // and no symbol map of the JavaScript: perf names a process's generated code "[JIT] tid N" either way.
 
@@ -11,6 +12,7 @@ export const CODE_KINDS = [
   "V8's optimising compiler",
   "garbage collection",
   "other native code (V8's runtime, Node, libuv)",
+  "Python's interpreter",
   "libc and other libraries",
   "the kernel",
 ] as const;
@@ -42,6 +44,8 @@ export function parsePerfReport(text: string): ReportRow[] {
 export function kindOf(dso: string, symbol: string): CodeKind {
   if (dso.startsWith("[kernel")) return "the kernel";
   if (dso.startsWith("[JIT]")) return "JavaScript compiled by V8";
+  // The reference peer: CPython's interpreter loop and objects, in its binary or libpython.
+  if (/^(lib)?python\d/.test(dso)) return "Python's interpreter";
   if (dso !== "node") return "libc and other libraries";
   if (symbol.startsWith("Builtins_")) return "V8's builtins (inline caches, calls, the interpreter)";
   if (/compiler::|maglev|turboshaft/i.test(symbol)) return "V8's optimising compiler";

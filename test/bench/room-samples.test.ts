@@ -35,6 +35,8 @@ describe("a room's profile by kind of code", () => {
     assert.equal(kindOf("node", "v8::internal::Heap::CollectGarbage"), "garbage collection");
     assert.equal(kindOf("node", "node::StreamBase::CallJSOnreadMethod"), "other native code (V8's runtime, Node, libuv)");
     assert.equal(kindOf("libc.so.6", "write"), "libc and other libraries");
+    assert.equal(kindOf("python3.11", "_PyEval_EvalFrameDefault"), "Python's interpreter");
+    assert.equal(kindOf("libpython3.11.so.1.0", "PyObject_GetAttr"), "Python's interpreter");
   });
 
   it("sums main threads (a process's own id) apart from the others", () => {
