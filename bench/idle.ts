@@ -89,7 +89,7 @@ try {
           // perf records a little more than the window (the second it takes to attach, and its
           // stop): what it sampled is divided by the wake-ups from its start to its stop.
           const dir = values.perf ? mkdtempSync(join(tmpdir(), "p2pchat-idle-perf-")) : undefined;
-          const atPerfStart = pids.map((pid) => threadTimes(pid));
+          const atPerfStart = dir ? pids.map((pid) => threadTimes(pid)) : [];
           const stopPerf = dir ? await startPerfRecord(["-F", String(freq), "-o", join(dir, "perf.data"), "-p", pids.join(",")], 1_000) : undefined;
           const before = pids.map((pid) => threadTimes(pid));
           const faultsBefore = pids.map(minorFaults);
@@ -98,7 +98,7 @@ try {
           const elapsedS = (performance.now() - start) / 1000;
           const peers = pids.map((pid, i) => idleOf(threadDelta(before[i]!, threadTimes(pid)), pid, elapsedS));
           await stopPerf?.();
-          const perfWakeUps = pids.reduce((sum, pid, i) => sum + threadDelta(atPerfStart[i]!, threadTimes(pid)).reduce((a, t) => a + t.wakeUps, 0), 0);
+          const perfWakeUps = dir ? pids.reduce((sum, pid, i) => sum + threadDelta(atPerfStart[i]!, threadTimes(pid)).reduce((a, t) => a + t.wakeUps, 0), 0) : 0;
           const f = (x: number, digits = 2) => x.toFixed(digits);
           const cpu = peers.map((p) => p.cpuPercent);
           console.log(`${IMPL_LABEL[impl]}, mesh of ${n}, ${f(elapsedS, 1)} s idle: CPU per peer median ${f(median(cpu), 3)} % max ${f(Math.max(...cpu), 3)} %, ` +
