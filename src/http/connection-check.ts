@@ -8,8 +8,9 @@ import type { Server } from "node:http";
  * connection, so a daemon nobody's page or curl is talking to never wakes for HTTP.
  *
  * Node keeps that timer under a symbol of its own and calls its own check function from it
- * (lib/_http_server.js, setupConnectionsTracking, Node 18.12 to 24 at least). A Node that keeps
- * them otherwise is left to check as it does: nothing is lost but the saved wake-ups.
+ * (lib/_http_server.js, setupConnectionsTracking, as Node 20 does). A Node that keeps them
+ * otherwise is left to check as it does: nothing is lost but the saved wake-ups, and
+ * test/http/connection-check.test.ts fails there, so that it is noticed.
  */
 
 /** The description of the symbol Node keeps the server's checking timer under. */
