@@ -14,7 +14,6 @@
 // --perf: also `perf record` every peer's threads over the window (--freq samples a second), and
 // what a wake-up costs by kind of code (bench/room-samples.ts): where a Node.js peer's wake-up
 // goes, and the reference peer's. Needs perf (Debian: linux-perf).
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,9 +23,9 @@ import { sleep } from "./clock.js";
 import { Capture } from "./capture.js";
 import { IMPL_LABEL, subnetOf, WITH_FLOOR, type Impl } from "./impl.js";
 import { formMesh } from "./scenarios/mesh.js";
-import { requirePerf, startPerfRecord } from "./perf-record.js";
+import { requirePerf, roomProfileOf, startPerfRecord } from "./perf-record.js";
 import { minorFaults, threadDelta, threadTimes, type ThreadTimes } from "./proc.js";
-import { CODE_KINDS, parsePerfReport, roomProfile, type RoomProfile } from "./room-samples.js";
+import { CODE_KINDS, type RoomProfile } from "./room-samples.js";
 import { raiseNeighbourLimits } from "./sysctl.js";
 import { median } from "./stats.js";
 
@@ -44,7 +43,10 @@ const { values } = parseArgs({
   },
 });
 const freq = Number(values.freq);
-if (values.perf) requirePerf();
+if (values.perf) {
+  if (!Number.isInteger(freq) || freq < 100) throw new Error(`--freq: expected samples a second, 100 or more, got ${values.freq}`);
+  requirePerf();
+}
 const n = Number(values.n);
 const seconds = Number(values.seconds);
 const impls = values.only.split(",") as Impl[];
@@ -109,7 +111,7 @@ try {
             `µs per wake-up ${f((median(cpu) * 10_000) / Math.max(1e-9, median(peers.map((p) => p.mainWakeUps + p.otherWakeUps))), 0)}`);
           if (dir) {
             try {
-              console.log(wakeUpByKind(profileOf(join(dir, "perf.data"), pids), perfWakeUps));
+              console.log(wakeUpByKind(roomProfileOf(join(dir, "perf.data"), new Set(pids), `the ${impl} mesh`), perfWakeUps));
             } finally {
               rmSync(dir, { recursive: true, force: true });
             }
@@ -131,14 +133,6 @@ try {
   }
 } finally {
   limits.restore();
-}
-
-/** The peers' samples of a `perf record -p` file by kind of code. */
-function profileOf(file: string, pids: readonly number[]): RoomProfile {
-  const report = spawnSync("perf", ["report", "-i", file, "--stdio", "--no-children", "--sort", "pid,dso,sym", "-n", "-t", "|"],
-    { encoding: "utf8", maxBuffer: 1 << 28 });
-  if (report.status !== 0) throw new Error(`perf report failed: ${report.stderr.trim().split("\n").slice(-2).join(" | ")}`);
-  return roomProfile(parsePerfReport(report.stdout), new Set(pids));
 }
 
 /** µs of CPU per wake-up (any thread, all peers) by kind of code, as sampled: one line each. */

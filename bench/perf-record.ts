@@ -1,8 +1,10 @@
 // `perf record` beside a benchmark scenario, for the tools that read where its time goes
-// (sender-trace.ts, room-profile.ts, window-cpu.ts): started, given a moment to open its events,
-// and stopped with SIGINT, on which it writes its file. Needs perf (Debian: linux-perf).
+// (sender-trace.ts, room-profile.ts, window-cpu.ts, idle.ts): started, given a moment to open its
+// events, and stopped with SIGINT, on which it writes its file; and its file read back by kind of
+// code (room-samples.ts). Needs perf (Debian: linux-perf).
 import { spawn, spawnSync } from "node:child_process";
 import { sleep } from "./clock.js";
+import { parsePerfReport, roomProfile, type RoomProfile } from "./room-samples.js";
 
 /** Stops the tool at once, before any scenario runs, where perf is missing. */
 export function requirePerf(): void {
@@ -22,4 +24,15 @@ export async function startPerfRecord(args: readonly string[], settleMs: number)
     perf.kill("SIGINT");
     await exited;
   };
+}
+
+/**
+ * The samples of the `perf record -p` file `file` by kind of code, the threads in `mainThreads`
+ * (each process's own id) apart from the others; `what` names the recording if perf fails.
+ */
+export function roomProfileOf(file: string, mainThreads: ReadonlySet<number>, what: string): RoomProfile {
+  const report = spawnSync("perf", ["report", "-i", file, "--stdio", "--no-children", "--sort", "pid,dso,sym", "-n", "-t", "|"],
+    { encoding: "utf8", maxBuffer: 1 << 28 });
+  if (report.status !== 0) throw new Error(`perf report of ${what} failed: ${report.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+  return roomProfile(parsePerfReport(report.stdout), mainThreads);
 }

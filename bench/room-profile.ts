@@ -9,15 +9,15 @@
 // Usage (root, after `npm run build`): node dist/bench/room-profile.js [--rounds 2]
 //   [--only p2pchat,node-floor] [--n 10] [--freq 20000]
 // BENCH_P2PCHAT_MAIN=<other build>/dist/src/cli/main.js profiles another build as p2pchat.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { IMPL_LABEL, type Impl } from "./impl.js";
-import { requirePerf, startPerfRecord } from "./perf-record.js";
+import { requirePerf, roomProfileOf, startPerfRecord } from "./perf-record.js";
 import { deliveryOptions, FULL } from "./plan.js";
-import { CODE_KINDS, counterGrowth, parseNstat, parsePerfReport, roomProfile, TCP_COUNTERS, type RoomProfile } from "./room-samples.js";
+import { CODE_KINDS, counterGrowth, parseNstat, TCP_COUNTERS, type RoomProfile } from "./room-samples.js";
 import { runDelivery } from "./scenarios/delivery.js";
 import { median, round } from "./stats.js";
 
@@ -66,12 +66,10 @@ async function profileRound(impl: Impl, dir: string): Promise<RoundFigures> {
       };
     },
   });
-  const report = spawnSync("perf", ["report", "-i", file, "--stdio", "--no-children", "--sort", "pid,dso,sym", "-n", "-t", "|"],
-    { encoding: "utf8", maxBuffer: 1 << 28 });
-  if (report.status !== 0) throw new Error(`perf report of the ${impl} round failed: ${report.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+  const profile = roomProfileOf(file, new Set(pids), `the ${impl} round`);
   const messages = options.messages;
   return {
-    profile: roomProfile(parsePerfReport(report.stdout), new Set(pids)),
+    profile,
     usPerSample: 1e6 / freq / messages,
     cpuPerMessageMs: result.cpuPerMessageMs,
     segmentsPerMessage: Object.fromEntries(Object.entries(growth).map(([counter, count]) => [counter, count / messages])),

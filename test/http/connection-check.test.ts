@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import { checkConnectionsWhileConnected } from "../../src/http/connection-check.js";
+import { sleep, waitFor } from "../support/wait.js";
 
 async function listening(server: Server): Promise<number> {
   server.listen(0, "127.0.0.1");
@@ -15,14 +16,6 @@ async function connected(port: number): Promise<Socket> {
   const socket = connect(port, "127.0.0.1");
   await once(socket, "connect");
   return socket;
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 async function closed(server: Server): Promise<void> {
@@ -42,12 +35,12 @@ describe("HTTP connection check: only while a client is connected", () => {
       assert.equal(check.running, false, "no client, no check");
       const first = await connected(port);
       const second = await connected(port);
-      await until(() => check.running, "the check runs once a client is connected");
+      await waitFor(() => check.running, { timeoutMs: 2_000, intervalMs: 5, what: "the check to run once a client is connected" });
       first.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       assert.equal(check.running, true, "one client is still connected");
       second.destroy();
-      await until(() => !check.running, "the check stops with the last client");
+      await waitFor(() => !check.running, { timeoutMs: 2_000, intervalMs: 5, what: "the check to stop with the last client" });
     } finally {
       await closed(server);
     }
@@ -62,14 +55,13 @@ describe("HTTP connection check: only while a client is connected", () => {
     try {
       const slow = await connected(port);
       let answer = "";
+      let ended = false;
       slow.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
+      slow.once("close", () => (ended = true));
       slow.write("GET /messages HTTP/1.1\r\nHost: 127.0.0.1\r\n");
       const started = Date.now();
       // Node's own timer (60 s here) never fires within the test: only the taken-over check can end it.
-      await Promise.race([
-        once(slow, "close"),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("the slow request was not ended within 2 s")), 2_000).unref()),
-      ]);
+      await waitFor(() => ended, { timeoutMs: 2_000, intervalMs: 5, what: "the slow request to be ended" });
       const tookMs = Date.now() - started;
       assert.match(answer, /^HTTP\/1\.1 408 /, "Node answers 408 Request Timeout, as its own check does");
       assert.ok(tookMs >= 250 && tookMs < 2_000, `ended after ${tookMs} ms, headersTimeout 300 ms, checked every 100 ms`);
