@@ -136,11 +136,16 @@ export function createHttpApi(options: HttpApiOptions, extraRoutes: Record<strin
         return;
       }
     }
-    Promise.resolve(handler({ request, response, url })).catch((err: Error) => {
-      options.logger.error(`HTTP ${request.method} ${url.pathname} failed: ${err.message}`);
-      if (!response.headersSent) json(response, 500, { status: "error", message: "internal error" });
-      else response.destroy();
-    });
+    // Only an async handler's failure needs catching here (a synchronous one throws to the
+    // server's callback): GET /send, the protocol's every message, makes no promise.
+    const pending = handler({ request, response, url });
+    if (pending) {
+      pending.catch((err: Error) => {
+        options.logger.error(`HTTP ${request.method} ${url.pathname} failed: ${err.message}`);
+        if (!response.headersSent) json(response, 500, { status: "error", message: "internal error" });
+        else response.destroy();
+      });
+    }
   };
   // Slow or stuck clients must not hold the API: a bounded share of connections per host, and
   // bounded time to send a request.

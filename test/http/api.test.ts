@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
+import type { AddressInfo } from "node:net";
+import { History } from "../../src/history/history.js";
+import { createHttpApi } from "../../src/http/api.js";
 import { queryParam } from "../../src/http/io.js";
+import { createLogger } from "../../src/log/logger.js";
 import type { ChatNode } from "../../src/node.js";
 import { freePort, loopbackHosts } from "../support/loopback.js";
 import { startLoopbackNode } from "../support/loopback-node.js";
@@ -163,6 +167,41 @@ describe("HTTP API", () => {
     assert.equal((await get("/send?message=page", { headers: { Origin: own, "Sec-Fetch-Site": "same-origin" } })).status, 200);
     // Reading is not state-changing: another site may not read it (no CORS), but it is not refused.
     assert.equal((await get("/messages", { headers: { "Sec-Fetch-Site": "cross-site" } })).status, 200);
+  });
+});
+
+describe("HTTP API: a handler that fails", () => {
+  it("costs its request a 500, logged once, and the server goes on, thrown or rejected", async () => {
+    const lines: string[] = [];
+    const server = createHttpApi({
+      history: new History(100),
+      logger: createLogger({ level: "warn", write: (line) => lines.push(line) }),
+      send: () => {
+        throw new Error("not sent");
+      },
+      maxMessageBytes: () => 1024,
+    }, {
+      "/thrown": { GET: () => { throw new Error("thrown at once"); } },
+      "/rejected": { GET: async () => { throw new Error("rejected later"); } },
+    });
+    server.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const answer = async (path: string) => {
+        const response = await fetch(base + path);
+        return { status: response.status, body: await response.json() as Record<string, unknown> };
+      };
+      assert.deepEqual(await answer("/thrown"), { status: 500, body: { status: "error", message: "E_INTERNAL: the request could not be handled" } });
+      assert.deepEqual(await answer("/rejected"), { status: 500, body: { status: "error", message: "internal error" } });
+      assert.deepEqual(await answer("/send?message=hi"), { status: 500, body: { status: "error", message: "E_INTERNAL: the request could not be handled" } });
+      assert.equal((await answer("/messages")).status, 200, "and the server goes on");
+      assert.ok(lines.some((line) => line.includes("thrown at once")), lines.join("\n"));
+      assert.ok(lines.some((line) => line.includes("rejected later")), lines.join("\n"));
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
