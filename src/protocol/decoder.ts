@@ -240,16 +240,24 @@ export class FrameDecoder {
     return this.#failed;
   }
 
-  /** Feed the next bytes of the stream; returns everything completed by them, in order. */
+  /**
+   * Feed the next bytes of the stream; returns everything completed by them, in order.
+   *
+   * Kept to the one-frame read that nearly every read is, with the scan in a method of its own:
+   * V8 optimises a function once it has run some multiple of its own bytecode's length, and with
+   * the scan inside, this ran unoptimised for the first ten thousand or so frames of a peer
+   * (bench/analysis.md "What a sender does before its frames leave").
+   */
   push(chunk: Uint8Array): DecodedFrame[] {
-    const out: DecodedFrame[] = [];
-    if (this.#failed) return out;
+    if (this.#failed) return [];
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const whole = this.#wholeFrame(buf);
-    if (whole !== undefined) {
-      out.push(whole);
-      return out;
-    }
+    return whole !== undefined ? [whole] : this.#scan(buf);
+  }
+
+  /** Reads `buf` byte by byte: several frames, a frame split across reads, every error. */
+  #scan(buf: Buffer): DecodedFrame[] {
+    const out: DecodedFrame[] = [];
     const n = buf.length;
     let i = 0;
     // Where the frame in progress starts in this chunk (0 when it began in an earlier chunk).
