@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The delivery scenario (bench/scenarios/delivery.ts, with the benchmark's plan: 2,000 messages of
+// The delivery scenario (bench/scenarios/delivery.ts, with the benchmark's plan: 6,000 messages of
 // warm-up at 200/s, then 250 at 50/s) for two builds of p2pchat in turn: an A/B of a change to the
 // message path. One round moves by more than most changes do (four rounds of one build spread
 // from 2.35 to 4.32 ms at p99 to all 9: bench/analysis.md "Fewer steps per message"), so it takes

@@ -44,7 +44,8 @@ export class HttpAdmission {
     }
     this.open.set(address, mine + 1);
     if (!local) this.remoteTotal++;
-    socket.once("close", () => {
+    // "close" comes once: on(), not once(), which wraps the listener for every connection.
+    socket.on("close", () => {
       const left = (this.open.get(address) ?? 1) - 1;
       if (left > 0) this.open.set(address, left);
       else this.open.delete(address);
