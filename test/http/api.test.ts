@@ -171,7 +171,7 @@ describe("HTTP API", () => {
 });
 
 describe("HTTP API: a handler that fails", () => {
-  it("costs its request a 500, logged once, and the server goes on, thrown or rejected", async () => {
+  it("costs its request a 500, is logged, and the server goes on, thrown or rejected", async () => {
     const lines: string[] = [];
     const server = createHttpApi({
       history: new History(100),

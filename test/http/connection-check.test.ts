@@ -24,7 +24,7 @@ async function closed(server: Server): Promise<void> {
 }
 
 describe("HTTP connection check: only while a client is connected", () => {
-  it("takes Node's own timer over, and runs only from the first connection to the last", async () => {
+  it("takes Node's own timer over, and runs from the first connection until a check finds none open", async () => {
     const server = createServer((_, response) => response.end("ok"));
     const check = checkConnectionsWhileConnected(server, 100);
     const port = await listening(server);
@@ -40,7 +40,7 @@ describe("HTTP connection check: only while a client is connected", () => {
       await sleep(50);
       assert.equal(check.running, true, "one client is still connected");
       second.destroy();
-      await waitFor(() => !check.running, { timeoutMs: 2_000, intervalMs: 5, what: "the check to stop with the last client" });
+      await waitFor(() => !check.running, { timeoutMs: 2_000, intervalMs: 5, what: "the check after the last client to stop it" });
     } finally {
       await closed(server);
     }
