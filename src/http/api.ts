@@ -40,8 +40,8 @@ const MIN_HEADER_BYTES = 16 * 1024;
 /**
  * How often stuck requests are looked for: every 5 s, not Node's 30 s, so that headersTimeout
  * (10 s) and requestTimeout free a slow client's connection within 5 s of when they say. Only
- * while a client is connected (connection-check.ts): a check wakes the process, and with nobody
- * connected it woke an idle daemon for nothing.
+ * from a connection until a check finds none open (connection-check.ts): a check wakes the
+ * process, and with nobody connected it woke an idle daemon for nothing.
  */
 const CONNECTION_CHECK_MS = 5_000;
 /** How often refused connections are summed up in the log while they go on. */

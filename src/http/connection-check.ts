@@ -4,8 +4,8 @@ import type { Server } from "node:http";
  * Node's HTTP server ends requests that outlast headersTimeout or requestTimeout by checking its
  * connections on a timer of its own (connectionsCheckingInterval), from `listening` to `close`,
  * whether any client is connected or not: an idle daemon woke for it every interval, with nothing
- * to check. Here Node's own check runs on a timer that runs only while the server has a
- * connection, so a daemon nobody's page or curl is talking to never wakes for HTTP.
+ * to check. Here Node's own check runs on a timer that a connection starts and a check that
+ * finds none open stops, so a daemon nobody's page or curl is talking to never wakes for HTTP.
  *
  * Node keeps that timer under a symbol of its own and calls its own check function from it
  * (lib/_http_server.js, setupConnectionsTracking, as Node 20 does). A Node that keeps them
