@@ -133,7 +133,13 @@ export class ChatNode {
       bindAddress,
       // Read afresh for every hello that broadcasts on them: an interface that came up is used at once.
       interfaces: () => this.interfaces(0),
-      unicastTargets: () => this.unicast.resolve(),
+      unicastTargets: async () => {
+        const before = this.unicast.revision;
+        const targets = await this.unicast.resolve();
+        // A static name that resolves elsewhere changes which address is "static": worked out again.
+        if (this.unicast.revision !== before) this.forgetReaches();
+        return targets;
+      },
       onPeer: (peerId, address, via) => this.peers.seen(peerId, address, via),
       ...discoverySettings(running),
     });
@@ -259,7 +265,7 @@ export class ChatNode {
 
   /** How the peer at `host` is reached (discovery/reach.ts). */
   private reachOf(host: string): Reach {
-    this.interfaces(); // read again if the reading is 5 s old, which forgets the reaches worked out before
+    this.interfaces(); // read again if the reading is 5 s old: interfaces that changed forget the reaches worked out before
     return this.reachEntry(host).reach;
   }
 
@@ -278,7 +284,7 @@ export class ChatNode {
 
   /**
    * The segment of the host at `address` (peers/relay.ts), kept as long as its reach is (the
-   * caller reads the interfaces first: a new reading forgets what the old list gave).
+   * caller reads the interfaces first: a reading that found them changed forgets what the old list gave).
    */
   private segmentOfAddress(address: string): string {
     return isBridgeVia(address) ? "bridge" : this.reachEntry(address).segment;
@@ -320,7 +326,7 @@ export class ChatNode {
     return this.interfacesFrom(hostInterfaces(maxAgeMs));
   }
 
-  /** Our LAN interfaces in `reading`, worked out once per reading: a new one forgets the reaches. */
+  /** Our LAN interfaces in `reading`, worked out once per reading: another (the interfaces changed) forgets the reaches. */
   private interfacesFrom(reading: ReturnType<typeof hostInterfaces>): InterfaceBroadcast[] {
     if (this.interfacesRead?.reading !== reading) {
       this.interfacesRead = { reading, list: interfaceBroadcasts(reading) };

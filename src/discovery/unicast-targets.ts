@@ -30,6 +30,7 @@ export class UnicastTargets {
   private resolved = new Map<string, UnicastTarget>();
   /** Names that did not resolve last time: said once until they do. */
   private readonly failing = new Set<string>();
+  private resolutions = 0;
 
   constructor(
     private defaultPort: number,
@@ -76,8 +77,17 @@ export class UnicastTargets {
       targets.push(target);
       resolvedNow.set(address, target);
     }
+    if (!sameOrigins(this.resolved, resolvedNow)) this.resolutions++;
     this.resolved = resolvedNow;
     return targets;
+  }
+
+  /**
+   * Changes whenever a resolution gives an address another origin or port, or adds or drops one:
+   * what was worked out from originOf() (the node's reaches and segments) holds while it stays.
+   */
+  get revision(): number {
+    return this.resolutions;
   }
 
   /** Which entry an address came from at the last resolution, if any. */
@@ -104,4 +114,14 @@ export class UnicastTargets {
       return undefined;
     }
   }
+}
+
+function sameOrigins(a: ReadonlyMap<string, UnicastTarget>, b: ReadonlyMap<string, UnicastTarget>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [address, target] of a) {
+    const other = b.get(address);
+    if (other === undefined || other.port !== target.port || other.origin.kind !== target.origin.kind
+      || other.origin.name !== target.origin.name) return false;
+  }
+  return true;
 }

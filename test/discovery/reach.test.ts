@@ -76,4 +76,21 @@ describe("unicast targets", () => {
     assert.ok(!failing.some((t) => t.origin.name === "gw.example:9000"), "not sent to while it does not resolve");
     assert.equal(targets.portFor("198.18.5.2"), 9000, "still known by its last address");
   });
+
+  it("change their revision only when a resolution gives an address another origin, or adds or drops one", async () => {
+    let answer = "198.18.5.1";
+    const targets = new UnicastTargets(9876, quiet, async () => answer);
+    targets.setStatic(["gw.example"]);
+    await targets.resolve();
+    const first = targets.revision;
+    await targets.resolve();
+    assert.equal(targets.revision, first, "resolved as before: what was worked out from it holds");
+    answer = "198.18.5.2";
+    await targets.resolve();
+    assert.notEqual(targets.revision, first, "the name resolves elsewhere");
+    const moved = targets.revision;
+    targets.setRemembered(["198.18.6.1"]);
+    await targets.resolve();
+    assert.notEqual(targets.revision, moved, "a remembered peer more");
+  });
 });
