@@ -51,6 +51,8 @@ describe("message ids: 0N is N", () => {
     assert.equal(canonicalMessageId("00000000000042"), "0000000000042");
     assert.equal(canonicalMessageId("0000000000042"), "0000000000042");
     assert.equal(canonicalMessageId("000000000000000"), "0000000000000");
+    assert.equal(canonicalMessageId("1707243010934"), "1707243010934", "no zero to strip: itself");
+    assert.equal(canonicalMessageId("42"), "0000000000042", "short: zeros put back, as for any spelling");
     assert.equal(normalizeMessageId("000000000000000"), "0000000000000");
     assert.equal(isMessageId(canonicalMessageId("00000000000042")), true);
   });
