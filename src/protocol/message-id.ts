@@ -46,8 +46,6 @@ export function isCanonicalMessageId(id: string): boolean {
 
 /** The one spelling of a valid id: leading zeros dropped, then put back only up to 13 digits. */
 export function canonicalMessageId(id: string): string {
-  // Ids of today's clock have no zero to strip and need none put back: the id itself.
-  if (id.charCodeAt(0) !== ZERO && id.length >= MIN_MESSAGE_ID_DIGITS) return id;
   return stripZeros(id).padStart(MIN_MESSAGE_ID_DIGITS, "0");
 }
 
